@@ -1,0 +1,191 @@
+// The step IR: an immutable SSA dataflow graph of one time step.
+//
+//   inputs x_t, states s_{t-1}, params  ──▶  next states s_t, outputs y_t
+//
+// Nodes are interned by the builder (structural equality is identity, so CSE
+// is free), stored in topological order, and referenced by index.
+
+import { assert } from '../util/assert.js';
+import { isConstDim, shapeEq, shapeKey, type Dim, type Shape } from './dims.js';
+import { TYPE_RULES, type Op, type OpAttrs, type TensorType } from './ops.js';
+
+export interface Node<O extends Op = Op> {
+  readonly id: number;
+  readonly op: O;
+  readonly args: readonly number[];
+  readonly attrs: OpAttrs[O];
+  readonly type: TensorType;
+}
+
+export type Initializer =
+  | { readonly kind: 'zeros' }
+  | { readonly kind: 'const'; readonly value: number }
+  | { readonly kind: 'uniform'; readonly lo: number; readonly hi: number }
+  | { readonly kind: 'normal'; readonly std: number }
+  | { readonly kind: 'glorot' }
+  | { readonly kind: 'orthogonal' }
+  | { readonly kind: 'identity'; readonly scale: number };
+
+export interface SizeDecl {
+  readonly name: string;
+  /** Default value of a size symbol; absent for a free size. */
+  readonly value?: number;
+}
+
+export interface Binding {
+  readonly name: string;
+  readonly node: number;
+}
+
+export interface StateBinding extends Binding {
+  readonly init: number;
+  /** The node computing s_t. */
+  readonly next: number;
+}
+
+export interface ParamBinding extends Binding {
+  readonly init: Initializer;
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly sizes: readonly SizeDecl[];
+  readonly nodes: readonly Node[];
+  readonly inputs: readonly Binding[];
+  readonly states: readonly StateBinding[];
+  readonly params: readonly ParamBinding[];
+  readonly outputs: readonly Binding[];
+}
+
+export type EmitResult = { readonly id: number } | { readonly error: string };
+
+function attrsKey(attrs: unknown): string {
+  return JSON.stringify(attrs, (_k, v) => (v && typeof v === 'object' && 'terms' in v && 'c' in v ? `dim:${JSON.stringify(v)}` : v));
+}
+
+/** Appends interned nodes; the shape rules of ops.ts type each one. */
+export class GraphBuilder {
+  private readonly list: Node[] = [];
+  private readonly interned = new Map<string, number>();
+
+  get nodes(): readonly Node[] {
+    return this.list;
+  }
+
+  node(id: number): Node {
+    return this.list[id];
+  }
+
+  type(id: number): TensorType {
+    return this.list[id].type;
+  }
+
+  /** Adds (or finds) a node; returns the shape rule's message on a type error. */
+  tryEmit<O extends Op>(op: O, args: readonly number[], attrs: OpAttrs[O]): EmitResult {
+    const simplified = this.simplify(op, args, attrs);
+    if (simplified !== undefined) return { id: simplified };
+    const key = `${op}|${args.join(',')}|${attrsKey(attrs)}`;
+    const found = this.interned.get(key);
+    if (found !== undefined) return { id: found };
+    const t = TYPE_RULES[op](args.map((a) => this.type(a)), attrs);
+    if (typeof t === 'string') return { error: t };
+    const id = this.list.length;
+    this.list.push({ id, op, args: [...args], attrs, type: t });
+    this.interned.set(key, id);
+    return { id };
+  }
+
+  /** Adds a node that must type-check (compiler-generated code). */
+  emit<O extends Op>(op: O, args: readonly number[], attrs: OpAttrs[O]): number {
+    const r = this.tryEmit(op, args, attrs);
+    assert('id' in r, `ill-typed ${op}: ${'error' in r ? r.error : ''}`);
+    return r.id;
+  }
+
+  /** Leaves are never interned together: two params with equal names cannot exist. */
+  leaf(op: 'input' | 'state' | 'param', name: string, type: TensorType): number {
+    const key = `${op}|${name}`;
+    assert(!this.interned.has(key), `duplicate leaf ${key}`);
+    const id = this.list.length;
+    this.list.push({ id, op, args: [], attrs: { name }, type });
+    this.interned.set(key, id);
+    return id;
+  }
+
+  constant(value: number, shape: Shape = []): number {
+    return this.emit('const', [], { value, shape });
+  }
+
+  /** Local rewrites applied at construction: a broadcast constant is a constant; identity broadcasts vanish. */
+  private simplify<O extends Op>(op: O, args: readonly number[], attrs: OpAttrs[O]): number | undefined {
+    if (op === 'broadcast' || op === 'sumto') {
+      const a = attrs as OpAttrs['broadcast'];
+      const x = this.list[args[0]];
+      const identity = shapeEq(x.type.shape, a.shape) && a.axes.every((v, i) => v === i);
+      if (identity) return args[0];
+      if (op === 'broadcast' && x.op === 'const') {
+        return this.constant((x.attrs as OpAttrs['const']).value, a.shape);
+      }
+    }
+    return undefined;
+  }
+}
+
+export interface GraphSignature {
+  readonly name: string;
+  readonly sizes: readonly SizeDecl[];
+  readonly inputs: readonly Binding[];
+  readonly states: readonly StateBinding[];
+  readonly params: readonly ParamBinding[];
+  readonly outputs: readonly Binding[];
+}
+
+/**
+ * Freezes a builder into a Graph: drops nodes nothing uses (declared leaves
+ * are kept) and renumbers the rest in topological order.
+ */
+export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
+  const nodes = b.nodes;
+  const live = new Uint8Array(nodes.length);
+  const roots = [...sig.states.map((s) => s.next), ...sig.outputs.map((o) => o.node)];
+  const stack = [...roots];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live[id]) continue;
+    live[id] = 1;
+    for (const a of nodes[id].args) stack.push(a);
+  }
+  for (const l of [...sig.inputs, ...sig.states, ...sig.params]) live[l.node] = 1;
+  const remap = new Map<number, number>();
+  const out: Node[] = [];
+  for (const n of nodes) {
+    if (!live[n.id]) continue;
+    const id = out.length;
+    remap.set(n.id, id);
+    out.push({ ...n, id, args: n.args.map((a) => remap.get(a)!) });
+  }
+  const r = (x: number) => {
+    const v = remap.get(x);
+    assert(v !== undefined, `dangling node ${x}`);
+    return v;
+  };
+  return {
+    name: sig.name,
+    sizes: sig.sizes,
+    nodes: out,
+    inputs: sig.inputs.map((x) => ({ ...x, node: r(x.node) })),
+    states: sig.states.map((x) => ({ ...x, node: r(x.node), next: r(x.next) })),
+    params: sig.params.map((x) => ({ ...x, node: r(x.node) })),
+    outputs: sig.outputs.map((x) => ({ ...x, node: r(x.node) })),
+  };
+}
+
+export function isZeroConst(n: Node): boolean {
+  return n.op === 'const' && (n.attrs as OpAttrs['const']).value === 0;
+}
+
+export function dimIsOne(d: Dim): boolean {
+  return isConstDim(d, 1);
+}
+
+export { shapeKey };

@@ -1,0 +1,241 @@
+// The closed op vocabulary of the step IR and the typing rule of every op.
+//
+// Every per-op concern in the compiler (typing here, VJP rules in autodiff,
+// evaluation in the interpreter, spelling in the WGSL renderer) is a
+// `Record<Op, …>`, so adding an op does not compile until each has a rule.
+//
+// Values carry a `batched` flag: inputs, states and everything computed from
+// them have an implicit leading batch axis B that is never written in shapes;
+// parameters and constants do not. Elementwise ops require equal shapes
+// (broadcasting is explicit in the IR) but mix batched and unbatched freely.
+
+import { dimAdd, dimEq, dimKey, isConstDim, shapeEq, type Dim, type Shape } from './dims.js';
+
+export type DType = 'f32' | 'i32' | 'bool';
+
+export interface TensorType {
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly batched: boolean;
+}
+
+export const UNARY_OPS = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'recip'] as const;
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min'] as const;
+export const COMPARE_OPS = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
+export const REDUCE_OPS = ['sum', 'rmax', 'logsumexp', 'argmax'] as const;
+
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+type NoAttrs = Record<string, never>;
+
+/** Each op's attributes. The keys of this interface are the op vocabulary. */
+export interface OpAttrs {
+  // leaves
+  input: { readonly name: string };
+  state: { readonly name: string };
+  param: { readonly name: string };
+  const: { readonly value: number; readonly shape: Shape };
+  /** The value of a (symbolic) size as an f32 scalar, e.g. the n of a mean. */
+  dim: { readonly dim: Dim };
+  // elementwise
+  neg: NoAttrs; exp: NoAttrs; log: NoAttrs; tanh: NoAttrs; sigmoid: NoAttrs; relu: NoAttrs;
+  sqrt: NoAttrs; rsqrt: NoAttrs; abs: NoAttrs; softplus: NoAttrs; square: NoAttrs; recip: NoAttrs;
+  add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; max: NoAttrs; min: NoAttrs;
+  lt: NoAttrs; le: NoAttrs; gt: NoAttrs; ge: NoAttrs; eq: NoAttrs; ne: NoAttrs;
+  select: NoAttrs;
+  // linear algebra
+  matmul: NoAttrs;
+  outer: NoAttrs;
+  transpose: NoAttrs;
+  // reductions along one axis (the axis is removed)
+  sum: { readonly axis: number };
+  rmax: { readonly axis: number };
+  logsumexp: { readonly axis: number };
+  argmax: { readonly axis: number };
+  // shape
+  /** Input axis i becomes output axis axes[i]; other output axes are new. Input dims equal the output's or are 1. */
+  broadcast: { readonly shape: Shape; readonly axes: readonly number[] };
+  /** The adjoint of broadcast: sums an input of `from` shape down to `shape`. */
+  sumto: { readonly shape: Shape; readonly axes: readonly number[] };
+  concat: { readonly axis: number };
+  slice: { readonly axis: number; readonly start: Dim; readonly end: Dim };
+  // discrete
+  gather: NoAttrs;
+  onehot: { readonly depth: Dim };
+}
+
+export type Op = keyof OpAttrs;
+
+export type TypeRule = (args: readonly TensorType[], attrs: any) => TensorType | string;
+
+const f32 = (shape: Shape, batched: boolean): TensorType => ({ dtype: 'f32', shape, batched });
+const anyBatched = (args: readonly TensorType[]) => args.some((a) => a.batched);
+export const showShape = (s: Shape) => `[${s.map(dimKey).join(', ')}]`;
+export const showType = (t: TensorType) => `${t.dtype}${showShape(t.shape)}`;
+
+function arity(n: number, args: readonly TensorType[]): string | undefined {
+  return args.length === n ? undefined : `expects ${n} operand(s), got ${args.length}`;
+}
+
+function unary(args: readonly TensorType[]): TensorType | string {
+  const e = arity(1, args);
+  if (e) return e;
+  if (args[0].dtype !== 'f32') return `expects f32, got ${args[0].dtype}`;
+  return args[0];
+}
+
+function sameShape(args: readonly TensorType[], dtype: DType, out: DType): TensorType | string {
+  const e = arity(2, args);
+  if (e) return e;
+  const [a, b] = args;
+  if (a.dtype !== dtype || b.dtype !== dtype) return `expects ${dtype} operands, got ${a.dtype} and ${b.dtype}`;
+  if (!shapeEq(a.shape, b.shape)) return `shapes ${showShape(a.shape)} and ${showShape(b.shape)} differ`;
+  return { dtype: out, shape: a.shape, batched: anyBatched(args) };
+}
+
+const binary: TypeRule = (args) => sameShape(args, 'f32', 'f32');
+const compare: TypeRule = (args) => sameShape(args, 'f32', 'bool');
+
+function normAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  return a >= 0 && a < rank ? a : undefined;
+}
+
+function reduce(out: DType): TypeRule {
+  return (args, attrs: { axis: number }) => {
+    const e = arity(1, args);
+    if (e) return e;
+    const x = args[0];
+    if (x.dtype !== 'f32') return `expects f32, got ${x.dtype}`;
+    const ax = normAxis(attrs.axis, x.shape.length);
+    if (ax === undefined || ax !== attrs.axis) return `axis ${attrs.axis} is not an axis of ${showShape(x.shape)}`;
+    return { dtype: out, shape: x.shape.filter((_, i) => i !== ax), batched: x.batched };
+  };
+}
+
+function checkBroadcastAxes(small: Shape, big: Shape, axes: readonly number[]): string | undefined {
+  if (axes.length !== small.length) return 'axes must map every input axis';
+  for (let i = 0; i < axes.length; i++) {
+    if (axes[i] < 0 || axes[i] >= big.length || (i > 0 && axes[i] <= axes[i - 1])) return 'axes must be increasing output axes';
+    if (!dimEq(small[i], big[axes[i]]) && !isConstDim(small[i], 1)) return `cannot broadcast ${showShape(small)} to ${showShape(big)}`;
+  }
+  return undefined;
+}
+
+const leafError = () => 'leaves take no operands';
+
+export const TYPE_RULES: Record<Op, TypeRule> = {
+  input: leafError,
+  state: leafError,
+  param: leafError,
+  const: (args, attrs: OpAttrs['const']) => (args.length ? leafError() : f32(attrs.shape, false)),
+  dim: (args) => (args.length ? leafError() : f32([], false)),
+  neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary,
+  sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary,
+  add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
+  lt: compare, le: compare, gt: compare, ge: compare, eq: compare, ne: compare,
+  select: (args) => {
+    const e = arity(3, args);
+    if (e) return e;
+    const [c, a, b] = args;
+    if (c.dtype !== 'bool') return `condition must be bool, got ${c.dtype}`;
+    const ab = sameShape([a, b], 'f32', 'f32');
+    if (typeof ab === 'string') return ab;
+    if (!shapeEq(c.shape, a.shape)) return `condition shape ${showShape(c.shape)} differs from ${showShape(a.shape)}`;
+    return { ...ab, batched: anyBatched(args) };
+  },
+  matmul: (args) => {
+    const e = arity(2, args);
+    if (e) return e;
+    const [a, b] = args;
+    if (a.dtype !== 'f32' || b.dtype !== 'f32') return 'expects f32 operands';
+    if (a.shape.length < 1 || a.shape.length > 2 || b.shape.length < 1 || b.shape.length > 2) {
+      return `operands must be vectors or matrices, got ${showShape(a.shape)} @ ${showShape(b.shape)}`;
+    }
+    const k1 = a.shape[a.shape.length - 1];
+    const k2 = b.shape[0];
+    if (!dimEq(k1, k2)) return `inner dimensions differ: ${showShape(a.shape)} @ ${showShape(b.shape)} (${dimKey(k1)} vs ${dimKey(k2)})`;
+    return f32([...a.shape.slice(0, -1), ...b.shape.slice(1)], anyBatched(args));
+  },
+  outer: (args) => {
+    const e = arity(2, args);
+    if (e) return e;
+    const [a, b] = args;
+    if (a.shape.length !== 1 || b.shape.length !== 1) return 'outer expects two vectors';
+    return f32([a.shape[0], b.shape[0]], anyBatched(args));
+  },
+  transpose: (args) => {
+    const e = arity(1, args);
+    if (e) return e;
+    if (args[0].shape.length !== 2) return `expects a matrix, got ${showShape(args[0].shape)}`;
+    return { ...args[0], shape: [args[0].shape[1], args[0].shape[0]] };
+  },
+  sum: reduce('f32'),
+  rmax: reduce('f32'),
+  logsumexp: reduce('f32'),
+  argmax: reduce('i32'),
+  broadcast: (args, attrs: OpAttrs['broadcast']) => {
+    const e = arity(1, args);
+    if (e) return e;
+    const err = checkBroadcastAxes(args[0].shape, attrs.shape, attrs.axes);
+    return err ?? { ...args[0], shape: attrs.shape };
+  },
+  sumto: (args, attrs: OpAttrs['sumto']) => {
+    const e = arity(1, args);
+    if (e) return e;
+    const err = checkBroadcastAxes(attrs.shape, args[0].shape, attrs.axes);
+    return err ?? { ...args[0], shape: attrs.shape };
+  },
+  concat: (args, attrs: OpAttrs['concat']) => {
+    if (args.length < 2) return 'concat expects at least two operands';
+    const r = args[0].shape.length;
+    const ax = attrs.axis;
+    if (ax < 0 || ax >= r) return `axis ${ax} is not an axis of ${showShape(args[0].shape)}`;
+    let total: Dim = { c: 0, terms: [] };
+    for (const a of args) {
+      if (a.dtype !== 'f32') return 'expects f32 operands';
+      if (a.shape.length !== r) return 'operands differ in rank';
+      for (let i = 0; i < r; i++) {
+        if (i !== ax && !dimEq(a.shape[i], args[0].shape[i])) return `shapes ${showShape(args[0].shape)} and ${showShape(a.shape)} differ off the concat axis`;
+      }
+      total = dimAdd(total, a.shape[ax]);
+    }
+    const shape = [...args[0].shape];
+    shape[ax] = total;
+    return f32(shape, anyBatched(args));
+  },
+  slice: (args, attrs: OpAttrs['slice']) => {
+    const e = arity(1, args);
+    if (e) return e;
+    const x = args[0];
+    if (attrs.axis < 0 || attrs.axis >= x.shape.length) return `axis ${attrs.axis} is not an axis of ${showShape(x.shape)}`;
+    const shape = [...x.shape];
+    shape[attrs.axis] = dimAdd(attrs.end, attrs.start, -1);
+    return { ...x, shape };
+  },
+  gather: (args) => {
+    const e = arity(2, args);
+    if (e) return e;
+    const [table, idx] = args;
+    if (table.dtype !== 'f32' || table.shape.length !== 2) return `table must be an f32 matrix, got ${showType(table)}`;
+    if (idx.dtype !== 'i32' || idx.shape.length !== 0) return `index must be an i32 scalar, got ${showType(idx)}`;
+    return f32([table.shape[1]], anyBatched(args));
+  },
+  onehot: (args, attrs: OpAttrs['onehot']) => {
+    const e = arity(1, args);
+    if (e) return e;
+    if (args[0].dtype !== 'i32' || args[0].shape.length !== 0) return `index must be an i32 scalar, got ${showType(args[0])}`;
+    return f32([attrs.depth], args[0].batched);
+  },
+};
+
+export const isUnary = (op: Op): op is UnaryOp => (UNARY_OPS as readonly string[]).includes(op);
+export const isBinary = (op: Op): op is BinaryOp => (BINARY_OPS as readonly string[]).includes(op);
+export const isCompare = (op: Op): op is CompareOp => (COMPARE_OPS as readonly string[]).includes(op);
+export const isReduce = (op: Op): op is ReduceOp => (REDUCE_OPS as readonly string[]).includes(op);
+export const isLeaf = (op: Op) => op === 'input' || op === 'state' || op === 'param' || op === 'const' || op === 'dim';
+/** Pure per-element ops: the fusable kind. */
+export const isElementwise = (op: Op) => isUnary(op) || isBinary(op) || isCompare(op) || op === 'select';

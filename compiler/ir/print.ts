@@ -1,0 +1,96 @@
+// The canonical text form of the step IR (golden files compare it):
+//
+//   cell Elman
+//     sizes I = 64, H = 64
+//     %0: f32[B,I] = input x
+//     %3: f32[H,I] = param W init glorot
+//     %5: f32[B,H] = matmul %3, %0
+//     %9: f32[B,H] = tanh %8
+//     next h = %9
+//     output h = %9
+//
+// B is the implicit batch axis of batched values. Attributes follow in braces.
+
+import { dimKey, type Shape } from './dims.js';
+import type { Graph, Initializer, Node } from './graph.js';
+import type { OpAttrs, TensorType } from './ops.js';
+
+export function printType(t: TensorType): string {
+  const dims = t.shape.map(dimKey);
+  return `${t.dtype}[${(t.batched ? ['B', ...dims] : dims).join(',')}]`;
+}
+
+const showShape = (s: Shape) => `[${s.map(dimKey).join(',')}]`;
+
+export function printInit(init: Initializer): string {
+  switch (init.kind) {
+    case 'zeros':
+    case 'glorot':
+    case 'orthogonal':
+      return init.kind;
+    case 'const':
+      return String(init.value);
+    case 'uniform':
+      return `uniform(${init.lo}, ${init.hi})`;
+    case 'normal':
+      return `normal(${init.std})`;
+    case 'identity':
+      return init.scale === 1 ? 'identity' : `identity(${init.scale})`;
+  }
+}
+
+function printAttrs(n: Node): string {
+  switch (n.op) {
+    case 'input':
+    case 'state':
+    case 'param':
+      return ` ${(n.attrs as OpAttrs['input']).name}`;
+    case 'const':
+      return ` ${(n.attrs as OpAttrs['const']).value}`;
+    case 'dim':
+      return ` ${dimKey((n.attrs as OpAttrs['dim']).dim)}`;
+    case 'sum':
+    case 'rmax':
+    case 'logsumexp':
+    case 'argmax':
+    case 'concat':
+      return ` {axis=${(n.attrs as { axis: number }).axis}}`;
+    case 'broadcast':
+    case 'sumto': {
+      const a = n.attrs as OpAttrs['broadcast'];
+      return ` {shape=${showShape(a.shape)}, axes=[${a.axes.join(',')}]}`;
+    }
+    case 'slice': {
+      const a = n.attrs as OpAttrs['slice'];
+      return ` {axis=${a.axis}, range=${dimKey(a.start)}:${dimKey(a.end)}}`;
+    }
+    case 'onehot':
+      return ` {depth=${dimKey((n.attrs as OpAttrs['onehot']).depth)}}`;
+    default:
+      return '';
+  }
+}
+
+export function printNode(n: Node): string {
+  const args = n.args.map((a) => `%${a}`).join(', ');
+  return `%${n.id}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}`;
+}
+
+export function printGraph(g: Graph): string {
+  const lines = [`cell ${g.name}`];
+  if (g.sizes.length) {
+    lines.push(`  sizes ${g.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
+  }
+  const stateInit = new Map(g.states.map((s) => [s.node, s.init]));
+  const paramInit = new Map(g.params.map((p) => [p.node, p.init]));
+  for (const n of g.nodes) {
+    let line = `  ${printNode(n)}`;
+    if (stateInit.has(n.id)) line += ` = ${stateInit.get(n.id)}`;
+    const pi = paramInit.get(n.id);
+    if (pi) line += ` init ${printInit(pi)}`;
+    lines.push(line);
+  }
+  for (const s of g.states) lines.push(`  next ${s.name} = %${s.next}`);
+  for (const o of g.outputs) lines.push(`  output ${o.name} = %${o.node}`);
+  return lines.join('\n') + '\n';
+}

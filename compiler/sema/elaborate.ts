@@ -1,0 +1,242 @@
+// Semantic analysis and lowering in one walk (SPEC.md §4): resolves names,
+// infers symbolic shapes, checks every built-in, and emits the step IR.
+// Declarations (size, param, state) may stand anywhere in the body; equations
+// are read in order, so a name must be defined before it is used.
+//
+// Shape rules live once, in ir/ops.ts; this pass turns their failures into
+// diagnostics at the span of the expression that caused them.
+
+import type * as A from '../syntax/ast.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { dimAdd, dimConst, dimKey, type Dim, type Shape } from '../ir/dims.js';
+import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/graph.js';
+import type { CompareOp } from '../ir/ops.js';
+import { BUILTINS, checkCallShape } from './builtins.js';
+import { Ctx, POISON, type Entry, type Value } from './context.js';
+import { constantValue, parseInitializer } from './initializers.js';
+import { collectSizes, dimNonNegative, dimPositive, evalDimExpr } from './sizes.js';
+
+const COMPARE: Record<string, CompareOp> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' };
+const ARITH = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
+
+function shapeOf(ctx: Ctx, dims: readonly A.DimExpr[]): Shape | undefined {
+  const out: Dim[] = [];
+  let ok = true;
+  for (const d of dims) {
+    const v = evalDimExpr(d, ctx.sizes, ctx.diags);
+    if (!v) ok = false;
+    else if (!dimPositive(v)) {
+      ctx.error('E403', `dimension ${dimKey(v)} is not positive for every choice of sizes`, d.span);
+      ok = false;
+    } else out.push(v);
+  }
+  return ok ? out : undefined;
+}
+
+function define(ctx: Ctx, name: A.Name, entry: Entry): void {
+  const prev = ctx.names.get(name.name);
+  if (prev) {
+    ctx.error('E102', `'${name.name}' is already defined (as ${prev.kind === 'next' ? 'a next state' : `a ${prev.kind}`})`, name.span);
+    return;
+  }
+  if (ctx.sizes.dims.has(name.name)) {
+    ctx.error('E102', `'${name.name}' is already defined (as a size)`, name.span);
+    return;
+  }
+  ctx.names.set(name.name, entry);
+}
+
+function lowerName(ctx: Ctx, e: Extract<A.Expr, { kind: 'name' }>): Value {
+  if (e.primed) {
+    const next = ctx.names.get(`${e.name}'`);
+    if (next) return next.value;
+    const base = ctx.names.get(e.name);
+    if (base?.kind === 'state') return ctx.error('E103', `${e.name}' is used before it is defined`, e.span);
+    if (base) return ctx.error('E105', `'${e.name}' is a ${base.kind}, not a state; only states have a primed (next) value`, e.span);
+    return ctx.error('E101', `undefined name '${e.name}'`, e.span);
+  }
+  const entry = ctx.names.get(e.name);
+  if (entry) return entry.value;
+  const size = ctx.sizes.dims.get(e.name);
+  if (size) return ctx.b.emit('dim', [], { dim: size });
+  const hint = BUILTINS[e.name] ? ` ('${e.name}' is a function; call it: ${e.name}(…))` : '';
+  return ctx.error('E101', `undefined name '${e.name}'${hint}`, e.span);
+}
+
+function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: A.Expr) => Value): Value {
+  let v = ctx.requireFloat(lower(e.base), e.base.span, 'slicing');
+  if (v === POISON) return POISON;
+  const shape = ctx.shape(v);
+  if (e.items.length > shape.length) {
+    return ctx.error('E206', `${e.items.length} slice(s) given for a value of rank ${shape.length}`, e.span);
+  }
+  for (let axis = 0; axis < e.items.length; axis++) {
+    const it = e.items[axis];
+    if (!it.colon) return ctx.error('E206', 'an index drops an axis, which is not supported; use a range lo:hi', it.span);
+    const lo = it.lo ? evalDimExpr(it.lo, ctx.sizes, ctx.diags) : dimConst(0);
+    const hi = it.hi ? evalDimExpr(it.hi, ctx.sizes, ctx.diags) : shape[axis];
+    if (!lo || !hi) return POISON;
+    const len = dimAdd(hi, lo, -1);
+    if (!dimNonNegative(lo) || !dimPositive(len) || !dimNonNegative(dimAdd(shape[axis], hi, -1))) {
+      return ctx.error('E206', `range ${dimKey(lo)}:${dimKey(hi)} is not inside 0:${dimKey(shape[axis])} for every choice of sizes`, it.span);
+    }
+    if (dimKey(lo) === '0' && dimKey(hi) === dimKey(shape[axis])) continue;
+    v = ctx.emit('slice', [v], { axis, start: lo, end: hi }, it.span, 'E206');
+  }
+  return v;
+}
+
+function lowerExpr(ctx: Ctx, e: A.Expr): Value {
+  const lower = (x: A.Expr) => lowerExpr(ctx, x);
+  switch (e.kind) {
+    case 'num':
+      return ctx.b.constant(e.value);
+    case 'name':
+      return lowerName(ctx, e);
+    case 'neg':
+      return ctx.emit('neg', [ctx.requireFloat(lower(e.operand), e.operand.span, 'negation')], {}, e.span);
+    case 'binary': {
+      const a = lower(e.lhs);
+      const b = lower(e.rhs);
+      if (e.op === '@') {
+        const fa = ctx.requireFloat(a, e.lhs.span, '@');
+        const fb = ctx.requireFloat(b, e.rhs.span, '@');
+        if (fa === POISON || fb === POISON) return POISON;
+        const ra = ctx.shape(fa).length;
+        const rb = ctx.shape(fb).length;
+        if (ra < 1 || ra > 2 || rb < 1 || rb > 2) {
+          return ctx.error('E203', `@ multiplies vectors and matrices, got ${ctx.describe(fa)} @ ${ctx.describe(fb)}`, e.span);
+        }
+        return ctx.emit('matmul', [fa, fb], {}, e.span, 'E202');
+      }
+      const cmp = COMPARE[e.op];
+      if (cmp) {
+        return ctx.elementwise(cmp, [ctx.requireFloat(a, e.lhs.span, e.op), ctx.requireFloat(b, e.rhs.span, e.op)], e.span, `'${e.op}'`);
+      }
+      const op = ARITH[e.op as keyof typeof ARITH];
+      return ctx.elementwise(op, [ctx.requireFloat(a, e.lhs.span, `'${e.op}'`), ctx.requireFloat(b, e.rhs.span, `'${e.op}'`)], e.span, `'${e.op}'`);
+    }
+    case 'slice':
+      return lowerSlice(ctx, e, lower);
+    case 'call': {
+      const b = BUILTINS[e.callee];
+      if (!b) {
+        const known = ctx.names.has(e.callee) ? ` ('${e.callee}' is a value, not a function)` : '';
+        return ctx.error('E301', `unknown function '${e.callee}'${known}`, e.calleeSpan);
+      }
+      if (!checkCallShape(ctx, e)) return POISON;
+      return b.lower(ctx, e, lower);
+    }
+  }
+}
+
+function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number; init: number; span: A.Name }>): void {
+  for (const inp of cell.inputs) {
+    if (inp.indexRange) {
+      const range = evalDimExpr(inp.indexRange, ctx.sizes, ctx.diags);
+      const node = ctx.b.leaf('input', inp.name.name, { dtype: 'i32', shape: [], batched: true });
+      define(ctx, inp.name, { kind: 'input', value: node, span: inp.span, ...(range ? { indexRange: range } : {}) });
+      continue;
+    }
+    const shape = shapeOf(ctx, inp.shape);
+    if (shape && shape.length > 2) ctx.error('E203', 'an input has at most two axes', inp.span);
+    const node = shape ? ctx.b.leaf('input', inp.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
+    define(ctx, inp.name, { kind: 'input', value: node, span: inp.span });
+  }
+  for (const st of cell.body) {
+    if (st.kind === 'param') {
+      const shape = shapeOf(ctx, st.shape);
+      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
+      const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init) : POISON;
+      define(ctx, st.name, { kind: 'param', value: node, span: st.span });
+    } else if (st.kind === 'state') {
+      const shape = shapeOf(ctx, st.shape);
+      let init = 0;
+      if (st.init) {
+        const v = constantValue(st.init);
+        if (v === undefined) ctx.error('E306', 'the initial value of a state must be a number', st.init.span);
+        else init = v;
+      }
+      if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
+      const node = shape && !ctx.names.has(st.name.name) ? ctx.b.leaf('state', st.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
+      define(ctx, st.name, { kind: 'state', value: node, span: st.span });
+      if (node !== POISON) states.set(st.name.name, { node, init, span: st.name });
+    }
+  }
+}
+
+/** Elaborates one cell; returns undefined when any diagnostic was reported. */
+export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | undefined {
+  const before = diags.length;
+  const sizes = collectSizes(cell, diags);
+  const ctx = new Ctx(sizes, diags);
+  const states = new Map<string, { node: number; init: number; span: A.Name }>();
+  declare(ctx, cell, states);
+  const outputs: (Binding & { span: A.Name })[] = [];
+
+  for (const st of cell.body) {
+    if (st.kind === 'assign') {
+      ctx.target = st.target.name;
+      ctx.denseCount = 0;
+      const existing = ctx.names.get(st.target.name);
+      if (st.primed) {
+        if (!existing || existing.kind !== 'state') {
+          const what = existing ? `'${st.target.name}' is a ${existing.kind}` : `no state '${st.target.name}' is declared`;
+          ctx.error('E105', `${st.target.name}' defines a next state, but ${what}`, st.target.span);
+          lowerExpr(ctx, st.value);
+          continue;
+        }
+      } else if (existing?.kind === 'state') {
+        ctx.error('E106', `'${st.target.name}' is a state; define its next value with ${st.target.name}' = …`, st.target.span);
+        lowerExpr(ctx, st.value);
+        continue;
+      }
+      let v = ctx.requireFloat(lowerExpr(ctx, st.value), st.value.span, 'an equation');
+      const key = st.primed ? `${st.target.name}'` : st.target.name;
+      if (st.primed && v !== POISON) {
+        const want = ctx.shape(existing!.value);
+        const got = ctx.shape(v);
+        const b = ctx.broadcastShapes(got, want);
+        if (!b || b.length !== want.length || !b.every((d, i) => dimKey(d) === dimKey(want[i]))) {
+          v = ctx.error('E201', `state ${st.target.name} has shape [${want.map(dimKey).join(', ')}] but ${key} has shape [${got.map(dimKey).join(', ')}]`, st.value.span);
+        } else v = ctx.broadcastTo(v, want);
+      }
+      if (st.primed && ctx.names.has(key)) {
+        ctx.error('E102', `${key} is already defined`, st.target.span);
+        continue;
+      }
+      if (st.primed) ctx.names.set(key, { kind: 'next', value: v, span: st.span });
+      else define(ctx, st.target, { kind: 'local', value: v, span: st.span });
+    } else if (st.kind === 'output') {
+      ctx.target = st.name.name;
+      ctx.denseCount = 0;
+      let v: Value;
+      if (st.value) v = lowerExpr(ctx, st.value);
+      else v = lowerName(ctx, { kind: 'name', name: st.name.name, primed: st.primed, span: st.name.span });
+      v = ctx.requireFloat(v, st.span, 'an output');
+      if (outputs.some((o) => o.name === st.name.name)) {
+        ctx.error('E102', `output '${st.name.name}' is declared twice`, st.name.span);
+        continue;
+      }
+      outputs.push({ name: st.name.name, node: v, span: st.name });
+    }
+  }
+
+  const stateBindings: StateBinding[] = [];
+  for (const [name, s] of states) {
+    const next = ctx.names.get(`${name}'`);
+    if (!next) ctx.error('E104', `state '${name}' is never updated; define ${name}' = …`, s.span.span);
+    else stateBindings.push({ name, node: s.node, init: s.init, next: next.value });
+  }
+  if (outputs.length === 0) ctx.error('E109', `cell ${cell.name.name} has no output; add e.g. output h'`, cell.name.span);
+  if (diags.length > before) return undefined;
+
+  return finishGraph(ctx.b, {
+    name: cell.name.name,
+    sizes: sizes.decls,
+    inputs: cell.inputs.map((i) => ({ name: i.name.name, node: ctx.names.get(i.name.name)!.value })),
+    states: stateBindings,
+    params: ctx.params,
+    outputs: outputs.map(({ name, node }) => ({ name, node })),
+  });
+}
