@@ -6,7 +6,7 @@
 // is free), stored in topological order, and referenced by index.
 
 import { assert } from '../util/assert.js';
-import { isConstDim, shapeEq, shapeKey, type Dim, type Shape } from './dims.js';
+import { shapeEq, type Shape } from './dims.js';
 import { TYPE_RULES, type Op, type OpAttrs, type TensorType } from './ops.js';
 
 export interface Node<O extends Op = Op> {
@@ -141,13 +141,11 @@ export interface GraphSignature {
 }
 
 /**
- * Freezes a builder into a Graph: drops nodes nothing uses (declared leaves
- * are kept) and renumbers the rest in topological order.
+ * Dead-code elimination + renumbering: keeps the nodes reachable from
+ * `roots` plus the `keep` nodes, in their (topological) order.
  */
-export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
-  const nodes = b.nodes;
+export function compactNodes(nodes: readonly Node[], roots: readonly number[], keep: readonly number[]): { nodes: Node[]; remap: (id: number) => number } {
   const live = new Uint8Array(nodes.length);
-  const roots = [...sig.states.map((s) => s.next), ...sig.outputs.map((o) => o.node)];
   const stack = [...roots];
   while (stack.length) {
     const id = stack.pop()!;
@@ -155,37 +153,35 @@ export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
     live[id] = 1;
     for (const a of nodes[id].args) stack.push(a);
   }
-  for (const l of [...sig.inputs, ...sig.states, ...sig.params]) live[l.node] = 1;
-  const remap = new Map<number, number>();
+  for (const k of keep) live[k] = 1;
+  const map = new Map<number, number>();
   const out: Node[] = [];
   for (const n of nodes) {
     if (!live[n.id]) continue;
     const id = out.length;
-    remap.set(n.id, id);
-    out.push({ ...n, id, args: n.args.map((a) => remap.get(a)!) });
+    map.set(n.id, id);
+    out.push({ ...n, id, args: n.args.map((a) => map.get(a)!) });
   }
-  const r = (x: number) => {
-    const v = remap.get(x);
+  const remap = (x: number) => {
+    const v = map.get(x);
     assert(v !== undefined, `dangling node ${x}`);
     return v;
   };
+  return { nodes: out, remap };
+}
+
+/** Freezes a builder into a Graph: drops nodes nothing uses (declared leaves are kept). */
+export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
+  const roots = [...sig.states.map((s) => s.next), ...sig.outputs.map((o) => o.node)];
+  const keep = [...sig.inputs, ...sig.states, ...sig.params].map((l) => l.node);
+  const { nodes, remap: r } = compactNodes(b.nodes, roots, keep);
   return {
     name: sig.name,
     sizes: sig.sizes,
-    nodes: out,
+    nodes,
     inputs: sig.inputs.map((x) => ({ ...x, node: r(x.node) })),
     states: sig.states.map((x) => ({ ...x, node: r(x.node), next: r(x.next) })),
     params: sig.params.map((x) => ({ ...x, node: r(x.node) })),
     outputs: sig.outputs.map((x) => ({ ...x, node: r(x.node) })),
   };
 }
-
-export function isZeroConst(n: Node): boolean {
-  return n.op === 'const' && (n.attrs as OpAttrs['const']).value === 0;
-}
-
-export function dimIsOne(d: Dim): boolean {
-  return isConstDim(d, 1);
-}
-
-export { shapeKey };

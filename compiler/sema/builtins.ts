@@ -91,7 +91,10 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
     if (i < 0) return ctx.error('E305', 'dense cannot infer its output size (no state argument); write dense(…, out = H)', call.calleeSpan);
     out = ctx.shape(args[i])[0];
   }
-  const base = ctx.target + (ctx.denseCount++ > 0 ? `#${ctx.denseCount}` : '');
+  let base = ctx.target + (ctx.denseCount++ > 0 ? `#${ctx.denseCount}` : '');
+  // Another statement with the same target (an output named like a state, or a
+  // duplicate definition already reported as E102) may have used this name.
+  while (ctx.params.some((p) => p.name.startsWith(`${base}.`))) base = `${ctx.target}#${++ctx.denseCount}`;
   let acc: Value | undefined;
   call.args.forEach((a, i) => {
     const suffix = a.kind === 'name' ? a.name + (a.primed ? "'" : '') : String(i + 1);
@@ -103,8 +106,8 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   if (biasKw && biasKw.value.kind === 'name' && biasKw.value.name === 'false') return acc ?? POISON;
   const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags) : { kind: 'zeros' as const };
   if (!init) return POISON;
-  const bias = ctx.newParam(`${base}.b`, [out], init);
-  return acc === undefined ? ctx.broadcastTo(bias, [out]) : ctx.b.emit('add', [acc, bias], {});
+  const bias = ctx.newParam(`${base}.b`, [out!], init);
+  return acc === undefined ? ctx.broadcastTo(bias, [out!]) : ctx.b.emit('add', [acc, bias], {});
 }
 
 export const BUILTINS: Readonly<Record<string, Builtin>> = {

@@ -1,0 +1,125 @@
+// The backward step graph: reverse-mode autodiff of one forward step.
+//
+//   leaves:  x_t, s_{t-1}, params, saved forward values, ∂L/∂s_t, ∂L/∂y_t
+//   results: ∂L/∂s_{t-1}, ∂L/∂x_t, and each parameter's contribution of this
+//            step (per example, batched; the scan sums them over B and T)
+//
+// What is saved and what is recomputed: the forward values of the
+// non-elementwise, batched ops (matmul, outer, reductions, gather, concat,
+// slice, transpose … every op `isSaved` accepts) are saved on the tape; all
+// elementwise values are recomputed from them, from x_t and from s_{t-1}
+// (which the tape holds anyway). Recomputing a sigmoid is cheaper than
+// storing and re-reading it, and the matmuls are never recomputed. Values
+// that depend only on parameters (unbatched) are recomputed too: they are
+// the same at every step, so the scheduler hoists them out of the loop.
+//
+// Example (Elman, h' = tanh(W x + U h + b)):
+//   saved: W x, U h;  g = ∂L/∂h' · (1 − tanh(…)²);
+//   ∂h = g @ U;  ∂W = outer(g, x);  ∂U = outer(g, h);  ∂b = g.
+
+import { compactNodes, GraphBuilder, type Graph, type Node } from '../ir/graph.js';
+import { isElementwise, isLeaf, type OpAttrs, type TensorType } from '../ir/ops.js';
+import { verifyNodes } from '../ir/verify.js';
+import { assert } from '../util/assert.js';
+import { VJP_RULES } from './vjpRules.js';
+
+export type BackwardLeafKind = 'input' | 'state' | 'param' | 'saved' | 'dnext' | 'doutput';
+export type BackwardResultKind = 'dstate' | 'dinput' | 'dparam';
+
+export interface BackwardLeaf {
+  readonly kind: BackwardLeafKind;
+  /** The forward name (input/state/param/output), or for 'saved' the forward node id as a string. */
+  readonly name: string;
+  readonly node: number;
+}
+
+export interface BackwardResult {
+  readonly kind: BackwardResultKind;
+  readonly name: string;
+  readonly node: number;
+}
+
+export interface BackwardStep {
+  readonly forward: Graph;
+  /** Forward node ids whose values the forward pass must save, in order. */
+  readonly saved: readonly number[];
+  readonly nodes: readonly Node[];
+  readonly leaves: readonly BackwardLeaf[];
+  readonly results: readonly BackwardResult[];
+}
+
+/** The forward values kept on the tape (see the header). */
+export function isSaved(n: Node): boolean {
+  return n.type.batched && !isLeaf(n.op) && !isElementwise(n.op) && n.op !== 'broadcast';
+}
+
+export function buildBackward(fwd: Graph): BackwardStep {
+  const b = new GraphBuilder();
+  const prim = new Map<number, number>();
+  const leaves: BackwardLeaf[] = [];
+  const saved: number[] = [];
+  const leafName = (n: Node) => (n.attrs as { name: string }).name;
+
+  // 1. The primal values: leaves, saved values, and recomputation of the rest.
+  for (const n of fwd.nodes) {
+    if (n.op === 'input' || n.op === 'state' || n.op === 'param') {
+      const id = b.leaf(n.op, leafName(n), n.type);
+      prim.set(n.id, id);
+      leaves.push({ kind: n.op, name: leafName(n), node: id });
+    } else if (isSaved(n)) {
+      const id = b.leaf('input', `saved%${n.id}`, n.type);
+      prim.set(n.id, id);
+      saved.push(n.id);
+      leaves.push({ kind: 'saved', name: String(n.id), node: id });
+    } else {
+      prim.set(n.id, b.emit(n.op as "add", n.args.map((a) => prim.get(a)!), n.attrs as OpAttrs["add"]));
+    }
+  }
+
+  // 2. Seeds: the cotangents of s_t and y_t.
+  const ct = new Map<number, number>();
+  const accumulate = (id: number, g: number) => {
+    const prev = ct.get(id);
+    ct.set(id, prev === undefined ? g : b.emit('add', [prev, g], {}));
+  };
+  const seed = (kind: 'dnext' | 'doutput', name: string, fwdNode: number) => {
+    const t: TensorType = { ...fwd.nodes[fwdNode].type, batched: true };
+    const id = b.leaf('input', kind === 'dnext' ? `d${name}'` : `d:${name}`, t);
+    leaves.push({ kind, name, node: id });
+    accumulate(fwdNode, id);
+  };
+  for (const s of fwd.states) seed('dnext', s.name, s.next);
+  for (const o of fwd.outputs) seed('doutput', o.name, o.node);
+
+  // 3. The reverse walk: each node's cotangent is complete once all its users
+  //    (which come later in topological order) have been visited.
+  for (let i = fwd.nodes.length - 1; i >= 0; i--) {
+    const n = fwd.nodes[i];
+    const g = ct.get(n.id);
+    if (g === undefined || isLeaf(n.op)) continue;
+    const contributions = VJP_RULES[n.op]({ b, node: n, x: n.args.map((a) => prim.get(a)!), y: prim.get(n.id)!, g });
+    assert(contributions.length === n.args.length, `VJP rule of ${n.op} returned ${contributions.length} cotangents for ${n.args.length} operands`);
+    contributions.forEach((c, k) => {
+      if (c !== null && fwd.nodes[n.args[k]].type.dtype === 'f32') accumulate(n.args[k], c);
+    });
+  }
+
+  // 4. Results; a value the loss does not depend on has a zero cotangent.
+  const cotangentOf = (fwdNode: number) => ct.get(fwdNode) ?? b.constant(0, fwd.nodes[fwdNode].type.shape);
+  const results: BackwardResult[] = [
+    ...fwd.states.map((s) => ({ kind: 'dstate' as const, name: s.name, node: cotangentOf(s.node) })),
+    ...fwd.inputs.filter((x) => fwd.nodes[x.node].type.dtype === 'f32').map((x) => ({ kind: 'dinput' as const, name: x.name, node: cotangentOf(x.node) })),
+    ...fwd.params.map((p) => ({ kind: 'dparam' as const, name: p.name, node: cotangentOf(p.node) })),
+  ];
+
+  const { nodes, remap } = compactNodes(b.nodes, results.map((r) => r.node), leaves.map((l) => l.node));
+  const step: BackwardStep = {
+    forward: fwd,
+    saved,
+    nodes,
+    leaves: leaves.map((l) => ({ ...l, node: remap(l.node) })),
+    results: results.map((r) => ({ ...r, node: remap(r.node) })),
+  };
+  verifyNodes(nodes, `backward of ${fwd.name}`);
+  return step;
+}
