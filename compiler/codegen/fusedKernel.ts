@@ -1,0 +1,441 @@
+// The WGSL of one fused kernel (a schedule stage of kind 'fused'). All
+// decisions — which nodes this kernel writes, where every value lives, which
+// products share a k-loop — are made before; this file only spells them.
+//
+// Thread mapping: invocation (j, g) computes element j of every output whose
+// size exceeds j, for rows g·R … g·R+R−1 (R rows per invocation, so a weight
+// loaded once serves R examples). Rows are examples (loop kernels), all T·B
+// (example, step) pairs (hoisted kernels), or one (parameter-only kernels).
+// Products W·v evaluated at the thread's own element run first, in k-loops
+// shared by all products of the same depth; everything elementwise is then
+// recomputed in registers per row and only the outputs are stored.
+
+import { evalDim, type Dim } from '../ir/dims.js';
+import type { Node } from '../ir/graph.js';
+import { isCompare, type OpAttrs } from '../ir/ops.js';
+import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
+import { readsLocally } from '../schedule/schedule.js';
+import { assert, CompilerBug } from '../util/assert.js';
+import type { ArenaName, Layout } from './layout.js';
+import { arenaVar, wgslLin } from './layout.js';
+
+export interface KernelDispatch {
+  /** Threads along x: the largest output's element count. */
+  readonly elements: number;
+  readonly rows: 'B' | 'TB' | '1';
+  readonly rowsPerThread: number;
+  readonly workgroupSize: number;
+}
+
+export interface RenderedKernel {
+  readonly name: string;
+  readonly wgsl: string;
+  readonly entryPoint: string;
+  /** Arenas bound at group 0, binding i = arenas[i]. */
+  readonly arenas: readonly ArenaName[];
+  /** Arenas bound read-only (the rest read-write). */
+  readonly readOnly: readonly ArenaName[];
+  /** Reads the per-step uniform (group 1, dynamic offset). */
+  readonly usesStep: boolean;
+  readonly dispatch: KernelDispatch;
+  readonly summary: string;
+}
+
+export interface KernelInput {
+  readonly schedule: Schedule;
+  readonly layout: Layout;
+  readonly stage: FusedKernel;
+  readonly shape: (id: number) => readonly number[];
+  readonly describe: (id: number) => string;
+  readonly workgroupSize: number;
+  readonly sizes: Readonly<Record<string, number>>;
+}
+
+const u = (n: number) => `${n}u`;
+const f = (v: number) => {
+  if (Number.isNaN(v)) throw new CompilerBug('NaN literal');
+  if (!Number.isFinite(v)) return v > 0 ? '3.4028235e38' : '-3.4028235e38';
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+};
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)));
+
+class Scope {
+  readonly lines: string[] = [];
+  private readonly cache = new Map<string, string>();
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly indent: string,
+  ) {}
+  get(key: string): string | undefined {
+    return this.cache.get(key) ?? this.parent?.get(key);
+  }
+  set(key: string, v: string) {
+    this.cache.set(key, v);
+  }
+  emit(line: string) {
+    this.lines.push(this.indent + line);
+  }
+}
+
+export function renderFusedKernel(k: KernelInput): RenderedKernel {
+  const { schedule, layout, stage } = k;
+  const nodes = schedule.fn.nodes;
+  const outputs = new Set(stage.outputs);
+  const arenas = new Set<ArenaName>();
+  const offsets = new Set<string>();
+  const written = new Set<ArenaName>();
+  let usesStep = false;
+  let counter = 0;
+  const fresh = (p: string) => `${p}${counter++}`;
+  const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
+  const R = stage.region === 'const' ? 1 : 4;
+  const rowsExpr = rows === 'B' ? 'B' : rows === 'TB' ? '(T * B)' : '1u';
+
+  const computedHere = (id: number) => outputs.has(id) || (!schedule.stores.has(id) && nodes[id].op !== 'input' && nodes[id].op !== 'state' && nodes[id].op !== 'param');
+
+  const storeAddr = (st: Store, id: number, idx: string): string => {
+    const t = layout.tensors.get(st.tensor);
+    assert(t, `no layout for tensor ${st.tensor}`);
+    arenas.add(t.arena);
+    offsets.add(t.symbol);
+    const col = st.col ? ` + ${u(st.col)}` : '';
+    switch (t.kind) {
+      case 'const':
+        return `${arenaVar(t.arena)}[${t.symbol}${col} + ${idx}]`;
+      case 'row':
+        return `${arenaVar(t.arena)}[${t.symbol} + row * ${u(t.width)}${col} + ${idx}]`;
+      case 'seq': {
+        const time = rows === 'B' ? (usesStep = true, st.shift ? '(step.t + 1u) * B * ' + u(t.width) + ' + ' : `step.t * B * ${u(t.width)} + `) : st.shift ? `B * ${u(t.width)} + ` : '';
+        return `${arenaVar(t.arena)}[${t.symbol} + ${time}row * ${u(t.width)}${col} + ${idx}]`;
+      }
+    }
+  };
+
+  const load = (id: number, idx: string) => {
+    const st = schedule.stores.get(id)!;
+    const v = storeAddr(st[0], id, idx);
+    return nodes[id].type.dtype === 'bool' ? `(${v} != 0.0)` : v;
+  };
+
+  /** Index into operand `a` of shape `inShape` for element `idx` of a broadcast to `outShape`. */
+  const broadcastIndex = (idx: string, inShape: readonly number[], outShape: readonly number[], axes: readonly number[]) => {
+    const os = strides(outShape);
+    const is = strides(inShape);
+    const terms: string[] = [];
+    inShape.forEach((d, i) => {
+      if (d === 1) return;
+      const ax = axes[i];
+      const coord = os[ax] === 1 ? `(${idx} % ${u(outShape[ax])})` : `((${idx} / ${u(os[ax])}) % ${u(outShape[ax])})`;
+      terms.push(is[i] === 1 ? coord : `${coord} * ${u(is[i])}`);
+    });
+    return terms.length ? terms.join(' + ') : '0u';
+  };
+
+  const fastMatvec = new Map<number, string>(); // node → accumulator array name (valid at index j, row r)
+
+  function value(id: number, idx: string, s: Scope): string {
+    const n = nodes[id];
+    if (n.op === 'const') return f((n.attrs as OpAttrs['const']).value);
+    if (n.op === 'dim') return f(dimValues.get(id)!);
+    if (idx === 'j' && fastMatvec.has(id)) return `${fastMatvec.get(id)}[r]`;
+    if (!computedHere(id)) return load(id, idx);
+    const key = `${id}@${idx}`;
+    const hit = s.get(key);
+    if (hit) return hit;
+    const expr = compute(n, idx, s);
+    const name = fresh('v');
+    s.emit(`let ${name} = ${expr};`);
+    s.set(key, name);
+    return name;
+  }
+
+  function compute(n: Node, idx: string, s: Scope): string {
+    const arg = (i: number, at = idx) => value(n.args[i], at, s);
+    const sh = k.shape(n.id);
+    switch (n.op) {
+      case 'neg': return `-(${arg(0)})`;
+      case 'exp': return `exp(${arg(0)})`;
+      case 'log': return `log(${arg(0)})`;
+      case 'tanh': return `tanh(clamp(${arg(0)}, -15.0, 15.0))`;
+      case 'sigmoid': return `1.0 / (1.0 + exp(-(${arg(0)})))`;
+      case 'relu': return `max(${arg(0)}, 0.0)`;
+      case 'sqrt': return `sqrt(${arg(0)})`;
+      case 'rsqrt': return `inverseSqrt(${arg(0)})`;
+      case 'abs': return `abs(${arg(0)})`;
+      case 'softplus': { const x = arg(0); return `select(log(1.0 + exp(${x})), ${x}, ${x} > 20.0)`; }
+      case 'square': { const x = arg(0); return `${x} * ${x}`; }
+      case 'recip': return `1.0 / (${arg(0)})`;
+      case 'add': return `${arg(0)} + ${arg(1)}`;
+      case 'sub': return `${arg(0)} - (${arg(1)})`;
+      case 'mul': return `(${arg(0)}) * (${arg(1)})`;
+      case 'div': return `(${arg(0)}) / (${arg(1)})`;
+      case 'max': return `max(${arg(0)}, ${arg(1)})`;
+      case 'min': return `min(${arg(0)}, ${arg(1)})`;
+      case 'lt': return `${arg(0)} < ${arg(1)}`;
+      case 'le': return `${arg(0)} <= ${arg(1)}`;
+      case 'gt': return `${arg(0)} > ${arg(1)}`;
+      case 'ge': return `${arg(0)} >= ${arg(1)}`;
+      case 'eq': return `${arg(0)} == ${arg(1)}`;
+      case 'ne': return `${arg(0)} != ${arg(1)}`;
+      case 'select': return `select(${arg(2)}, ${arg(1)}, ${arg(0)})`;
+      case 'matmul': {
+        const [A, Bm] = n.args.map((a) => k.shape(a));
+        const M = A.length === 2 ? A[0] : 1;
+        const K = A[A.length - 1];
+        const N = Bm.length === 2 ? Bm[1] : 1;
+        const m = N === 1 ? idx : `(${idx} / ${u(N)})`;
+        const col = N === 1 ? '0u' : `(${idx} % ${u(N)})`;
+        void M;
+        const acc = fresh('acc');
+        s.emit(`var ${acc} = 0.0;`);
+        s.emit(`for (var kk = 0u; kk < ${u(K)}; kk++) {`);
+        const inner = new Scope(s, s.indent + '  ');
+        const a = value(n.args[0], A.length === 2 ? `${m} * ${u(K)} + kk` : 'kk', inner);
+        const b = value(n.args[1], Bm.length === 2 ? `kk * ${u(N)} + ${col}` : 'kk', inner);
+        inner.emit(`${acc} += (${a}) * (${b});`);
+        s.lines.push(...inner.lines);
+        s.emit('}');
+        return acc;
+      }
+      case 'outer': {
+        const N = sh[1];
+        return `(${arg(0, `(${idx} / ${u(N)})`)}) * (${arg(1, `(${idx} % ${u(N)})`)})`;
+      }
+      case 'transpose': {
+        const [r] = sh; // out [C, R]: in [R, C]
+        const c = k.shape(n.args[0])[1];
+        return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
+      }
+      case 'sum':
+      case 'rmax':
+      case 'logsumexp':
+      case 'argmax': {
+        const axis = (n.attrs as OpAttrs['sum']).axis;
+        const xs = k.shape(n.args[0]);
+        const inner = numel(xs.slice(axis + 1));
+        const len = xs[axis];
+        const base = `(${idx} / ${u(inner)}) * ${u(len * inner)} + (${idx} % ${u(inner)})`;
+        const at = (q: string) => `${base} + ${q} * ${u(inner)}`;
+        const acc = fresh('red');
+        const loop = (body: (x: string, sc: Scope) => void) => {
+          s.emit(`for (var q = 0u; q < ${u(len)}; q++) {`);
+          const sc = new Scope(s, s.indent + '  ');
+          body(value(n.args[0], at('q'), sc), sc);
+          s.lines.push(...sc.lines);
+          s.emit('}');
+        };
+        if (n.op === 'sum') {
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc) => sc.emit(`${acc} += ${x};`));
+        } else if (n.op === 'rmax') {
+          s.emit(`var ${acc} = -3.4028235e38;`);
+          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));
+        } else if (n.op === 'argmax') {
+          const best = fresh('best');
+          s.emit(`var ${best} = -3.4028235e38;`);
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(q); }`));
+        } else {
+          const m = fresh('m');
+          s.emit(`var ${m} = -3.4028235e38;`);
+          loop((x, sc) => sc.emit(`${m} = max(${m}, ${x});`));
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc) => sc.emit(`${acc} += exp(${x} - ${m});`));
+          s.emit(`${acc} = ${m} + log(${acc});`);
+        }
+        return acc;
+      }
+      case 'broadcast': {
+        const a = n.attrs as OpAttrs['broadcast'];
+        return arg(0, broadcastIndex(idx, k.shape(n.args[0]), sh, a.axes));
+      }
+      case 'sumto': {
+        const a = n.attrs as OpAttrs['sumto'];
+        const big = k.shape(n.args[0]);
+        const acc = fresh('st');
+        s.emit(`var ${acc} = 0.0;`);
+        s.emit(`for (var q = 0u; q < ${u(numel(big))}; q++) {`);
+        const sc = new Scope(s, s.indent + '  ');
+        sc.emit(`if (${broadcastIndex('q', sh, big, a.axes)} == ${idx}) {`);
+        const sc2 = new Scope(sc, sc.indent + '  ');
+        sc2.emit(`${acc} += ${value(n.args[0], 'q', sc2)};`);
+        sc.lines.push(...sc2.lines);
+        sc.emit('}');
+        s.lines.push(...sc.lines);
+        s.emit('}');
+        return acc;
+      }
+      case 'concat': {
+        const axis = (n.attrs as OpAttrs['concat']).axis;
+        const inner = numel(sh.slice(axis + 1));
+        const dim = sh[axis];
+        const c = `((${idx} / ${u(inner)}) % ${u(dim)})`;
+        const o = `(${idx} / ${u(dim * inner)})`;
+        const i = `(${idx} % ${u(inner)})`;
+        const out = fresh('cat');
+        s.emit(`var ${out} = 0.0;`);
+        let start = 0;
+        n.args.forEach((a, p) => {
+          const len = k.shape(a)[axis];
+          s.emit(`${p === 0 ? '' : 'else '}if (${c} < ${u(start + len)}) {`);
+          const sc = new Scope(s, s.indent + '  ');
+          const v = value(a, `${o} * ${u(len * inner)} + (${c} - ${u(start)}) * ${u(inner)} + ${i}`, sc);
+          sc.emit(`${out} = ${v};`);
+          s.lines.push(...sc.lines);
+          s.emit('}');
+          start += len;
+        });
+        return out;
+      }
+      case 'slice': {
+        const a = n.attrs as OpAttrs['slice'];
+        const xs = k.shape(n.args[0]);
+        const inner = numel(sh.slice(a.axis + 1));
+        const dimOut = sh[a.axis];
+        const start = sliceStart.get(n.id)!;
+        return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
+      }
+      case 'gather': {
+        const D = sh[0];
+        return arg(0, `u32(${arg(1, '0u')}) * ${u(D)} + ${idx}`);
+      }
+      case 'onehot':
+        return `select(0.0, 1.0, u32(${arg(0, '0u')}) == ${idx})`;
+      case 'input':
+      case 'state':
+      case 'param':
+      case 'const':
+      case 'dim':
+        throw new CompilerBug(`leaf ${n.op} computed in a kernel`);
+    }
+  }
+
+  // Symbolic slice starts and size values, resolved with the concrete sizes.
+  const concrete = (d: Dim) => {
+    const v = evalDim(d, k.sizes);
+    assert(v !== undefined, 'size without a value');
+    return v;
+  };
+  const sliceStart = new Map<number, number>();
+  const dimValues = new Map<number, number>();
+  for (const n of nodes) {
+    if (n.op === 'slice') sliceStart.set(n.id, concrete((n.attrs as OpAttrs['slice']).start));
+    if (n.op === 'dim') dimValues.set(n.id, concrete((n.attrs as OpAttrs['dim']).dim));
+  }
+
+  // Group outputs into blocks of equal element count.
+  const blocks = new Map<number, number[]>();
+  for (const id of stage.outputs) {
+    const n = numel(k.shape(id));
+    blocks.set(n, [...(blocks.get(n) ?? []), id]);
+  }
+  const elements = Math.max(...blocks.keys());
+  const body = new Scope(undefined, '  ');
+  for (const [count, outs] of [...blocks.entries()].sort((a, b) => b[0] - a[0])) {
+    body.emit(`if (j < ${u(count)}) {`);
+    const blk = new Scope(body, '    ');
+    // products evaluated at the thread's own element: shared k-loops
+    const local = new Set<number>();
+    const walk = (id: number) => {
+      if (local.has(id) || !computedHere(id)) return;
+      local.add(id);
+      for (const a of nodes[id].args) if (readsLocally(nodes[id], nodes[a])) walk(a);
+    };
+    outs.forEach(walk);
+    const matvecs = [...local].filter((id) => {
+      const n = nodes[id];
+      if (n.op !== 'matmul' || !n.type.batched) return false;
+      const [a, b] = n.args.map((x) => nodes[x]);
+      const left = !a.type.batched && a.type.shape.length === 2 && b.type.shape.length === 1 && b.type.batched && schedule.stores.has(a.id);
+      const right = a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2 && schedule.stores.has(b.id);
+      return left || right;
+    });
+    const byDepth = new Map<number, number[]>();
+    for (const id of matvecs) {
+      const n = nodes[id];
+      const K = k.shape(nodes[n.args[0]].type.batched ? n.args[0] : n.args[1])[0];
+      const depth = nodes[n.args[0]].type.batched ? K : k.shape(n.args[1])[0];
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), id]);
+    }
+    for (const [K, ids] of byDepth) {
+      for (const id of ids) {
+        const acc = fresh('mv');
+        fastMatvec.set(id, acc);
+        blk.emit(`var ${acc}: array<f32, ${R}>;`);
+      }
+      blk.emit(`for (var kk = 0u; kk < ${u(K)}; kk++) {`);
+      const kl = new Scope(blk, '      ');
+      const weights = ids.map((id) => {
+        const n = nodes[id];
+        const weightLeft = !nodes[n.args[0]].type.batched;
+        const W = weightLeft ? n.args[0] : n.args[1];
+        const N = k.shape(id)[0];
+        const w = fresh('w');
+        kl.emit(`let ${w} = ${load(W, weightLeft ? `j * ${u(K)} + kk` : `kk * ${u(N)} + j`)};`);
+        return { id, w, vector: weightLeft ? n.args[1] : n.args[0] };
+      });
+      kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
+      kl.emit(`  let row = row0 + r;`);
+      kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
+      const rl = new Scope(kl, '        ');
+      for (const { id, w, vector } of weights) rl.emit(`${fastMatvec.get(id)}[r] += ${w} * ${value(vector, 'kk', rl)};`);
+      kl.lines.push(...rl.lines);
+      kl.emit('}');
+      blk.lines.push(...kl.lines);
+      blk.emit('}');
+    }
+    blk.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
+    blk.emit(`  let row = row0 + r;`);
+    blk.emit(`  if (row >= ${rowsExpr}) { break; }`);
+    const rowScope = new Scope(blk, '      ');
+    for (const id of outs) {
+      const v = value(id, 'j', rowScope);
+      const stored = nodes[id].type.dtype === 'bool' || isCompare(nodes[id].op) ? `select(0.0, 1.0, ${v})` : v;
+      rowScope.emit(`// ${k.describe(id)}`);
+      for (const st of schedule.stores.get(id)!) {
+        written.add(layout.tensors.get(st.tensor)!.arena);
+        rowScope.emit(`${storeAddr(st, id, 'j')} = ${stored};`);
+      }
+    }
+    blk.lines.push(...rowScope.lines);
+    blk.emit('}');
+    body.lines.push(...blk.lines);
+    body.emit('}');
+    fastMatvec.clear();
+  }
+
+  const arenaList = [...arenas].sort();
+  // arenas this kernel only reads are bound read-only (parameters, and GEMM results it consumes)
+  const readOnly = new Set(arenaList.filter((a) => a === 'params' || (a.startsWith('gemm:') && !written.has(a))));
+  const summary = stage.outputs.map((id) => k.describe(id)).join('; ');
+  const offsetDecls = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol)).map((t) => `override ${t.symbol}: u32 = ${wgslLin(t.offset)}; // ${t.name}`);
+  const wgsl = [
+    `// ${stage.name}: ${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}.`,
+    `// Writes: ${summary}`,
+    `override B: u32;`,
+    `override T: u32;`,
+    ...offsetDecls,
+    ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${readOnly.has(a) ? 'read' : 'read_write'}> ${arenaVar(a)}: array<f32>;`),
+    ...(usesStep ? ['struct Step { t: u32 }', '@group(1) @binding(0) var<uniform> step: Step;'] : []),
+    '',
+    `@compute @workgroup_size(${k.workgroupSize})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    '  let j = gid.x;',
+    `  let row0 = gid.y * ${u(R)};`,
+    ...body.lines,
+    '}',
+    '',
+  ].join('\n');
+  return {
+    name: stage.name,
+    wgsl,
+    entryPoint: 'main',
+    arenas: arenaList,
+    readOnly: [...readOnly],
+    usesStep,
+    dispatch: { elements, rows, rowsPerThread: R, workgroupSize: k.workgroupSize },
+    summary,
+  };
+}

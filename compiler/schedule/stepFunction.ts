@@ -1,0 +1,129 @@
+// A step function: the common shape of the forward step graph and the
+// backward step graph as the scheduler sees them — a node list whose leaves
+// and results are bound to tensors, each with a role in the time loop:
+//
+//   const: the same at every step (parameters)
+//   step:  one value per step, known before the loop (x_t, the tapes)
+//   carry: produced by step t for step t+1 (states; in the backward pass,
+//          the state cotangents, which flow from t+1 to t)
+//
+// Tensors are named; their storage is decided by the layout (layout.ts).
+
+import { buildBackward, type BackwardStep } from '../autodiff/backward.js';
+import type { Graph, Node } from '../ir/graph.js';
+
+export type Role = 'const' | 'step' | 'carry';
+
+/** A named tensor, optionally at a time shift (s_{t+1} is `{name: 's:h', shift: 1}`). */
+export interface TensorUse {
+  readonly tensor: string;
+  readonly shift: 0 | 1;
+  /** Column block inside a stacked tensor (GEMM results); 0 otherwise. */
+  readonly col?: number;
+}
+
+export interface StepLeaf {
+  readonly node: number;
+  readonly role: Role;
+  readonly use: TensorUse;
+}
+
+export interface StepResult {
+  readonly node: number;
+  readonly role: Exclude<Role, 'const'>;
+  readonly use: TensorUse;
+}
+
+/** A parameter-gradient term: Σ over all T·B rows of outer(a, b), or of a alone (colsum). */
+export type GradTerm =
+  | { readonly kind: 'outer'; readonly param: string; readonly a: number; readonly b: number }
+  | { readonly kind: 'colsum'; readonly param: string; readonly a: number };
+
+export interface StepFunction {
+  readonly name: string;
+  readonly nodes: readonly Node[];
+  readonly leaves: readonly StepLeaf[];
+  readonly results: readonly StepResult[];
+  readonly gradTerms: readonly GradTerm[];
+}
+
+export const tensorNames = {
+  param: (n: string) => `p:${n}`,
+  grad: (n: string) => `g:${n}`,
+  state: (n: string) => `s:${n}`,
+  input: (n: string) => `x:${n}`,
+  output: (n: string) => `y:${n}`,
+  saved: (id: number) => `v:${id}`,
+  dstate: (n: string) => `ds:${n}`,
+  doutput: (n: string) => `dy:${n}`,
+  dinput: (n: string) => `dx:${n}`,
+};
+
+const at = (tensor: string, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift });
+
+export function forwardStepFunction(g: Graph, saved: readonly number[]): StepFunction {
+  const leaves: StepLeaf[] = [
+    ...g.inputs.map((x) => ({ node: x.node, role: 'step' as const, use: at(tensorNames.input(x.name)) })),
+    ...g.states.map((s) => ({ node: s.node, role: 'carry' as const, use: at(tensorNames.state(s.name)) })),
+    ...g.params.map((p) => ({ node: p.node, role: 'const' as const, use: at(tensorNames.param(p.name)) })),
+  ];
+  const results: StepResult[] = [
+    ...g.states.map((s) => ({ node: s.next, role: 'carry' as const, use: at(tensorNames.state(s.name), 1) })),
+    ...g.outputs.map((o) => ({ node: o.node, role: 'step' as const, use: at(tensorNames.output(o.name)) })),
+    ...saved.map((id) => ({ node: id, role: 'step' as const, use: at(tensorNames.saved(id)) })),
+  ];
+  return { name: `${g.name} forward`, nodes: g.nodes, leaves, results, gradTerms: [] };
+}
+
+/** Splits each parameter's per-step gradient into GEMM (outer) and column-sum terms. */
+function gradTermsOf(step: BackwardStep): GradTerm[] {
+  const terms: GradTerm[] = [];
+  for (const r of step.results) {
+    if (r.kind !== 'dparam') continue;
+    const visit = (id: number) => {
+      const n = step.nodes[id];
+      if (n.op === 'add') n.args.forEach(visit);
+      else if (n.op === 'outer' && n.args.every((a) => step.nodes[a].type.batched)) terms.push({ kind: 'outer', param: r.name, a: n.args[0], b: n.args[1] });
+      else if (n.op === 'const' && !n.type.batched) {
+        // a constant contribution per example: only zero arises (unused parameter)
+      } else terms.push({ kind: 'colsum', param: r.name, a: id });
+    };
+    visit(r.node);
+  }
+  return terms;
+}
+
+export function backwardStepFunction(step: BackwardStep): StepFunction {
+  const leaves: StepLeaf[] = step.leaves.map((l) => {
+    switch (l.kind) {
+      case 'input':
+        return { node: l.node, role: 'step', use: at(tensorNames.input(l.name)) };
+      case 'state':
+        return { node: l.node, role: 'step', use: at(tensorNames.state(l.name)) };
+      case 'param':
+        return { node: l.node, role: 'const', use: at(tensorNames.param(l.name)) };
+      case 'saved':
+        return { node: l.node, role: 'step', use: at(tensorNames.saved(Number(l.name))) };
+      case 'dnext':
+        return { node: l.node, role: 'carry', use: at(tensorNames.dstate(l.name), 1) };
+      case 'doutput':
+        return { node: l.node, role: 'step', use: at(tensorNames.doutput(l.name)) };
+    }
+  });
+  const results: StepResult[] = [];
+  for (const r of step.results) {
+    if (r.kind === 'dstate') results.push({ node: r.node, role: 'carry', use: at(tensorNames.dstate(r.name)) });
+    else if (r.kind === 'dinput') results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
+  }
+  return { name: `${step.forward.name} backward`, nodes: step.nodes, leaves, results, gradTerms: gradTermsOf(step) };
+}
+
+export function stepFunctions(g: Graph): { forward: StepFunction; backward: StepFunction; step: BackwardStep } {
+  const step = buildBackward(g);
+  return { forward: forwardStepFunction(g, step.saved), backward: backwardStepFunction(step), step };
+}
+
+/** Rebinds leaves whose tensor is an alias (a result the forward pass left inside a stacked GEMM output). */
+export function resolveAliases(fn: StepFunction, aliases: ReadonlyMap<string, TensorUse>): StepFunction {
+  return { ...fn, leaves: fn.leaves.map((l) => ({ ...l, use: aliases.get(l.use.tensor) ?? l.use })) };
+}

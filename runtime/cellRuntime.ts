@@ -1,0 +1,354 @@
+/// <reference types="@webgpu/types" />
+// Executes a compiled artifact on a WebGPU device: allocates the arenas for a
+// batch size B and sequence length T, creates (cached) pipelines with B and T
+// as override constants, and encodes a whole forward pass, or forward +
+// backward, into one command buffer with one submit. Only what is asked for is
+// read back.
+
+import type { Artifact, ArtifactGemm, ArtifactKernel, PassPlan, PlanStep, TensorRef } from '../compiler/codegen/artifact.js';
+import { evalLin, type ArenaName } from '../compiler/codegen/layout.js';
+import type { KernelBinding } from '../compiler/codegen/kernel.js';
+import { initialize } from '../compiler/numeric/initializers.js';
+import { Rng } from '../compiler/numeric/random.js';
+import { BufferUsage, checkStorageBufferSize, createStorageBuffer, readFloat32 } from './gpu/buffers.js';
+import type { GpuContext } from './gpu/device.js';
+import { withErrorScopes } from './gpu/errors.js';
+import { prepareGemm, type GemmPlan } from './gpu/gemm.js';
+import { getComputePipeline } from './gpu/pipelines.js';
+
+export interface RuntimeShape {
+  readonly B: number;
+  readonly T: number;
+}
+
+interface Resolved {
+  readonly buffer: GPUBuffer;
+  /** Element offset of (t = 0, row 0, col) with the shift applied. */
+  readonly offset: number;
+  readonly width: number;
+}
+
+const STEP_STRIDE = 256; // bytes between per-step uniform records (minUniformBufferOffsetAlignment ≤ 256)
+
+type Encoded = { kernel: ArtifactKernel; pipeline: GPUComputePipeline; group0: GPUBindGroup; workgroups: [number, number, number] };
+
+export class CellRuntime {
+  private readonly buffers = new Map<ArenaName, GPUBuffer>();
+  private readonly kernels = new Map<string, Encoded>();
+  private readonly gemms = new Map<string, GemmPlan>();
+  private stepBuffer!: GPUBuffer;
+  private stepGroups: GPUBindGroup[] = [];
+  private stepLayout!: GPUBindGroupLayout;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly artifact: Artifact,
+    readonly B: number,
+    readonly T: number,
+  ) {}
+
+  static async create(ctx: GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<CellRuntime> {
+    const { B, T } = shape;
+    if (!Number.isInteger(B) || B < 1) throw new RangeError(`B must be a positive integer, got ${B}`);
+    if (!Number.isInteger(T) || T < 1) throw new RangeError(`T must be a positive integer, got ${T}`);
+    const rt = new CellRuntime(ctx, artifact, B, T);
+    await rt.allocate();
+    return rt;
+  }
+
+  private tensor(name: string) {
+    const t = this.artifact.tensors.find((x) => x.name === name);
+    if (!t) throw new Error(`artifact has no tensor ${name}`);
+    return t;
+  }
+
+  /** A tensor reference → buffer and element offset of its row 0 at t = 0. */
+  resolve(ref: TensorRef | string): Resolved {
+    let r: TensorRef = typeof ref === 'string' ? { tensor: ref, shift: 0, col: 0 } : ref;
+    const alias = this.artifact.aliases[r.tensor];
+    if (alias) r = { tensor: alias.tensor, shift: alias.shift, col: alias.col + r.col };
+    const t = this.tensor(r.tensor);
+    const base = evalLin(t.offset, this.B, this.T) + r.col + (r.shift ? this.B * t.width : 0);
+    return { buffer: this.buffers.get(t.arena)!, offset: base, width: t.width };
+  }
+
+  private async allocate() {
+    const { ctx, artifact, B, T } = this;
+    for (const [arena, size] of Object.entries(artifact.arenas)) {
+      const elements = evalLin(size, B, T);
+      const biggest = artifact.tensors.filter((t) => t.arena === arena).map((t) => ({ t, n: t.kind === 'const' ? t.width : t.kind === 'row' ? t.width * B : t.width * B * (t.steps === 'T' ? T : T + 1) })).sort((a, b) => b.n - a.n)[0];
+      const what = biggest ? `${arena} arena (largest tensor ${biggest.t.name}: ${biggest.n * 4} bytes at B=${B}, T=${T})` : `${arena} arena`;
+      checkStorageBufferSize(ctx.limits, what, elements * 4);
+      this.buffers.set(arena, createStorageBuffer(ctx, `${artifact.cell} ${arena}`, Math.max(1, elements)));
+    }
+    // per-step uniforms: record t holds u32 t
+    const data = new Uint32Array(((T + 1) * STEP_STRIDE) / 4);
+    for (let t = 0; t <= T; t++) data[(t * STEP_STRIDE) / 4] = t;
+    this.stepBuffer = ctx.device.createBuffer({ label: `${artifact.cell} steps`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    ctx.queue.writeBuffer(this.stepBuffer, 0, data);
+    const stepBinding: KernelBinding = { group: 1, binding: 0, name: 'step', kind: 'uniform', role: 'the time step t' };
+    const constants = { B, T };
+    await withErrorScopes(ctx.device, `${artifact.cell}: pipelines`, async () => {
+      for (const k of artifact.kernels) {
+        const bindings: KernelBinding[] = k.arenas.map((a, i) => ({ group: 0, binding: i, name: a, kind: k.readOnly.includes(a) ? 'read-only-storage' : 'storage', role: `${a} arena` }));
+        if (k.usesStep) bindings.push(stepBinding);
+        const pipeline = await getComputePipeline(ctx, { label: `${artifact.cell}/${k.name}`, wgsl: k.wgsl, entryPoint: k.entryPoint, constants, bindings });
+        const group0 = ctx.device.createBindGroup({
+          label: `${artifact.cell}/${k.name}`,
+          layout: pipeline.getBindGroupLayout(0),
+          entries: k.arenas.map((a, i) => ({ binding: i, resource: { buffer: this.buffers.get(a)! } })),
+        });
+        if (k.usesStep && !this.stepLayout) this.stepLayout = pipeline.getBindGroupLayout(1);
+        const x = Math.ceil(k.dispatch.elements / k.dispatch.workgroupSize);
+        const rows = k.dispatch.rows === 'B' ? B : k.dispatch.rows === 'TB' ? T * B : 1;
+        const y = Math.ceil(rows / k.dispatch.rowsPerThread);
+        if (y > ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`${k.name}: ${y} workgroups exceed maxComputeWorkgroupsPerDimension; use a smaller B or T`);
+        this.kernels.set(k.name, { kernel: k, pipeline, group0, workgroups: [x, y, 1] });
+      }
+    });
+    if (this.stepLayout) {
+      for (let t = 0; t <= T; t++) {
+        this.stepGroups.push(ctx.device.createBindGroup({ label: `step ${t}`, layout: this.stepLayout, entries: [{ binding: 0, resource: { buffer: this.stepBuffer, offset: t * STEP_STRIDE, size: 16 } }] }));
+      }
+    }
+    const allGemms = [...planSteps(artifact.forward), ...planSteps(artifact.backward), ...artifact.backward.grads].filter((s): s is Extract<PlanStep, { kind: 'gemm' }> => s.kind === 'gemm');
+    for (const { gemm } of allGemms) this.gemms.set(gemm.name, await this.prepare(gemm));
+  }
+
+  private prepare(g: ArtifactGemm): Promise<GemmPlan> {
+    const dim = (d: number | 'TB') => (d === 'TB' ? this.T * this.B : d);
+    const operand = (ref: TensorRef, ld: number) => {
+      const r = this.resolve(ref);
+      return { buffer: r.buffer, offset: r.offset, ld };
+    };
+    return prepareGemm(this.ctx, {
+      A: operand(g.A, g.lda),
+      B: operand(g.B, g.ldb),
+      C: operand(g.C, g.ldc),
+      M: dim(g.M),
+      N: g.N,
+      K: dim(g.K),
+      transA: g.transA,
+      transB: g.transB,
+      accumulate: g.accumulate,
+      label: `${this.artifact.cell}/${g.name}`,
+    });
+  }
+
+  // ---- data in and out -------------------------------------------------
+
+  write(ref: TensorRef | string, data: Float32Array, elementOffset = 0): void {
+    const r = this.resolve(ref);
+    this.ctx.queue.writeBuffer(r.buffer, (r.offset + elementOffset) * 4, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  async read(ref: TensorRef | string, count: number, elementOffset = 0): Promise<Float32Array> {
+    const r = this.resolve(ref);
+    return readFloat32(this.ctx, r.buffer, r.offset + elementOffset, count);
+  }
+
+  /** Parameters from the cell's initialisers, seeded (float64 → float32). */
+  initParams(seed: number): Map<string, Float32Array> {
+    const rng = new Rng(seed);
+    const values = new Map(this.artifact.params.map((p) => [p.name, Float32Array.from(initialize(p.init, p.shape, rng))]));
+    this.setParams(values);
+    return values;
+  }
+
+  setParams(values: ReadonlyMap<string, Float32Array>): void {
+    for (const p of this.artifact.params) {
+      const v = values.get(p.name);
+      if (!v) throw new Error(`no value for parameter ${p.name}`);
+      const n = p.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== n) throw new RangeError(`parameter ${p.name} needs ${n} values, got ${v.length}`);
+      this.write(p.tensor, v);
+    }
+  }
+
+  async readParams(): Promise<Map<string, Float32Array>> {
+    return this.readNamed(this.artifact.params.map((p) => [p.name, p.tensor, p.shape]));
+  }
+
+  async readGrads(): Promise<Map<string, Float32Array>> {
+    return this.readNamed(this.artifact.params.map((p) => [p.name, `g:${p.name}`, p.shape]));
+  }
+
+  private async readNamed(list: [string, string, readonly number[]][]): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, tensor, shape] of list) out.set(name, await this.read(tensor, shape.reduce((a, b) => a * b, 1)));
+    return out;
+  }
+
+  /** Inputs for all steps: name → T·B·n values, step-major (index inputs as their integer values). */
+  setInputs(values: ReadonlyMap<string, Float32Array>): void {
+    for (const x of this.artifact.inputs) {
+      const v = values.get(x.name);
+      if (!v) throw new Error(`no values for input ${x.name}`);
+      const n = this.T * this.B * x.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== n) throw new RangeError(`input ${x.name} needs T·B·${n / (this.T * this.B)} = ${n} values, got ${v.length}`);
+      this.write(x.tensor, v);
+    }
+  }
+
+  /** Initial states s_0 (name → B·n); states not given start from their declared constant. */
+  setInitialStates(values: ReadonlyMap<string, Float32Array> = new Map()): void {
+    for (const s of this.artifact.states) {
+      const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+      const v = values.get(s.name) ?? new Float32Array(n).fill(s.init);
+      if (v.length !== n) throw new RangeError(`initial state ${s.name} needs B·n = ${n} values, got ${v.length}`);
+      this.write(s.tensor, v);
+    }
+  }
+
+  /** Output y over all steps: T·B·n values. */
+  async readOutput(name: string): Promise<Float32Array> {
+    const o = this.artifact.outputs.find((x) => x.name === name);
+    if (!o) throw new Error(`no output ${name}`);
+    const n = o.shape.reduce((a, b) => a * b, 1);
+    const rows = await this.read(o.at, (this.T * this.B - 1) * o.width + n);
+    if (o.width === n) return rows;
+    const out = new Float32Array(this.T * this.B * n);
+    for (let r = 0; r < this.T * this.B; r++) out.set(rows.subarray(r * o.width, r * o.width + n), r * n);
+    return out;
+  }
+
+  /** State s_t (t = 0…T): B·n values. */
+  async readState(name: string, t = this.T): Promise<Float32Array> {
+    const s = this.artifact.states.find((x) => x.name === name)!;
+    const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+    return this.read(s.tensor, n, t * n);
+  }
+
+  /** ∂L/∂y_t for all steps (T·B·n). */
+  setOutputCotangents(values: ReadonlyMap<string, Float32Array>): void {
+    for (const o of this.artifact.outputs) {
+      const n = this.T * this.B * o.shape.reduce((a, b) => a * b, 1);
+      this.write(o.dtensor, values.get(o.name) ?? new Float32Array(n));
+    }
+  }
+
+  /** ∂L/∂s_T (B·n per state; zero when absent). */
+  setFinalStateCotangents(values: ReadonlyMap<string, Float32Array> = new Map()): void {
+    for (const s of this.artifact.states) {
+      const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+      this.write(s.dtensor, values.get(s.name) ?? new Float32Array(n), this.T * n);
+    }
+  }
+
+  async readInitialStateGrads(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const s of this.artifact.states) out.set(s.name, await this.read(s.dtensor, this.B * s.shape.reduce((a, b) => a * b, 1)));
+    return out;
+  }
+
+  async readInputGrad(name: string): Promise<Float32Array> {
+    const x = this.artifact.inputs.find((i) => i.name === name);
+    if (!x?.dtensor) throw new Error(`input ${name} has no gradient`);
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    const r = this.resolve(x.dtensor);
+    const rows = await this.read(x.dtensor, (this.T * this.B - 1) * r.width + n);
+    if (r.width === n) return rows;
+    const out = new Float32Array(this.T * this.B * n);
+    for (let i = 0; i < this.T * this.B; i++) out.set(rows.subarray(i * r.width, i * r.width + n), i * n);
+    return out;
+  }
+
+  // ---- encoding ----------------------------------------------------------
+
+  private dispatch(pass: GPUComputePassEncoder, step: PlanStep, t: number): void {
+    if (step.kind === 'gemm') {
+      this.gemms.get(step.gemm.name)!.encode(pass);
+      return;
+    }
+    const k = this.kernels.get(step.kernel)!;
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, k.group0);
+    if (k.kernel.usesStep) pass.setBindGroup(1, this.stepGroups[t]);
+    pass.dispatchWorkgroups(...k.workgroups);
+  }
+
+  /** Encodes the forward pass over all T steps. */
+  encodeForward(encoder: GPUCommandEncoder): void {
+    const pass = encoder.beginComputePass({ label: `${this.artifact.cell} forward` });
+    const f = this.artifact.forward;
+    for (const s of [...f.prelude, ...f.before]) this.dispatch(pass, s, 0);
+    for (let t = 0; t < this.T; t++) for (const s of f.step) this.dispatch(pass, s, t);
+    for (const s of f.after) this.dispatch(pass, s, 0);
+    pass.end();
+  }
+
+  /**
+   * Encodes the backward pass: reverse time, then the parameter gradients
+   * (into a cleared grads arena). `window` < T truncates BPTT: the state
+   * cotangent is reset to zero at every window boundary.
+   */
+  encodeBackward(encoder: GPUCommandEncoder, window = this.T): void {
+    const b = this.artifact.backward;
+    let pass = encoder.beginComputePass({ label: `${this.artifact.cell} backward` });
+    for (const s of [...b.prelude, ...b.before]) this.dispatch(pass, s, 0);
+    for (let t = this.T - 1; t >= 0; t--) {
+      if (t + 1 < this.T && (t + 1) % window === 0) {
+        pass.end();
+        for (const s of this.artifact.states) {
+          const n = this.B * s.shape.reduce((a, c) => a * c, 1);
+          const r = this.resolve(s.dtensor);
+          encoder.clearBuffer(r.buffer, (r.offset + (t + 1) * n) * 4, n * 4);
+        }
+        pass = encoder.beginComputePass({ label: `${this.artifact.cell} backward window` });
+      }
+      for (const s of b.step) this.dispatch(pass, s, t);
+    }
+    for (const s of b.after) this.dispatch(pass, s, 0);
+    pass.end();
+    encoder.clearBuffer(this.buffers.get('grads')!);
+    pass = encoder.beginComputePass({ label: `${this.artifact.cell} parameter gradients` });
+    for (const s of b.grads) this.dispatch(pass, s, 0);
+    pass.end();
+  }
+
+  /** Runs the forward pass (one submit). */
+  async forward(): Promise<void> {
+    await this.submit('forward', (e) => this.encodeForward(e));
+  }
+
+  /** Runs forward and backward in one command buffer, one submit. */
+  async forwardBackward(window = this.T): Promise<void> {
+    await this.submit('forward+backward', (e) => {
+      this.encodeForward(e);
+      this.encodeBackward(e, window);
+    });
+  }
+
+  async submit(label: string, encode: (e: GPUCommandEncoder) => void): Promise<void> {
+    const { ctx } = this;
+    await withErrorScopes(ctx.device, `${this.artifact.cell} ${label}`, () => {
+      const encoder = ctx.device.createCommandEncoder({ label });
+      encode(encoder);
+      ctx.queue.submit([encoder.finish()]);
+    });
+    await ctx.queue.onSubmittedWorkDone();
+  }
+
+  /** Dispatch counts: per call (prelude + before + after) and per time step. */
+  dispatchCounts() {
+    const n = (p: readonly PlanStep[]) => p.length;
+    const f = this.artifact.forward;
+    const b = this.artifact.backward;
+    return {
+      forwardPerStep: n(f.step),
+      forwardOther: n(f.prelude) + n(f.before) + n(f.after),
+      backwardPerStep: n(b.step),
+      backwardOther: n(b.prelude) + n(b.before) + n(b.after) + n(b.grads),
+    };
+  }
+
+  destroy(): void {
+    for (const g of this.gemms.values()) g.release();
+    for (const b of this.buffers.values()) b.destroy();
+    this.stepBuffer?.destroy();
+  }
+}
+
+function planSteps(p: PassPlan): PlanStep[] {
+  return [...p.prelude, ...p.before, ...p.step, ...p.after];
+}
