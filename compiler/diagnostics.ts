@@ -32,6 +32,7 @@ export const DIAGNOSTIC_CODES = {
   E401: 'bad size override',
   E402: 'size has no value',
   E403: 'non-linear size expression',
+  E501: 'layers cannot be stacked',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

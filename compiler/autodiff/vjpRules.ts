@@ -97,11 +97,14 @@ export const VJP_RULES: Record<Op, VjpRule> = {
   transpose: ({ b, g }) => [e(b, 'transpose', g)],
 
   sum: ({ b, node, x, g }) => [expand(b, g, shapeOf(b, x[0]), (node.attrs as OpAttrs['sum']).axis)],
+  // ties share the cotangent equally (the maxima of max(concat(a, a)) are
+  // two copies of one value: each must get half, not all of it)
   rmax: ({ b, node, x, y, g }) => {
     const full = shapeOf(b, x[0]);
     const axis = (node.attrs as OpAttrs['rmax']).axis;
     const hit = e(b, 'eq', x[0], expand(b, y, full, axis));
-    const gx = expand(b, g, full, axis);
+    const count = b.emit('sum', [b.emit('select', [hit, konst(b, 1, x[0]), zerosLike(b, x[0])], {})], { axis });
+    const gx = expand(b, e(b, 'div', g, count), full, axis);
     return [b.emit('select', [hit, gx, zerosLike(b, gx)], {})];
   },
   logsumexp: ({ b, node, x, y, g }) => {

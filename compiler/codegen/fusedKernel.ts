@@ -54,7 +54,7 @@ export interface KernelInput {
 const u = (n: number) => `${n}u`;
 const f = (v: number) => {
   if (Number.isNaN(v)) throw new CompilerBug('NaN literal');
-  if (!Number.isFinite(v)) return v > 0 ? '3.4028235e38' : '-3.4028235e38';
+  if (!Number.isFinite(v)) return v > 0 ? '3.4028234e38' : '-3.4028234e38';
   const s = String(v);
   return /[.e]/.test(s) ? s : `${s}.0`;
 };
@@ -230,16 +230,16 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
           s.emit(`var ${acc} = 0.0;`);
           loop((x, sc) => sc.emit(`${acc} += ${x};`));
         } else if (n.op === 'rmax') {
-          s.emit(`var ${acc} = -3.4028235e38;`);
+          s.emit(`var ${acc} = -3.4028234e38;`);
           loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));
         } else if (n.op === 'argmax') {
           const best = fresh('best');
-          s.emit(`var ${best} = -3.4028235e38;`);
+          s.emit(`var ${best} = -3.4028234e38;`);
           s.emit(`var ${acc} = 0.0;`);
           loop((x, sc) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(q); }`));
         } else {
           const m = fresh('m');
-          s.emit(`var ${m} = -3.4028235e38;`);
+          s.emit(`var ${m} = -3.4028234e38;`);
           loop((x, sc) => sc.emit(`${m} = max(${m}, ${x});`));
           s.emit(`var ${acc} = 0.0;`);
           loop((x, sc) => sc.emit(`${acc} += exp(${x} - ${m});`));

@@ -99,7 +99,7 @@ export function randomProblem(g: Graph, o: GradcheckOptions): Problem {
 }
 
 /** The range V of an index input `o: index(V)`: the depth of the onehot/gather that uses it, else 4. */
-function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
+export function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
   const leaf = g.inputs.find((x) => x.name === input)!.node;
   for (const n of g.nodes) {
     if (n.op === 'onehot' && n.args[0] === leaf) return evalShape(n.type.shape, sizes)[0];

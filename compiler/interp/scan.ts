@@ -101,11 +101,15 @@ export class CellInterpreter {
   /**
    * Backward through time. `dOutputs` holds ∂L/∂y_t (missing names or steps
    * are zero); `dFinal` holds ∂L/∂s_T. `window` = U for truncated BPTT.
+   * `onStep(t, ∂L/∂s_t)` is called for t = T (with dFinal), then after each
+   * step for t = T−1 … 0 (within a truncation window: the value before the
+   * window start drops it). The arrays must not be modified.
    */
-  backward(params: NamedArrays, inputs: Sequences, tape: Tape, dOutputs: Sequences, dFinal: NamedArrays, window = tape.T): Gradients {
+  backward(params: NamedArrays, inputs: Sequences, tape: Tape, dOutputs: Sequences, dFinal: NamedArrays, window = tape.T, onStep?: (t: number, dState: NamedArrays) => void): Gradients {
     const g = this.graph;
     const step = this.backwardStep;
     const T = tape.T;
+    assert(Number.isInteger(window) && window >= 1, `truncation window must be a positive integer, got ${window}`);
     const dParams = new Map(g.params.map((p) => [p.name, new Float64Array(this.numelOf(p.node))]));
     const dInputs = new Map(g.inputs.filter((x) => g.nodes[x.node].type.dtype === 'f32').map((x) => [x.name, new Array<Float64Array>(T)]));
     const zero = (node: number) => new Float64Array(this.B * this.numelOf(node));
@@ -115,6 +119,7 @@ export class CellInterpreter {
 
     let dState = new Map(g.states.map((s) => [s.name, dFinal.get(s.name) ?? zero(s.node)]));
     const initialStates = new Map<string, Float64Array>();
+    onStep?.(T, dState);
     for (let t = T - 1; t >= 0; t--) {
       const windowEnd = t + 1 < T && (t + 1) % window === 0;
       if (windowEnd) dState = new Map(g.states.map((s) => [s.name, zero(s.node)]));
@@ -152,6 +157,7 @@ export class CellInterpreter {
         else addInto(dParams.get(r.name)!, sumBatch(val, this.B).data);
       }
       dState = next;
+      onStep?.(t, dState);
     }
     for (const s of g.states) initialStates.set(s.name, dState.get(s.name)!);
     return { params: dParams, initialStates, inputs: dInputs };

@@ -11,6 +11,7 @@
 //
 // B is the implicit batch axis of batched values. Attributes follow in braces.
 
+import type { BackwardStep } from '../autodiff/backward.js';
 import { dimKey, type Shape } from './dims.js';
 import type { Graph, Initializer, Node } from './graph.js';
 import type { OpAttrs, TensorType } from './ops.js';
@@ -92,5 +93,41 @@ export function printGraph(g: Graph): string {
   }
   for (const s of g.states) lines.push(`  next ${s.name} = %${s.next}`);
   for (const o of g.outputs) lines.push(`  output ${o.name} = %${o.node}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * The canonical text of a backward step graph (golden files compare it):
+ *
+ *   backward Elman
+ *     sizes I = 64, H = 128
+ *     saved %5, %7
+ *     %0: f32[B,I] = input x  (leaf input x)
+ *     %4: f32[B,H] = input saved%5  (leaf saved %5 = matmul)
+ *     %6: f32[B,H] = input dh'  (leaf dnext h)
+ *     …
+ *     dstate h = %12
+ *     dparam W = %14
+ *
+ * Leaves carry their kind: input, state, param (the forward values),
+ * saved (a forward node's value from the tape), dnext (∂L/∂s_t) and
+ * doutput (∂L/∂y_t). Results: dstate (∂L/∂s_{t−1}), dinput (∂L/∂x_t), dparam
+ * (this step's per-example contribution to ∂L/∂param).
+ */
+export function printBackward(step: BackwardStep): string {
+  const f = step.forward;
+  const lines = [`backward ${f.name}`];
+  if (f.sizes.length) {
+    lines.push(`  sizes ${f.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
+  }
+  lines.push(`  saved ${step.saved.length ? step.saved.map((id) => `%${id}`).join(', ') : '(none)'}`);
+  const leafOf = new Map(step.leaves.map((l) => [l.node, l]));
+  for (const n of step.nodes) {
+    const l = leafOf.get(n.id);
+    let line = `  ${printNode(n)}`;
+    if (l) line += l.kind === 'saved' ? `  (leaf saved %${l.name} = ${f.nodes[Number(l.name)].op})` : `  (leaf ${l.kind} ${l.name})`;
+    lines.push(line);
+  }
+  for (const r of step.results) lines.push(`  ${r.kind} ${r.name} = %${r.node}`);
   return lines.join('\n') + '\n';
 }

@@ -83,7 +83,7 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
     if (e.kind === 'name' && !e.primed && ctx.sizes.dims.has(e.name)) out = ctx.sizes.dims.get(e.name);
     else {
       const v = constantValue(e);
-      if (v !== undefined && Number.isInteger(v) && v > 0) out = dimConst(v);
+      if (v !== undefined && Number.isSafeInteger(v) && v > 0) out = dimConst(v);
       else return ctx.error('E304', 'out must be a size name or a positive integer', e.span);
     }
   } else {

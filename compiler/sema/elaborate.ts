@@ -33,10 +33,15 @@ function shapeOf(ctx: Ctx, dims: readonly A.DimExpr[]): Shape | undefined {
   return ok ? out : undefined;
 }
 
+/** `a local`, `an input`, `a next state`: the kind of an entry, with its article. */
+function kindWords(kind: Entry['kind']): string {
+  return kind === 'next' ? 'a next state' : kind === 'input' ? 'an input' : `a ${kind}`;
+}
+
 function define(ctx: Ctx, name: A.Name, entry: Entry): void {
   const prev = ctx.names.get(name.name);
   if (prev) {
-    ctx.error('E102', `'${name.name}' is already defined (as ${prev.kind === 'next' ? 'a next state' : `a ${prev.kind}`})`, name.span);
+    ctx.error('E102', `'${name.name}' is already defined (as ${kindWords(prev.kind)})`, name.span);
     return;
   }
   if (ctx.sizes.dims.has(name.name)) {
@@ -52,7 +57,7 @@ function lowerName(ctx: Ctx, e: Extract<A.Expr, { kind: 'name' }>): Value {
     if (next) return next.value;
     const base = ctx.names.get(e.name);
     if (base?.kind === 'state') return ctx.error('E103', `${e.name}' is used before it is defined`, e.span);
-    if (base) return ctx.error('E105', `'${e.name}' is a ${base.kind}, not a state; only states have a primed (next) value`, e.span);
+    if (base) return ctx.error('E105', `'${e.name}' is ${kindWords(base.kind)}, not a state; only states have a primed (next) value`, e.span);
     return ctx.error('E101', `undefined name '${e.name}'`, e.span);
   }
   const entry = ctx.names.get(e.name);
@@ -67,6 +72,7 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
   let v = ctx.requireFloat(lower(e.base), e.base.span, 'slicing');
   if (v === POISON) return POISON;
   const shape = ctx.shape(v);
+  if (e.items.length === 0) return ctx.error('E206', 'an empty slice [] selects nothing; write a range lo:hi (or [:] for everything)', e.span);
   if (e.items.length > shape.length) {
     return ctx.error('E206', `${e.items.length} slice(s) given for a value of rank ${shape.length}`, e.span);
   }
@@ -111,7 +117,7 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
       }
       const cmp = COMPARE[e.op];
       if (cmp) {
-        return ctx.elementwise(cmp, [ctx.requireFloat(a, e.lhs.span, e.op), ctx.requireFloat(b, e.rhs.span, e.op)], e.span, `'${e.op}'`);
+        return ctx.elementwise(cmp, [ctx.requireFloat(a, e.lhs.span, `'${e.op}'`), ctx.requireFloat(b, e.rhs.span, `'${e.op}'`)], e.span, `'${e.op}'`);
       }
       const op = ARITH[e.op as keyof typeof ARITH];
       return ctx.elementwise(op, [ctx.requireFloat(a, e.lhs.span, `'${e.op}'`), ctx.requireFloat(b, e.rhs.span, `'${e.op}'`)], e.span, `'${e.op}'`);
@@ -134,13 +140,13 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
   for (const inp of cell.inputs) {
     if (inp.indexRange) {
       const range = evalDimExpr(inp.indexRange, ctx.sizes, ctx.diags);
-      const node = ctx.b.leaf('input', inp.name.name, { dtype: 'i32', shape: [], batched: true });
+      const node = ctx.names.has(inp.name.name) ? POISON : ctx.b.leaf('input', inp.name.name, { dtype: 'i32', shape: [], batched: true });
       define(ctx, inp.name, { kind: 'input', value: node, span: inp.span, ...(range ? { indexRange: range } : {}) });
       continue;
     }
     const shape = shapeOf(ctx, inp.shape);
     if (shape && shape.length > 2) ctx.error('E203', 'an input has at most two axes', inp.span);
-    const node = shape ? ctx.b.leaf('input', inp.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
+    const node = shape && !ctx.names.has(inp.name.name) ? ctx.b.leaf('input', inp.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
     define(ctx, inp.name, { kind: 'input', value: node, span: inp.span });
   }
   for (const st of cell.body) {
@@ -155,6 +161,7 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
       if (st.init) {
         const v = constantValue(st.init);
         if (v === undefined) ctx.error('E306', 'the initial value of a state must be a number', st.init.span);
+        else if (!Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init.span);
         else init = v;
       }
       if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
@@ -173,6 +180,8 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
   const states = new Map<string, { node: number; init: number; span: A.Name }>();
   declare(ctx, cell, states);
   const outputs: (Binding & { span: A.Name })[] = [];
+  /** States assigned without a prime (E106): their missing update is not reported again as E104. */
+  const misassigned = new Set<string>();
 
   for (const st of cell.body) {
     if (st.kind === 'assign') {
@@ -181,19 +190,20 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
       const existing = ctx.names.get(st.target.name);
       if (st.primed) {
         if (!existing || existing.kind !== 'state') {
-          const what = existing ? `'${st.target.name}' is a ${existing.kind}` : `no state '${st.target.name}' is declared`;
+          const what = existing ? `'${st.target.name}' is ${kindWords(existing.kind)}` : `no state '${st.target.name}' is declared`;
           ctx.error('E105', `${st.target.name}' defines a next state, but ${what}`, st.target.span);
           lowerExpr(ctx, st.value);
           continue;
         }
       } else if (existing?.kind === 'state') {
         ctx.error('E106', `'${st.target.name}' is a state; define its next value with ${st.target.name}' = …`, st.target.span);
+        misassigned.add(st.target.name);
         lowerExpr(ctx, st.value);
         continue;
       }
       let v = ctx.requireFloat(lowerExpr(ctx, st.value), st.value.span, 'an equation');
       const key = st.primed ? `${st.target.name}'` : st.target.name;
-      if (st.primed && v !== POISON) {
+      if (st.primed && v !== POISON && existing!.value !== POISON) {
         const want = ctx.shape(existing!.value);
         const got = ctx.shape(v);
         const b = ctx.broadcastShapes(got, want);
@@ -225,6 +235,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
   const stateBindings: StateBinding[] = [];
   for (const [name, s] of states) {
     const next = ctx.names.get(`${name}'`);
+    if (!next && misassigned.has(name)) continue;
     if (!next) ctx.error('E104', `state '${name}' is never updated; define ${name}' = …`, s.span.span);
     else stateBindings.push({ name, node: s.node, init: s.init, next: next.value });
   }

@@ -22,8 +22,8 @@ function numberArgs(e: Extract<A.Expr, { kind: 'call' }>, count: number[], out: 
     return undefined;
   }
   const vs = e.args.map(constantValue);
-  if (vs.some((v) => v === undefined)) {
-    out.push(diag('E306', `the arguments of ${e.callee}(…) must be numbers`, e.span));
+  if (vs.some((v) => v === undefined || !Number.isFinite(v))) {
+    out.push(diag('E306', `the arguments of ${e.callee}(…) must be finite numbers`, e.span));
     return undefined;
   }
   return vs as number[];
@@ -31,6 +31,10 @@ function numberArgs(e: Extract<A.Expr, { kind: 'call' }>, count: number[], out: 
 
 export function parseInitializer(e: A.Expr, rank: number, out: Diagnostic[]): Initializer | undefined {
   const v = constantValue(e);
+  if (v !== undefined && !Number.isFinite(v)) {
+    out.push(diag('E306', `an initial value must be finite, got ${v}`, e.span));
+    return undefined;
+  }
   if (v !== undefined) return v === 0 ? { kind: 'zeros' } : { kind: 'const', value: v };
   const name = e.kind === 'name' && !e.primed ? e.name : e.kind === 'call' ? e.callee : undefined;
   const needMatrix = (what: string): boolean => {

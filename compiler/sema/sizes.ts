@@ -21,6 +21,15 @@ export interface SizeScope {
 export function collectSizes(cell: A.CellDecl, out: Diagnostic[]): SizeScope {
   const scope: SizeScope = { decls: [], dims: new Map() };
   const seen = new Map<string, A.Name>();
+  // Sizes that appear in the input list without a `size` declaration are free
+  // symbols, known from the cell header on: a derived size may use them.
+  const explicit = new Set(cell.body.flatMap((st) => (st.kind === 'size' ? [st.name.name] : [])));
+  const used = new Set<string>();
+  for (const inp of cell.inputs) {
+    for (const d of [...inp.shape, ...(inp.indexRange ? [inp.indexRange] : [])]) dimNames(d, used);
+  }
+  const implicit = new Set([...used].filter((name) => !explicit.has(name) && !RESERVED_SIZES.has(name)));
+  for (const name of implicit) scope.dims.set(name, dimSym(name));
   for (const st of cell.body) {
     if (st.kind !== 'size') continue;
     const n = st.name;
@@ -37,7 +46,7 @@ export function collectSizes(cell: A.CellDecl, out: Diagnostic[]): SizeScope {
       scope.decls.push({ name: n.name });
       scope.dims.set(n.name, dimSym(n.name));
     } else if (st.value.kind === 'dnum') {
-      if (!Number.isInteger(st.value.value) || st.value.value < 1) {
+      if (!Number.isSafeInteger(st.value.value) || st.value.value < 1) {
         out.push(diag('E401', `size '${n.name}' must be a positive integer, got ${st.value.value}`, st.value.span));
         scope.decls.push({ name: n.name });
       } else {
@@ -51,27 +60,30 @@ export function collectSizes(cell: A.CellDecl, out: Diagnostic[]): SizeScope {
     }
   }
   for (const inp of cell.inputs) {
-    for (const d of [...inp.shape, ...(inp.indexRange ? [inp.indexRange] : [])]) declareImplicit(d, scope, out);
+    for (const d of [...inp.shape, ...(inp.indexRange ? [inp.indexRange] : [])]) declareImplicit(d, scope, implicit, out);
   }
   return scope;
 }
 
-function declareImplicit(d: A.DimExpr, scope: SizeScope, out: Diagnostic[]): void {
+function dimNames(d: A.DimExpr, into: Set<string>): void {
+  if (d.kind === 'dname') into.add(d.name);
+  else if (d.kind === 'dadd' || d.kind === 'dmul') {
+    dimNames(d.lhs, into);
+    dimNames(d.rhs, into);
+  }
+}
+
+function declareImplicit(d: A.DimExpr, scope: SizeScope, implicit: ReadonlySet<string>, out: Diagnostic[]): void {
   switch (d.kind) {
     case 'dname':
-      if (!scope.dims.has(d.name)) {
-        if (RESERVED_SIZES.has(d.name)) {
-          out.push(diag('E108', `'${d.name}' is reserved (B is the batch size, T the sequence length)`, d.span));
-          return;
-        }
-        scope.decls.push({ name: d.name });
-        scope.dims.set(d.name, dimSym(d.name));
-      }
+      if (RESERVED_SIZES.has(d.name)) return; // E108, reported where the shape is evaluated
+      // An implicit size is declared (in order of first use) at its first occurrence.
+      if (implicit.has(d.name) && !scope.decls.some((s) => s.name === d.name)) scope.decls.push({ name: d.name });
       return;
     case 'dadd':
     case 'dmul':
-      declareImplicit(d.lhs, scope, out);
-      declareImplicit(d.rhs, scope, out);
+      declareImplicit(d.lhs, scope, implicit, out);
+      declareImplicit(d.rhs, scope, implicit, out);
       return;
     case 'dnum':
       return;
@@ -82,12 +94,16 @@ function declareImplicit(d: A.DimExpr, scope: SizeScope, out: Diagnostic[]): voi
 export function evalDimExpr(d: A.DimExpr, scope: SizeScope, out: Diagnostic[]): Dim | undefined {
   switch (d.kind) {
     case 'dnum':
-      if (!Number.isInteger(d.value)) {
-        out.push(diag('E403', `a dimension must be an integer, got ${d.value}`, d.span));
+      if (!Number.isSafeInteger(d.value)) {
+        out.push(diag('E403', `a dimension must be an integer (below 2^53), got ${d.value}`, d.span));
         return undefined;
       }
       return dimConst(d.value);
     case 'dname': {
+      if (RESERVED_SIZES.has(d.name)) {
+        out.push(diag('E108', `'${d.name}' is reserved and never written in a shape (B is the batch size, T the sequence length)`, d.span));
+        return undefined;
+      }
       const v = scope.dims.get(d.name);
       if (!v) out.push(diag('E107', `undefined size '${d.name}'`, d.span));
       return v;

@@ -2,7 +2,7 @@
 // error recovery on, so one run reports every syntax error it can. The CST is
 // turned into our own AST (ast.ts) by buildAst.ts and never leaves the front end.
 
-import { CstParser, type CstNode, type IRecognitionException, type IToken } from 'chevrotain';
+import { createTokenInstance, CstParser, type CstNode, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
 
 class CellParser extends CstParser {
@@ -190,12 +190,25 @@ class CellParser extends CstParser {
     });
   });
 
+  // `lo`, `lo:`, `lo:hi`, `:hi` or `:` (an empty item, as in `h[,]`, is a syntax error).
   sliceItem = this.RULE('sliceItem', () => {
-    this.OPTION(() => this.SUBRULE(this.dimExpr, { LABEL: 'lo' }));
-    this.OPTION2(() => {
-      this.CONSUME(T.Colon);
-      this.OPTION3(() => this.SUBRULE2(this.dimExpr, { LABEL: 'hi' }));
-    });
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.dimExpr, { LABEL: 'lo' });
+          this.OPTION(() => {
+            this.CONSUME(T.Colon);
+            this.OPTION2(() => this.SUBRULE2(this.dimExpr, { LABEL: 'hi' }));
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Colon);
+          this.OPTION3(() => this.SUBRULE3(this.dimExpr, { LABEL: 'hi' }));
+        },
+      },
+    ]);
   });
 
   primary = this.RULE('primary', () => {
@@ -246,14 +259,99 @@ export interface ParseResult {
   readonly tokens: IToken[];
 }
 
+/**
+ * The deepest nesting the parser is given. Chevrotain's recursive descent (and
+ * above all its error recovery) overflows the JS stack somewhere past ~70
+ * unclosed calls; no real cell nests anywhere near this deep.
+ */
+export const MAX_NESTING = 32;
+
+/** Name of the synthetic recognition error for input nested deeper than MAX_NESTING. */
+export const NESTING_ERROR = 'NestingTooDeepException';
+
+/**
+ * The first token at which brackets and unary minus signs nest deeper than
+ * MAX_NESTING: each open `(` / `[` counts one, plus the unary minus signs in
+ * front of it; a run of unary minus signs counts one per sign.
+ */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  const stack: number[] = [];
+  let depth = 0;
+  let pendingMinus = 0;
+  let prev: IToken | undefined;
+  for (const t of tokens) {
+    const type = t.tokenType;
+    if (type === T.LParen || type === T.LBracket) {
+      const cost = 1 + pendingMinus;
+      stack.push(cost);
+      depth += cost;
+      pendingMinus = 0;
+      if (depth > MAX_NESTING) return t;
+    } else if (type === T.RParen || type === T.RBracket) {
+      depth -= stack.pop() ?? 0;
+      pendingMinus = 0;
+    } else if (type === T.Minus) {
+      const pt = prev?.tokenType;
+      const unary = !pt || !(pt === T.Ident || pt === T.PrimedIdent || pt === T.NumberLit || pt === T.RParen || pt === T.RBracket);
+      if (unary) {
+        pendingMinus++;
+        if (depth + pendingMinus > MAX_NESTING) return t;
+      } else pendingMinus = 0;
+    } else pendingMinus = 0;
+    prev = t;
+  }
+  return undefined;
+}
+
+/** Tokens after which a statement may be complete. */
+const ENDS_OPERAND = new Set<TokenType>([T.Ident, T.PrimedIdent, T.NumberLit, T.RParen, T.RBracket]);
+/** Tokens that continue a statement from the line before (an operator, `=`, `init`, a call or slice). */
+const CONTINUES = new Set<TokenType>([
+  T.Plus, T.Minus, T.Star, T.Slash, T.At, T.Le, T.Ge, T.EqEq, T.Ne, T.Lt, T.Gt, T.Equals, T.Init,
+  T.LParen, T.LBracket, T.RParen, T.RBracket, T.Comma, T.Colon, T.Semi,
+]);
+
+/**
+ * Statements end at a newline, but the lexer skips whitespace: a LineEnd token
+ * (a ';' to the grammar) goes where a newline inside a cell body, outside any
+ * brackets, follows a complete operand and the next line does not continue
+ * the statement. Valid programs parse exactly as without it; after an error the
+ * parser resynchronises at the next line instead of reading the rest of the
+ * broken line as a new statement.
+ */
+function insertLineEnds(text: string, tokens: readonly IToken[]): IToken[] {
+  const out: IToken[] = [];
+  let braces = 0;
+  let brackets = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const prev = out[out.length - 1];
+    if (prev && braces > 0 && brackets === 0 && ENDS_OPERAND.has(prev.tokenType) && !CONTINUES.has(t.tokenType) && t.tokenType !== T.RBrace) {
+      const gapStart = prev.startOffset + prev.image.length;
+      const nl = text.indexOf('\n', gapStart);
+      if (nl >= 0 && nl < t.startOffset) out.push(createTokenInstance(T.LineEnd, '\n', nl, nl, NaN, NaN, NaN, NaN));
+    }
+    const type = t.tokenType;
+    if (type === T.LBrace) braces++;
+    else if (type === T.RBrace) braces = Math.max(0, braces - 1);
+    else if (type === T.LParen || type === T.LBracket) brackets++;
+    else if (type === T.RParen || type === T.RBracket) brackets = Math.max(0, brackets - 1);
+    out.push(t);
+  }
+  return out;
+}
+
 export function parseText(text: string): ParseResult {
   const lexed = T.cellLexer.tokenize(text);
-  parser.input = lexed.tokens;
+  const lexErrors = lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message }));
+  const deep = tooDeep(lexed.tokens);
+  if (deep) {
+    // Not parsed at all: the parser could overflow the stack. One E002 names the spot.
+    const e = { name: NESTING_ERROR, message: `nested more than ${MAX_NESTING} levels deep`, token: deep, resyncedTokens: [], context: { ruleStack: [], ruleOccurrenceStack: [] } };
+    return { cst: { name: 'program', children: {} }, lexErrors, parseErrors: [e as unknown as IRecognitionException], tokens: lexed.tokens };
+  }
+  const tokens = insertLineEnds(text, lexed.tokens);
+  parser.input = tokens;
   const cst = parser.program();
-  return {
-    cst,
-    lexErrors: lexed.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })),
-    parseErrors: [...parser.errors],
-    tokens: lexed.tokens,
-  };
+  return { cst, lexErrors, parseErrors: [...parser.errors], tokens };
 }

@@ -3,11 +3,12 @@
 
 import type { IRecognitionException } from 'chevrotain';
 import { diag, type Diagnostic } from '../diagnostics.js';
+import { MAX_NESTING, NESTING_ERROR } from './parser.js';
 
 const TOKEN_WORDS: Record<string, string> = {
   RParen: "')'", LParen: "'('", RBrace: "'}'", LBrace: "'{'", RBracket: "']'", LBracket: "'['",
   Comma: "','", Colon: "':'", Equals: "'='", Semi: "';'", Ident: 'a name', PrimedIdent: "a primed name like h'",
-  NumberLit: 'a number', Cell: "'cell'", Index: "'index'", Init: "'init'", EOF: 'the end of the file',
+  NumberLit: 'a number', LineEnd: 'the end of the line', Cell: "'cell'", Index: "'index'", Init: "'init'", EOF: 'the end of the file',
 };
 
 const RULE_WORDS: Record<string, string> = {
@@ -28,6 +29,7 @@ const RULE_WORDS: Record<string, string> = {
 function found(e: IRecognitionException): string {
   const t = e.token;
   if (!t || t.tokenType?.name === 'EOF' || Number.isNaN(t.startOffset)) return 'the end of the file';
+  if (t.tokenType?.name === 'LineEnd') return 'the end of the line';
   return `'${t.image}'`;
 }
 
@@ -48,16 +50,40 @@ export function syntaxDiagnostics(
     const start = atEnd ? Math.max(0, text.length - 1) : t.startOffset;
     if (seen.has(start)) continue; // recovery can report one spot twice
     seen.add(start);
-    const end = atEnd ? text.length : t.startOffset + t.image.length;
-    const mismatch = /--> (\w+) <--/.exec(e.message);
-    let expected: string;
-    if (e.name === 'MismatchedTokenException' && mismatch) expected = TOKEN_WORDS[mismatch[1]] ?? mismatch[1];
-    else if (e.name === 'NotAllInputParsedException') expected = "a cell ('cell NAME(inputs) { … }')";
-    else {
-      const stack = e.context?.ruleStack ?? [];
-      expected = RULE_WORDS[stack[stack.length - 1]] ?? 'something else';
+    if (t?.tokenType?.name === 'LineEnd') {
+      out.push(diag('E002', `expected ${expectedWords(e)}, found the end of the line`, { start, end: start + 1 }));
+      continue;
     }
-    out.push(diag('E002', `expected ${expected}, found ${found(e)}`, { start, end: Math.max(end, start + 1) }));
+    const end = atEnd ? text.length : t.startOffset + t.image.length;
+    if (e.name === NESTING_ERROR) {
+      out.push(diag('E002', `too deeply nested: brackets and minus signs nest more than ${MAX_NESTING} levels here; simplify the expression`, { start, end: Math.max(end, start + 1) }));
+      continue;
+    }
+    out.push(diag('E002', `expected ${expectedWords(e)}, found ${found(e)}`, { start, end: Math.max(end, start + 1) }));
   }
-  return out;
+  // At most one syntax error per line: a second E002 on a line that already has
+  // an error is the parser recovering from the first (`h' = x × h` leaves
+  // `h' = x h`; in `select(a < b < c, a, b)` every token after the second '<'
+  // is out of place). Lexer errors (E001) are exact and all kept.
+  out.sort((a, b) => a.span!.start - b.span!.start);
+  const kept: Diagnostic[] = [];
+  for (const d of out) {
+    const prev = kept[kept.length - 1];
+    if (d.code === 'E002' && prev && !text.slice(prev.span!.start, d.span!.start).includes('\n')) continue;
+    kept.push(d);
+  }
+  return kept;
+}
+
+function expectedWords(e: IRecognitionException): string {
+  const mismatch = /--> (\w+) <--/.exec(e.message);
+  // Only the top level expects the end of the file, where a cell may stand as well.
+  if (e.name === 'MismatchedTokenException' && mismatch?.[1] === 'EOF') return RULE_WORDS.program;
+  // A cell body ends where no statement can start: the token is a bad statement more often than a missing '}'.
+  const stack = e.context?.ruleStack ?? [];
+  const found = e.token?.tokenType?.name;
+  if (mismatch?.[1] === 'RBrace' && stack[stack.length - 1] === 'cellDecl' && found !== 'EOF' && found !== 'Cell') return `${RULE_WORDS.statement} or '}'`;
+  if (e.name === 'MismatchedTokenException' && mismatch) return TOKEN_WORDS[mismatch[1]] ?? mismatch[1];
+  if (e.name === 'NotAllInputParsedException') return RULE_WORDS.program;
+  return RULE_WORDS[stack[stack.length - 1]] ?? 'something else';
 }

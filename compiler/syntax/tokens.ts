@@ -31,6 +31,12 @@ export const RBracket = createToken({ name: 'RBracket', pattern: /\]/ });
 export const Comma = createToken({ name: 'Comma', pattern: /,/ });
 export const Semi = createToken({ name: 'Semi', pattern: /;/ });
 export const Colon = createToken({ name: 'Colon', pattern: /:/ });
+/**
+ * The end of a line that ends a statement. Never lexed: parseText inserts one
+ * where a newline separates two statements of a cell body, so the parser can
+ * resynchronise at line ends after an error. It counts as a ';'.
+ */
+export const LineEnd = createToken({ name: 'LineEnd', pattern: Lexer.NA, categories: Semi });
 
 export const CompareOp = createToken({ name: 'CompareOp', pattern: Lexer.NA });
 export const Le = createToken({ name: 'Le', pattern: /<=/, categories: CompareOp });
@@ -53,7 +59,7 @@ export const allTokens: TokenType[] = [
   WhiteSpace, Comment,
   Cell, Size, Param, State, Output, Init, Index,
   PrimedIdent, Ident, NumberLit,
-  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Semi, Colon,
+  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Semi, LineEnd, Colon,
   CompareOp, Le, Ge, EqEq, Ne, Lt, Gt, Equals,
   AddOp, Plus, Minus, MulOp, Star, Slash, At,
 ];

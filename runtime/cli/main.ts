@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { CompilerBug } from '../../compiler/util/assert.js';
 import { checkCommand } from './commands/check.js';
+import { gradcheckCommand } from './commands/gradcheck.js';
+import { gradflowCommand } from './commands/gradflow.js';
 import { graphCommand } from './commands/graph.js';
 import { collect, UserError } from './io.js';
 
@@ -28,7 +30,32 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--set <NAME=VALUE>', 'override a size (repeatable)', collect, [])
     .option('--cell <name>', 'only this cell of the file')
     .option('--dot', 'print Graphviz DOT instead of text')
+    .option('--backward', 'print the backward step graph (reverse-mode autodiff of one step)')
     .action((file: string, opts) => setExit(graphCommand(file, opts)));
+
+  program
+    .command('gradcheck')
+    .description('check BPTT gradients against finite differences (float64) and run the dot-product test')
+    .argument('<file>', '.cell file')
+    .option('--T <n>', 'sequence length', '8')
+    .option('--B <n>', 'batch size', '2')
+    .option('--set <NAME=VALUE>', 'override a size (repeatable; default: small distinct sizes 3, 4, 5, …)', collect, [])
+    .option('--seed <s>', 'random seed', '1')
+    .option('--cell <name>', 'only this cell of the file')
+    .option('--tol <x>', 'largest accepted relative error', '1e-6')
+    .action((file: string, opts) => setExit(gradcheckCommand(file, opts)));
+
+  program
+    .command('gradflow')
+    .description('norm of the state gradient dL/ds_t for t = T..0 under a loss at the last step; writes an SVG chart')
+    .argument('<file>', '.cell file')
+    .option('--T <n>', 'sequence length (required)')
+    .option('--B <n>', 'batch size', '4')
+    .option('--set <NAME=VALUE>', 'override a size (repeatable)', collect, [])
+    .option('--seed <s>', 'random seed (initialisers, inputs, readout)', '1')
+    .option('--cell <name>', 'the cell to run (required when the file has several)')
+    .option('--out <file>', 'SVG chart to write', 'gradflow.svg')
+    .action((file: string, opts) => setExit(gradflowCommand(file, opts)));
 
   return program;
 }

@@ -6,6 +6,7 @@
 import { compileGraph } from '../../compiler/codegen/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { indexRange } from '../../compiler/interp/gradcheck.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { CellRuntime } from '../cellRuntime.js';
 import type { GpuContext } from '../gpu/device.js';
@@ -97,13 +98,4 @@ export async function compareWithReference(ctx: GpuContext, g: Graph, o: Compare
   } finally {
     rt.destroy();
   }
-}
-
-function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
-  const leaf = g.inputs.find((x) => x.name === input)!.node;
-  for (const n of g.nodes) {
-    if (n.op === 'onehot' && n.args[0] === leaf) return n.type.shape.length ? Number(Object.values(sizes)[0]) : 1;
-    if (n.op === 'gather' && n.args[1] === leaf) return 2;
-  }
-  return 2;
 }

@@ -1,0 +1,42 @@
+/// <reference types="@webgpu/types" />
+// The package entry ("cellc"): the compiler API (compiler/index.ts) and the
+// WebGPU runtime that executes its artifacts.
+//
+//   import { compile, acquireDevice, createRuntime } from 'cellc';
+//   const r = compile(source, { sizes: { H: 256, I: 64 } });
+//   if ('diagnostics' in r) throw new Error(r.formatted);
+//   const gpu = await acquireDevice();                  // Dawn in Node, navigator.gpu in a browser
+//   const rt = await createRuntime(gpu, r.artifact, { B: 32, T: 50 });
+//   rt.initParams(1); rt.setInputs(new Map([['x', xs]])); rt.setInitialStates();
+//   await rt.forward();                                   // or forwardBackward()
+//   const y = await rt.readOutput('h');
+//   rt.destroy(); gpu.destroy();
+//
+// createRuntime accepts either a GpuContext from acquireDevice() (recommended:
+// it requests the adapter's largest buffer limits and, in Node, keeps Dawn
+// alive) or a GPUDevice you created yourself, wrapped by contextForDevice().
+
+import { ARTIFACT_FORMAT, type Artifact } from '../compiler/codegen/artifact.js';
+import { CellRuntime, type RuntimeShape } from './cellRuntime.js';
+import { contextForDevice, GpuContext } from './gpu/device.js';
+
+/**
+ * Allocates the buffers of `artifact` for batch size B and sequence length T
+ * and creates its pipelines. Throws BufferTooLargeError (naming the tensor)
+ * when a buffer would exceed the device's limits, before allocating it, and
+ * GpuValidationError / WgslCompileError (naming the kernel) when WebGPU
+ * rejects a pipeline.
+ */
+export async function createRuntime(device: GPUDevice | GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<CellRuntime> {
+  if (!artifact || artifact.format !== ARTIFACT_FORMAT) {
+    throw new TypeError(`createRuntime: not a cellc artifact of format ${ARTIFACT_FORMAT} (got ${JSON.stringify((artifact as { format?: unknown } | undefined)?.format)})`);
+  }
+  const ctx = device instanceof GpuContext ? device : contextForDevice(device);
+  return CellRuntime.create(ctx, artifact, shape);
+}
+
+export * from '../compiler/index.js';
+export { CellRuntime, type RuntimeShape } from './cellRuntime.js';
+export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './gpu/device.js';
+export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './gpu/errors.js';
+export { compareWithReference, type Comparison, type CompareOptions } from './compare/gpuVsReference.js';

@@ -1,0 +1,46 @@
+// Shared by the GPU test files: one device per file on the real adapter.
+//
+// Without an adapter, a test fails in CI (CI=true) and skips elsewhere with the
+// reason, so a developer without a Vulkan driver can still run the suite.
+
+import type { TestContext } from 'vitest';
+import { acquireDevice, type GpuContext } from '../../runtime/gpu/device.js';
+import { GpuUnavailableError } from '../../runtime/gpu/errors.js';
+
+export const inCI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+
+export interface TestDevice {
+  ctx: GpuContext | null;
+  reason: string;
+}
+
+/** Acquires the file's device; outside CI a missing adapter yields ctx = null and the reason. */
+export async function acquireTestDevice(label: string): Promise<TestDevice> {
+  try {
+    return { ctx: await acquireDevice({ label }), reason: '' };
+  } catch (e) {
+    if (e instanceof GpuUnavailableError && !inCI) return { ctx: null, reason: e.message };
+    throw e; // in CI a missing adapter is a failure, never a skip
+  }
+}
+
+/** The device, or skips the test (outside CI only) saying why there is none. */
+export function deviceOrSkip(t: TestContext, d: TestDevice): GpuContext {
+  if (d.ctx) return d.ctx;
+  if (inCI) throw new Error(`no WebGPU device in CI: ${d.reason}`);
+  return t.skip(`no WebGPU adapter: ${d.reason}`);
+}
+
+/** Deterministic uniform values in [-1, 1) (mulberry32). */
+export function randomF32(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
+  }
+  return out;
+}
