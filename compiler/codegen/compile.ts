@@ -20,10 +20,13 @@ import { ARTIFACT_FORMAT, type Artifact, type ArtifactGemm, type ArtifactKernel,
 import { renderFusedKernel } from './fusedKernel.js';
 import { LayoutBuilder, type Layout } from './layout.js';
 import { renderColsumKernel } from './colsumKernel.js';
+import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
 
 export interface CompileOptions {
   /** Threads per workgroup of the fused kernels (x dimension). */
   readonly workgroupSize?: number;
+  /** Compute ∂L/∂x_t (default true); training turns it off. */
+  readonly inputGradients?: boolean;
 }
 
 const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -34,7 +37,7 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   const fwdFn = forwardStepFunction(g, bstep.saved);
   const shapeIn = (fn: StepFunction) => (id: number) => evalShape(fn.nodes[id].type.shape, sizes);
   const fwd = scheduleStep(fwdFn, { tag: 'f', numel: (id) => numel(shapeIn(fwdFn)(id)) });
-  const bwdFn = resolveAliases(backwardStepFunction(bstep), fwd.aliases);
+  const bwdFn = resolveAliases(backwardStepFunction(bstep, { inputGradients: options.inputGradients }), fwd.aliases);
   const bwd = scheduleStep(bwdFn, { tag: 'b', numel: (id) => numel(shapeIn(bwdFn)(id)) });
 
   // Layout.
@@ -55,7 +58,7 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   addTemps(fwd, 'tape');
   for (const s of g.states) L.add(tensorNames.dstate(s.name), 'btape', 'seq', width(fwdFn, s.node), 'T+1');
   for (const o of g.outputs) L.add(tensorNames.doutput(o.name), 'btape', 'seq', width(fwdFn, o.node));
-  for (const x of g.inputs) if (g.nodes[x.node].type.dtype === 'f32' && !bwd.aliases.has(tensorNames.dinput(x.name))) L.add(tensorNames.dinput(x.name), 'btape', 'seq', width(fwdFn, x.node));
+  for (const x of g.inputs) if (options.inputGradients !== false && g.nodes[x.node].type.dtype === 'f32' && !bwd.aliases.has(tensorNames.dinput(x.name))) L.add(tensorNames.dinput(x.name), 'btape', 'seq', width(fwdFn, x.node));
   addTemps(bwd, 'btape');
   const layout = L.finish();
 
@@ -74,30 +77,43 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   const forward = planOf(fwd, fwdFn);
   const backwardPlan = planOf(bwd, bwdFn);
 
-  // Parameter gradients after the loop: GEMMs over all T·B rows and column sums.
+  // Parameter gradients after the loop, over all T·B rows: tiled GEMMs for
+  // large matrices, one per-element kernel for everything else.
   const grads: PlanStep[] = [];
+  const small: GradKernelTerm[] = [];
+  const bigParams = new Set(
+    bwd.gradTerms.filter((t) => t.kind === 'outer' && paramShape.get(t.param)!.length === 2 && paramShape.get(t.param)![0] >= 64 && paramShape.get(t.param)![1] >= 64).map((t) => t.param),
+  );
   for (const [i, term] of bwd.gradTerms.entries()) {
     const shape = paramShape.get(term.param)!;
-    const C: TensorRef = { tensor: tensorNames.grad(term.param), shift: 0, col: 0 };
-    if (term.kind === 'outer') {
+    if (bigParams.has(term.param) && term.kind === 'outer') {
       const a = refOf(bwd, term.a);
       const b = refOf(bwd, term.b);
       grads.push({
         kind: 'gemm',
         gemm: {
           name: `grad${i}_${term.param}`,
-          A: a, B: b, C,
+          A: a, B: b, C: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 },
           lda: tensorWidth(layout, a.tensor), ldb: tensorWidth(layout, b.tensor), ldc: shape[1],
           M: shape[0], N: shape[1], K: 'TB',
           transA: true, transB: false, accumulate: true,
           summary: `∂${term.param} += Σ_rows outer(%${term.a}, %${term.b})`,
         },
       });
-    } else {
-      const k = renderColsumKernel({ name: `grad${i}_colsum`, source: refOf(bwd, term.a), target: C, width: numel(shape), layout, workgroupSize: wg, param: term.param });
+    } else if (bigParams.has(term.param)) {
+      const k = renderColsumKernel({ name: `grad${i}_colsum`, source: refOf(bwd, term.a), target: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 }, width: numel(shape), layout, workgroupSize: wg, param: term.param });
       kernels.push(k);
       grads.push({ kind: 'kernel', kernel: k.name });
+    } else if (term.kind === 'outer') {
+      small.push({ param: term.param, shape: [shape[0], shape.length === 2 ? shape[1] : 1], a: refOf(bwd, term.a), b: refOf(bwd, term.b) });
+    } else {
+      small.push({ param: term.param, shape: [numel(shape)], a: refOf(bwd, term.a) });
     }
+  }
+  if (small.length) {
+    const k = renderGradKernel('grads_small', small, layout, wg);
+    kernels.push(k);
+    grads.unshift({ kind: 'kernel', kernel: k.name });
   }
 
   const refOfResult = (tensor: string): TensorRef => {
@@ -113,7 +129,8 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
     inputs: g.inputs.map((x) => {
       const n = g.nodes[x.node];
       const f32 = n.type.dtype === 'f32';
-      return { name: x.name, shape: evalShape(n.type.shape, sizes), dtype: f32 ? ('f32' as const) : ('i32' as const), tensor: tensorNames.input(x.name), ...(f32 ? { dtensor: tensorNames.dinput(x.name) } : {}) };
+      const grad = f32 && options.inputGradients !== false;
+      return { name: x.name, shape: evalShape(n.type.shape, sizes), dtype: f32 ? ('f32' as const) : ('i32' as const), tensor: tensorNames.input(x.name), ...(grad ? { dtensor: tensorNames.dinput(x.name) } : {}) };
     }),
     outputs: g.outputs.map((o) => {
       const at = refOfResult(tensorNames.output(o.name));

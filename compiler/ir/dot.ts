@@ -4,14 +4,14 @@
 import type { Graph } from './graph.js';
 import { printType } from './print.js';
 
-const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 export function graphToDot(g: Graph): string {
   const lines = [`digraph ${quote(g.name)} {`, '  rankdir=TB;', '  node [fontname="Helvetica", fontsize=10];'];
   const colors: Record<string, string> = { input: '#cfe8ff', state: '#ffe2b8', param: '#e3e3e3', const: '#ffffff', dim: '#ffffff' };
   for (const n of g.nodes) {
     const leafName = 'name' in (n.attrs as object) ? ` ${(n.attrs as { name: string }).name}` : '';
-    const label = `%${n.id} ${n.op}${leafName}\\n${printType(n.type)}`;
+    const label = `%${n.id} ${n.op}${leafName}\n${printType(n.type)}`;
     const shape = colors[n.op] ? 'box' : 'ellipse';
     const fill = colors[n.op] ? `, style=filled, fillcolor=${quote(colors[n.op])}` : '';
     lines.push(`  n${n.id} [label=${quote(label)}, shape=${shape}${fill}];`);

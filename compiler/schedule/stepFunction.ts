@@ -93,7 +93,8 @@ function gradTermsOf(step: BackwardStep): GradTerm[] {
   return terms;
 }
 
-export function backwardStepFunction(step: BackwardStep): StepFunction {
+/** `inputGradients: false` drops ∂x_t (training needs no gradient for its data). */
+export function backwardStepFunction(step: BackwardStep, opts: { inputGradients?: boolean } = {}): StepFunction {
   const leaves: StepLeaf[] = step.leaves.map((l) => {
     switch (l.kind) {
       case 'input':
@@ -113,7 +114,7 @@ export function backwardStepFunction(step: BackwardStep): StepFunction {
   const results: StepResult[] = [];
   for (const r of step.results) {
     if (r.kind === 'dstate') results.push({ node: r.node, role: 'carry', use: at(tensorNames.dstate(r.name)) });
-    else if (r.kind === 'dinput') results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
+    else if (r.kind === 'dinput' && opts.inputGradients !== false) results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
   }
   return { name: `${step.forward.name} backward`, nodes: step.nodes, leaves, results, gradTerms: gradTermsOf(step) };
 }

@@ -86,7 +86,7 @@ export class Trainer {
   ) {}
 
   static async create(ctx: GpuContext, model: Model, shape: { B: number; T: number }, config: OptimizerConfig): Promise<Trainer> {
-    const artifact = compileGraph(model.graph, {});
+    const artifact = compileGraph(model.graph, {}, { inputGradients: false });
     const rt = await CellRuntime.create(ctx, artifact, shape);
     const tr = new Trainer(ctx, model, artifact, rt, config);
     await tr.setup();

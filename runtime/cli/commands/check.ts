@@ -11,7 +11,7 @@ export function checkCommand(files: string[]): number {
       text = readSourceFile(path);
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
-      process.stderr.write(`${path}: error: ${e.message}\n`);
+      process.stderr.write(`cellc: ${e.message}\n`);
       errors++;
       continue;
     }

@@ -5,7 +5,7 @@
 import type { Artifact } from '../../../compiler/codegen/artifact.js';
 import { compileGraph } from '../../../compiler/codegen/compile.js';
 import type { Diagnostic } from '../../../compiler/diagnostics.js';
-import { evalDim, type Shape } from '../../../compiler/ir/dims.js';
+import { indexRange } from '../../../compiler/interp/gradcheck.js';
 import type { Graph } from '../../../compiler/ir/graph.js';
 import { sizeValues } from '../../../compiler/ir/sizeBinding.js';
 import { acquireDevice, type GpuContext } from '../../gpu/device.js';
@@ -113,18 +113,6 @@ export function randomNormal(n: number, seed: number, std = 1): Float32Array {
   }
   return out;
 }
-
-/** Range of an index input: V of onehot(o, V), or the rows of E in gather(E, o). */
-export function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
-  const leaf = g.inputs.find((x) => x.name === input)!.node;
-  for (const n of g.nodes) {
-    if (n.op === 'onehot' && n.args[0] === leaf) return evalFirst(n.type.shape, sizes);
-    if (n.op === 'gather' && n.args[1] === leaf) return evalFirst(g.nodes[n.args[0]].type.shape, sizes);
-  }
-  return 1;
-}
-
-const evalFirst = (shape: Shape, sizes: Readonly<Record<string, number>>) => Math.max(1, evalDim(shape[0], sizes) ?? 1);
 
 /** Inputs for all T·B rows: normal values for float inputs, uniform indices for index inputs. */
 export function randomInputs(c: CompiledCell, B: number, T: number, seed: number): Map<string, Float32Array> {

@@ -1,0 +1,224 @@
+// A training run: model + task + optimizer on the GPU, with what a researcher
+// needs around it — progress, metrics as JSONL, a loss chart, atomic
+// safetensors checkpoints every K steps and at the end, Ctrl-C saves and
+// exits, a NaN/Inf loss stops the run and keeps the last good checkpoint,
+// and --resume continues bit for bit (batch k depends only on (seed, k); the
+// parameters, optimizer moments, step and carried state are restored).
+
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Graph } from '../../compiler/ir/graph.js';
+import { buildModel, type Model, type ModelSpec } from '../../compiler/model/buildModel.js';
+import { formatDiagnostic, type Diagnostic } from '../../compiler/diagnostics.js';
+import { lineChart } from '../../compiler/report/svgChart.js';
+import type { GpuContext } from '../gpu/device.js';
+import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { batchRng, type Batch, type Task } from './tasks.js';
+import { Trainer, type OptimizerConfig } from './trainer.js';
+
+export interface RunConfig {
+  readonly layers: readonly { readonly graph: Graph; readonly sizes?: Readonly<Record<string, number>> }[];
+  readonly task: Task;
+  readonly B: number;
+  readonly T: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly embed: number;
+  /** Truncated BPTT window (divides T); undefined = full BPTT. */
+  readonly tbptt?: number;
+  readonly optimizer: OptimizerConfig;
+  readonly out?: string;
+  readonly checkpointEvery: number;
+  readonly resume?: boolean;
+  /** Steps between progress reports when not on a terminal. */
+  readonly logEvery: number;
+  /** A loss below which "steps to threshold" is reported. */
+  readonly threshold?: number;
+}
+
+export interface RunResult {
+  readonly losses: { step: number; loss: number }[];
+  readonly finalLoss: number;
+  readonly stepsToThreshold?: number;
+  readonly seconds: number;
+  readonly stepsRun: number;
+  readonly stoppedBy?: 'nan' | 'interrupt';
+  readonly model: Model;
+}
+
+export interface Progress {
+  start(total: number, first: number): void;
+  update(step: number, loss: number, stepsPerSecond: number): void;
+  stop(): void;
+  log(line: string): void;
+}
+
+export class TrainingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+export function modelSpecFor(c: Pick<RunConfig, 'layers' | 'task' | 'embed'>): ModelSpec {
+  const t = c.task;
+  return {
+    layers: c.layers,
+    input: t.input.kind === 'float' ? { kind: 'float', size: t.input.size } : { kind: 'index', vocab: t.input.vocab, embed: c.embed },
+    output: t.output.kind === 'mse' ? { kind: 'mse', size: t.output.size } : { kind: 'xent', classes: t.output.classes },
+  };
+}
+
+export function buildModelOrThrow(c: Pick<RunConfig, 'layers' | 'task' | 'embed'>): Model {
+  const ds: Diagnostic[] = [];
+  const m = buildModel(modelSpecFor(c), ds);
+  if (!m) throw new TrainingError(ds.map((d) => formatDiagnostic(d, undefined)).join('\n'));
+  return m;
+}
+
+/** Splits a batch of T steps into windows of U steps (truncated BPTT). */
+export function windows(batch: Batch, T: number, B: number, U: number): Batch[] {
+  const out: Batch[] = [];
+  for (let a = 0; a < T; a += U) {
+    const inputs = new Map<string, Float32Array>();
+    for (const [name, v] of batch.inputs) {
+      const per = v.length / (T * B);
+      inputs.set(name, v.slice(a * B * per, (a + U) * B * per));
+    }
+    out.push({ inputs, lossSteps: batch.lossSteps });
+  }
+  return out;
+}
+
+const CHECKPOINT = 'checkpoint.safetensors';
+
+export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress, signal: { interrupted: boolean }): Promise<RunResult> {
+  const model = buildModelOrThrow(c);
+  const U = c.tbptt ?? c.T;
+  if (c.T % U !== 0) throw new TrainingError(`--tbptt ${U} must divide --T ${c.T}`);
+  const trainer = await Trainer.create(ctx, model, { B: c.B, T: U }, c.optimizer);
+  const losses: { step: number; loss: number }[] = [];
+  const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));
+  const ckptPath = c.out ? join(c.out, CHECKPOINT) : undefined;
+  const metricsPath = c.out ? join(c.out, 'metrics.jsonl') : undefined;
+  let first = 0;
+  try {
+    if (c.out) mkdirSync(c.out, { recursive: true });
+    trainer.init(c.seed);
+    if (c.resume) {
+      if (!ckptPath || !existsSync(ckptPath)) throw new TrainingError(`--resume: no checkpoint at ${ckptPath ?? '(no --out given)'}`);
+      const ck = loadCheckpoint(ckptPath, paramOrder);
+      const saved = JSON.parse(ck.metadata.config ?? '{}');
+      if (saved.fingerprint && saved.fingerprint !== fingerprint(c, model)) {
+        throw new TrainingError(`--resume: the checkpoint in ${c.out} was written by a different run (model, task, B, T or optimizer differ)`);
+      }
+      trainer.rt.setParams(new Map([...ck.params].map(([k, v]) => [k, v.data])));
+      if (ck.moments) trainer.writeMoments(ck.moments);
+      first = Number(ck.metadata.step ?? 0);
+      trainer.step = first;
+      for (const [, l] of Object.entries(JSON.parse(ck.metadata.losses ?? '[]') as [number, number][])) losses.push({ step: l[0], loss: l[1] });
+      progress.log(`resumed from ${ckptPath} at step ${first}`);
+    } else if (metricsPath) writeFileSync(metricsPath, '');
+    const save = async (step: number) => {
+      if (!ckptPath) return;
+      const params = await trainer.rt.readParams();
+      const moments = await trainer.readMoments();
+      saveCheckpoint(
+        ckptPath,
+        {
+          params: new Map([...params].map(([k, v]) => [k, { shape: paramOrder.find((p) => p.name === k)!.shape, data: v }])),
+          moments,
+          metadata: {
+            format: 'cellc-checkpoint/1',
+            step: String(step),
+            cell: model.graph.name,
+            task: c.task.name,
+            config: JSON.stringify({ fingerprint: fingerprint(c, model), B: c.B, T: c.T, seed: c.seed, tbptt: c.tbptt ?? null, optimizer: c.optimizer, embed: c.embed, layerSizes: model.layerSizes }),
+            losses: JSON.stringify(losses.map((l) => [l.step, l.loss])),
+          },
+        },
+        paramOrder,
+      );
+    };
+    const t0 = performance.now();
+    let lastGood = first;
+    let stoppedBy: RunResult['stoppedBy'];
+    let stepsToThreshold: number | undefined = losses.find((l) => c.threshold !== undefined && l.loss < c.threshold)?.step;
+    progress.start(c.steps, first);
+    for (let k = first; k < c.steps; k++) {
+      const batch = c.task.batch(batchRng(c.seed, 0, k), c.B, c.T);
+      let loss = 0;
+      let gradNorm = 0;
+      const parts = U === c.T ? [batch] : windows(batch, c.T, c.B, U);
+      for (const [w, part] of parts.entries()) {
+        const r = await trainer.trainStep(part, w > 0);
+        loss += r.loss;
+        gradNorm = Math.max(gradNorm, r.gradNorm);
+      }
+      if (!Number.isFinite(loss)) {
+        stoppedBy = 'nan';
+        progress.stop();
+        progress.log(
+          `training stopped at step ${k + 1}: the loss is ${loss} (try a smaller --lr or --clip)` +
+            (ckptPath && lastGood > 0 ? `; the last good checkpoint (step ${lastGood}) is kept in ${ckptPath}` : ''),
+        );
+        break;
+      }
+      losses.push({ step: k + 1, loss });
+      if (stepsToThreshold === undefined && c.threshold !== undefined && smoothed(losses) < c.threshold) stepsToThreshold = k + 1;
+      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRateAt(c, k), seconds: (performance.now() - t0) / 1000 }) + '\n');
+      const sps = (k + 1 - first) / ((performance.now() - t0) / 1000);
+      progress.update(k + 1, loss, sps);
+      if ((k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps) {
+        await save(k + 1);
+        lastGood = k + 1;
+      }
+      if (signal.interrupted) {
+        stoppedBy = 'interrupt';
+        if (lastGood !== k + 1) await save(k + 1);
+        progress.stop();
+        progress.log(`interrupted at step ${k + 1}${ckptPath ? `; checkpoint saved to ${ckptPath} (continue with --resume)` : ''}`);
+        break;
+      }
+    }
+    progress.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    if (c.out) writeFileAtomic(join(c.out, 'loss.svg'), new TextEncoder().encode(lossChart([{ name: model.graph.name, losses }], `${c.task.name}: training loss`)));
+    return {
+      losses,
+      finalLoss: smoothed(losses),
+      ...(stepsToThreshold !== undefined ? { stepsToThreshold } : {}),
+      seconds,
+      stepsRun: losses.length ? losses[losses.length - 1].step - first : 0,
+      ...(stoppedBy ? { stoppedBy } : {}),
+      model,
+    };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+function learningRateAt(c: RunConfig, k: number): number {
+  const o = c.optimizer;
+  if (o.warmup > 0 && k < o.warmup) return (o.lr * (k + 1)) / o.warmup;
+  if (o.schedule === 'constant') return o.lr;
+  const p = Math.min(1, (k - o.warmup) / Math.max(1, o.steps - o.warmup));
+  return 0.5 * o.lr * (1 + Math.cos(Math.PI * p));
+}
+
+/** Mean of the last 20 losses: single batches are noisy. */
+export function smoothed(losses: readonly { loss: number }[], n = 20): number {
+  const tail = losses.slice(-n);
+  return tail.reduce((s, l) => s + l.loss, 0) / Math.max(1, tail.length);
+}
+
+function fingerprint(c: RunConfig, m: Model): string {
+  return JSON.stringify([m.graph.name, m.graph.params.map((p) => p.name), m.layerSizes, c.task.name, c.B, c.T, c.tbptt ?? null, c.seed, c.embed, c.optimizer]);
+}
+
+export function lossChart(runs: readonly { name: string; losses: readonly { step: number; loss: number }[] }[], title: string): string {
+  return lineChart(
+    runs.map((r) => ({ name: r.name, points: r.losses.map((l) => [l.step, l.loss] as const) })),
+    { title, xLabel: 'step', yLabel: 'loss', logY: true },
+  );
+}
