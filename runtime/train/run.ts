@@ -5,7 +5,7 @@
 // and --resume continues bit for bit (batch k depends only on (seed, k); the
 // parameters, optimizer moments, step and carried state are restored).
 
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { buildModel, type Model, type ModelSpec } from '../../compiler/model/buildModel.js';
@@ -117,6 +117,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       first = Number(ck.metadata.step ?? 0);
       trainer.step = first;
       for (const [, l] of Object.entries(JSON.parse(ck.metadata.losses ?? '[]') as [number, number][])) losses.push({ step: l[0], loss: l[1] });
+      if (metricsPath) truncateMetrics(metricsPath, first);
       progress.log(`resumed from ${ckptPath} at step ${first}`);
     } else if (metricsPath) writeFileSync(metricsPath, '');
     const save = async (step: number) => {
@@ -135,6 +136,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
             task: c.task.name,
             config: JSON.stringify({ fingerprint: fingerprint(c, model), B: c.B, T: c.T, seed: c.seed, tbptt: c.tbptt ?? null, optimizer: c.optimizer, embed: c.embed, layerSizes: model.layerSizes }),
             losses: JSON.stringify(losses.map((l) => [l.step, l.loss])),
+            ...(c.task.alphabet !== undefined ? { alphabet: c.task.alphabet } : {}),
           },
         },
         paramOrder,
@@ -155,11 +157,11 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
         loss += r.loss;
         gradNorm = Math.max(gradNorm, r.gradNorm);
       }
-      if (!Number.isFinite(loss)) {
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         stoppedBy = 'nan';
         progress.stop();
         progress.log(
-          `training stopped at step ${k + 1}: the loss is ${loss} (try a smaller --lr or --clip)` +
+          `training stopped at step ${k + 1}: the ${Number.isFinite(loss) ? `gradient norm is ${gradNorm}` : `loss is ${loss}`} (try a smaller --lr or --clip)` +
             (ckptPath && lastGood > 0 ? `; the last good checkpoint (step ${lastGood}) is kept in ${ckptPath}` : ''),
         );
         break;
@@ -212,8 +214,30 @@ export function smoothed(losses: readonly { loss: number }[], n = 20): number {
   return tail.reduce((s, l) => s + l.loss, 0) / Math.max(1, tail.length);
 }
 
+/**
+ * What must match for --resume to continue a run bit for bit. The step count
+ * is part of it only where the schedule depends on it (cosine): a run with a
+ * constant learning rate may be extended with a larger --steps.
+ */
 function fingerprint(c: RunConfig, m: Model): string {
-  return JSON.stringify([m.graph.name, m.graph.params.map((p) => p.name), m.layerSizes, c.task.name, c.B, c.T, c.tbptt ?? null, c.seed, c.embed, c.optimizer]);
+  const optimizer = c.optimizer.schedule === 'cosine' ? c.optimizer : { ...c.optimizer, steps: null };
+  return JSON.stringify([m.graph.name, m.graph.params.map((p) => p.name), m.layerSizes, c.task.name, c.B, c.T, c.tbptt ?? null, c.seed, c.embed, optimizer]);
+}
+
+/** On resume: drops metrics lines after the checkpoint's step (written before a crash), so no step appears twice. */
+function truncateMetrics(path: string, step: number): void {
+  if (!existsSync(path)) return;
+  const keep = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (!line.trim()) return false;
+      try {
+        return (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        return false; // a torn last line
+      }
+    });
+  writeFileAtomic(path, new TextEncoder().encode(keep.map((l) => l + '\n').join('')));
 }
 
 export function lossChart(runs: readonly { name: string; losses: readonly { step: number; loss: number }[] }[], title: string): string {

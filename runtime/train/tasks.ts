@@ -6,7 +6,6 @@
 //   mask: the weight of the loss at (t, b) — they sum to 1 over the batch, so
 //   the objective is the mean loss over the steps that carry one.
 
-import { readFileSync } from 'node:fs';
 import { Rng } from '../../compiler/numeric/random.js';
 
 export interface Batch {
@@ -202,10 +201,13 @@ export function arTask(a1 = 0.6, a2 = -0.3, sigma = 0.5): Task {
 
 /** Character-level language modelling on a text: random windows, next-character prediction. */
 export function textTask(text: string, name = 'text'): Task & { readonly alphabet: string; readonly unigramBits: number } {
-  const alphabet = [...new Set(text)].sort().join('');
-  const index = new Map([...alphabet].map((ch, i) => [ch, i]));
+  const symbols = [...new Set(text)].sort();
+  const alphabet = symbols.join('');
+  // by code point: a character outside the BMP is one symbol (alphabet.length counts UTF-16 units)
+  const V = symbols.length;
+  const index = new Map(symbols.map((ch, i) => [ch, i]));
   const ids = Uint16Array.from(text, (ch) => index.get(ch)!);
-  const counts = new Float64Array(alphabet.length);
+  const counts = new Float64Array(V);
   for (const i of ids) counts[i]++;
   let unigram = 0;
   for (const c of counts) if (c > 0) unigram -= (c / ids.length) * Math.log2(c / ids.length);
@@ -213,10 +215,10 @@ export function textTask(text: string, name = 'text'): Task & { readonly alphabe
     name,
     alphabet,
     unigramBits: unigram,
-    input: { kind: 'index', vocab: alphabet.length },
-    output: { kind: 'xent', classes: alphabet.length },
+    input: { kind: 'index', vocab: V },
+    output: { kind: 'xent', classes: V },
     baseline: { loss: unigram * Math.LN2, what: `the unigram model (${unigram.toFixed(3)} bits per character)` },
-    describe: `next-character prediction on ${ids.length} characters, ${alphabet.length} distinct`,
+    describe: `next-character prediction on ${ids.length} characters, ${V} distinct`,
     batch(rng, B, T) {
       if (ids.length < T + 2) throw new RangeError(`the text has ${ids.length} characters; T must be below ${ids.length - 1}`);
       const tok = new Float32Array(T * B);
@@ -233,12 +235,11 @@ export function textTask(text: string, name = 'text'): Task & { readonly alphabe
   };
 }
 
-export const DEFAULT_CORPUS = new URL('./corpus.txt', import.meta.url);
-
 export const TASK_NAMES = ['adding', 'copy', 'reber', 'sine', 'ar', 'text'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
-export function getTask(name: string, opts: { textPath?: string } = {}): Task {
+/** A built-in task by name; `text` needs the text (see taskFiles.ts for reading it from a file in Node). */
+export function getTask(name: string, opts: { text?: string } = {}): Task {
   switch (name) {
     case 'adding':
       return adding;
@@ -250,16 +251,9 @@ export function getTask(name: string, opts: { textPath?: string } = {}): Task {
       return sine;
     case 'ar':
       return arTask();
-    case 'text': {
-      const path = opts.textPath ?? DEFAULT_CORPUS;
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (e) {
-        throw new RangeError(`cannot read the text file ${String(path)}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-      }
-      return textTask(text, 'text');
-    }
+    case 'text':
+      if (opts.text === undefined) throw new RangeError('the text task needs a text');
+      return textTask(opts.text, 'text');
     default:
       throw new RangeError(`unknown task '${name}'; the tasks are: ${TASK_NAMES.join(', ')}`);
   }

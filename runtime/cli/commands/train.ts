@@ -2,7 +2,8 @@
 // of the given cells) on a built-in task entirely on the GPU.
 
 import { acquireDevice } from '../../gpu/device.js';
-import { getTask, TASK_NAMES } from '../../train/tasks.js';
+import { TASK_NAMES } from '../../train/tasks.js';
+import { loadTask } from '../../train/taskFiles.js';
 import { trainRun, TrainingError, type RunConfig } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
@@ -64,7 +65,7 @@ export function optimizerFrom(f: TrainFlags, steps: number): OptimizerConfig {
 export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
   let task;
   try {
-    task = getTask(f.task, { textPath: f.text });
+    task = loadTask(f.task, { textPath: f.text });
   } catch (e) {
     throw new UserError((e as Error).message);
   }
