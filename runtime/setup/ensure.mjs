@@ -3,7 +3,7 @@
 // (npm packages; a Vulkan driver for WebGPU when none is present and we are
 // root) or stops with one sentence saying what to run. Plain Node, no deps.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const say = (m) => process.stderr.write(`cellc setup: ${m}\n`);
 
 function haveModules() {
-  return ['chevrotain', 'vitest', 'tsx', 'webgpu', 'commander'].every((m) => existsSync(join(root, 'node_modules', m, 'package.json')));
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})];
+  return names.every((m) => existsSync(join(root, 'node_modules', m, 'package.json')));
 }
 
 if (!haveModules()) {

@@ -65,7 +65,7 @@ export function modelSpecFor(c: Pick<RunConfig, 'layers' | 'task' | 'embed'>): M
   return {
     layers: c.layers,
     input: t.input.kind === 'float' ? { kind: 'float', size: t.input.size } : { kind: 'index', vocab: t.input.vocab, embed: c.embed },
-    output: t.output.kind === 'mse' ? { kind: 'mse', size: t.output.size } : { kind: 'xent', classes: t.output.classes },
+    output: t.output.kind === 'mse' ? { kind: 'mse', size: t.output.size } : t.output.kind === 'xent' ? { kind: 'xent', classes: t.output.classes } : { kind: 'likelihood' },
   };
 }
 
@@ -115,7 +115,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       trainer.rt.setParams(new Map([...ck.params].map(([k, v]) => [k, v.data])));
       if (ck.moments) trainer.writeMoments(ck.moments);
       first = Number(ck.metadata.step ?? 0);
-      trainer.step = first;
+      trainer.step = first * (c.T / U); // Adam's t counts updates: one per truncated-BPTT window
       for (const [, l] of Object.entries(JSON.parse(ck.metadata.losses ?? '[]') as [number, number][])) losses.push({ step: l[0], loss: l[1] });
       if (metricsPath) truncateMetrics(metricsPath, first);
       progress.log(`resumed from ${ckptPath} at step ${first}`);
@@ -153,7 +153,8 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       let gradNorm = 0;
       const parts = U === c.T ? [batch] : windows(batch, c.T, c.B, U);
       for (const [w, part] of parts.entries()) {
-        const r = await trainer.trainStep(part, w > 0);
+        // the schedule runs over batches (--steps, --warmup); every window of batch k uses its rate
+        const r = await trainer.trainStep(part, w > 0, learningRateAt(c, k));
         loss += r.loss;
         gradNorm = Math.max(gradNorm, r.gradNorm);
       }

@@ -196,13 +196,15 @@ export class Trainer {
   /**
    * One optimizer step on `batch`. `carry`: start from the previous batch's
    * final state (truncated BPTT over a long sequence) instead of the declared
-   * initial state.
+   * initial state. `lr`: the learning rate of this update (default: the
+   * schedule at this optimizer step; a run with several updates per batch —
+   * truncated BPTT windows — passes the schedule at its batch).
    */
-  async trainStep(batch: Batch, carry = false): Promise<StepResult> {
+  async trainStep(batch: Batch, carry = false, lr = learningRate(this.config, this.step)): Promise<StepResult> {
     const { ctx, rt } = this;
     rt.setInputs(batch.inputs);
     if (!carry) rt.setInitialStates();
-    this.writeHyper(learningRate(this.config, this.step));
+    this.writeHyper(lr);
     const encoder = ctx.device.createCommandEncoder({ label: `training step ${this.step}` });
     if (carry) this.encodeCarry(encoder);
     rt.encodeForward(encoder);
