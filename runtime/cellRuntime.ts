@@ -1,12 +1,13 @@
 /// <reference types="@webgpu/types" />
 // Executes a compiled artifact on a WebGPU device: allocates the arenas for a
-// batch size B and sequence length T, creates (cached) pipelines with B and T
-// as override constants, and encodes a whole forward pass, or forward +
+// batch size B and sequence length T, creates (cached) pipelines — B, T and
+// the step t come from a uniform, so pipelines are shared across B and T — and encodes a whole forward pass, or forward +
 // backward, into one command buffer with one submit. Only what is asked for is
 // read back.
 
 import type { Artifact, ArtifactGemm, ArtifactKernel, PassPlan, PlanStep, TensorRef } from '../compiler/codegen/artifact.js';
 import { evalLin, type ArenaName } from '../compiler/codegen/layout.js';
+import { DIMS_STRIDE } from '../compiler/codegen/wgslDims.js';
 import type { KernelBinding } from '../compiler/codegen/kernel.js';
 import { initialize } from '../compiler/numeric/initializers.js';
 import { Rng } from '../compiler/numeric/random.js';
@@ -28,7 +29,7 @@ interface Resolved {
   readonly width: number;
 }
 
-const STEP_STRIDE = 256; // bytes between per-step uniform records (minUniformBufferOffsetAlignment ≤ 256)
+const STEP_STRIDE = DIMS_STRIDE; // bytes between the dims records (minUniformBufferOffsetAlignment ≤ 256)
 
 type Encoded = { kernel: ArtifactKernel; pipeline: GPUComputePipeline; group0: GPUBindGroup; workgroups: [number, number, number] };
 
@@ -81,24 +82,23 @@ export class CellRuntime {
       checkStorageBufferSize(ctx.limits, what, elements * 4);
       this.buffers.set(arena, createStorageBuffer(ctx, `${artifact.cell} ${arena}`, Math.max(1, elements)));
     }
-    // per-step uniforms: record t holds u32 t
+    // the dims uniform: record t holds (t, B, T); every kernel binds one record at group 1
     const data = new Uint32Array(((T + 1) * STEP_STRIDE) / 4);
-    for (let t = 0; t <= T; t++) data[(t * STEP_STRIDE) / 4] = t;
+    for (let t = 0; t <= T; t++) data.set([t, B, T], (t * STEP_STRIDE) / 4);
     this.stepBuffer = ctx.device.createBuffer({ label: `${artifact.cell} steps`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     ctx.queue.writeBuffer(this.stepBuffer, 0, data);
-    const stepBinding: KernelBinding = { group: 1, binding: 0, name: 'step', kind: 'uniform', role: 'the time step t' };
-    const constants = { B, T };
+    const stepBinding: KernelBinding = { group: 1, binding: 0, name: 'dims', kind: 'uniform', role: 'the time step t, B and T' };
     await withErrorScopes(ctx.device, `${artifact.cell}: pipelines`, async () => {
       for (const k of artifact.kernels) {
         const bindings: KernelBinding[] = k.arenas.map((a, i) => ({ group: 0, binding: i, name: a, kind: k.readOnly.includes(a) ? 'read-only-storage' : 'storage', role: `${a} arena` }));
-        if (k.usesStep) bindings.push(stepBinding);
-        const pipeline = await getComputePipeline(ctx, { label: `${artifact.cell}/${k.name}`, wgsl: k.wgsl, entryPoint: k.entryPoint, constants, bindings });
+        bindings.push(stepBinding);
+        const pipeline = await getComputePipeline(ctx, { label: `${artifact.cell}/${k.name}`, wgsl: k.wgsl, entryPoint: k.entryPoint, bindings });
         const group0 = ctx.device.createBindGroup({
           label: `${artifact.cell}/${k.name}`,
           layout: pipeline.getBindGroupLayout(0),
           entries: k.arenas.map((a, i) => ({ binding: i, resource: { buffer: this.buffers.get(a)! } })),
         });
-        if (k.usesStep && !this.stepLayout) this.stepLayout = pipeline.getBindGroupLayout(1);
+        this.stepLayout ??= pipeline.getBindGroupLayout(1);
         const x = Math.ceil(k.dispatch.elements / k.dispatch.workgroupSize);
         const rows = k.dispatch.rows === 'B' ? B : k.dispatch.rows === 'TB' ? T * B : 1;
         const y = Math.ceil(rows / k.dispatch.rowsPerThread);
@@ -179,14 +179,27 @@ export class CellRuntime {
     return out;
   }
 
-  /** Inputs for all steps: name → T·B·n values, step-major (index inputs as their integer values). */
+  /**
+   * A sequence (T blocks of equal size) in scan-step order: itself for a
+   * forward cell, the blocks reversed for a reverse-time cell (an involution:
+   * it also maps step order back to time order).
+   */
+  private timeOrder(v: Float32Array): Float32Array {
+    if (!this.artifact.reverse) return v;
+    const per = v.length / this.T;
+    const out = new Float32Array(v.length);
+    for (let t = 0; t < this.T; t++) out.set(v.subarray(t * per, (t + 1) * per), (this.T - 1 - t) * per);
+    return out;
+  }
+
+  /** Inputs for all steps: name → T·B·n values, time-major (index inputs as their integer values). */
   setInputs(values: ReadonlyMap<string, Float32Array>): void {
     for (const x of this.artifact.inputs) {
       const v = values.get(x.name);
       if (!v) throw new Error(`no values for input ${x.name}`);
       const n = this.T * this.B * x.shape.reduce((a, b) => a * b, 1);
       if (v.length !== n) throw new RangeError(`input ${x.name} needs T·B·${n / (this.T * this.B)} = ${n} values, got ${v.length}`);
-      this.write(x.tensor, v);
+      this.write(x.tensor, this.timeOrder(v));
     }
   }
 
@@ -206,13 +219,13 @@ export class CellRuntime {
     if (!o) throw new Error(`no output ${name}`);
     const n = o.shape.reduce((a, b) => a * b, 1);
     const rows = await this.read(o.at, (this.T * this.B - 1) * o.width + n);
-    if (o.width === n) return rows;
+    if (o.width === n) return this.timeOrder(rows);
     const out = new Float32Array(this.T * this.B * n);
     for (let r = 0; r < this.T * this.B; r++) out.set(rows.subarray(r * o.width, r * o.width + n), r * n);
-    return out;
+    return this.timeOrder(out);
   }
 
-  /** State s_t (t = 0…T): B·n values. */
+  /** State s_t (t = 0…T, counted in scan steps: s_T is after the last step, also for a reverse cell): B·n values. */
   async readState(name: string, t = this.T): Promise<Float32Array> {
     const s = this.artifact.states.find((x) => x.name === name)!;
     const n = this.B * s.shape.reduce((a, b) => a * b, 1);
@@ -223,7 +236,7 @@ export class CellRuntime {
   setOutputCotangents(values: ReadonlyMap<string, Float32Array>): void {
     for (const o of this.artifact.outputs) {
       const n = this.T * this.B * o.shape.reduce((a, b) => a * b, 1);
-      this.write(o.dtensor, values.get(o.name) ?? new Float32Array(n));
+      this.write(o.dtensor, this.timeOrder(values.get(o.name) ?? new Float32Array(n)));
     }
   }
 
@@ -247,10 +260,10 @@ export class CellRuntime {
     const n = x.shape.reduce((a, b) => a * b, 1);
     const r = this.resolve(x.dtensor);
     const rows = await this.read(x.dtensor, (this.T * this.B - 1) * r.width + n);
-    if (r.width === n) return rows;
+    if (r.width === n) return this.timeOrder(rows);
     const out = new Float32Array(this.T * this.B * n);
     for (let i = 0; i < this.T * this.B; i++) out.set(rows.subarray(i * r.width, i * r.width + n), i * n);
-    return out;
+    return this.timeOrder(out);
   }
 
   // ---- encoding ----------------------------------------------------------
@@ -263,7 +276,7 @@ export class CellRuntime {
     const k = this.kernels.get(step.kernel)!;
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, k.group0);
-    if (k.kernel.usesStep) pass.setBindGroup(1, this.stepGroups[t]);
+    pass.setBindGroup(1, this.stepGroups[k.kernel.usesStep ? t : 0]);
     pass.dispatchWorkgroups(...k.workgroups);
   }
 

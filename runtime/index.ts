@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 // The package entry ("cellc"): the compiler API (compiler/index.ts) and the
 // WebGPU runtime that executes its artifacts.
 //
@@ -37,6 +37,24 @@ export async function createRuntime(device: GPUDevice | GpuContext, artifact: Ar
 
 export * from '../compiler/index.js';
 export { CellRuntime, type RuntimeShape } from './cellRuntime.js';
+export {
+  createTypedCell,
+  type BackwardOptions,
+  type CellGradients,
+  type CellSignature,
+  type Initializer,
+  type ParamAccessor,
+  type ParamAccessors,
+  type ParamInfo,
+  type ParamInfos,
+  type Shape,
+  type StateAccessor,
+  type StateAccessors,
+  type TensorValues,
+  type TrainStepOptions,
+  type TrainStepResult,
+  type TypedCell,
+} from './typedCell.js';
 export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './gpu/device.js';
 export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './gpu/errors.js';
 export { compareWithReference, type Comparison, type CompareOptions } from './compare/gpuVsReference.js';

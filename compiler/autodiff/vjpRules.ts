@@ -95,6 +95,17 @@ export const VJP_RULES: Record<Op, VjpRule> = {
   },
   outer: ({ b, x, g }) => [e(b, 'matmul', g, x[1]), e(b, 'matmul', x[0], g)],
   transpose: ({ b, g }) => [e(b, 'transpose', g)],
+  // d(A⁻¹) = −A⁻¹ dA A⁻¹, so ∂A = −(A⁻¹)ᵀ g (A⁻¹)ᵀ
+  inv: ({ b, y, g }) => {
+    const yt = e(b, 'transpose', y);
+    return [e(b, 'neg', e(b, 'matmul', e(b, 'matmul', yt, g), yt))];
+  },
+  // d log|det A| = tr(A⁻¹ dA), so ∂A = g (A⁻¹)ᵀ
+  logdet: ({ b, x, g }) => {
+    const full = shapeOf(b, x[0]);
+    return [e(b, 'mul', b.emit('broadcast', [g], { shape: full, axes: [] }), e(b, 'transpose', e(b, 'inv', x[0])))];
+  },
+  eye: leaf,
 
   sum: ({ b, node, x, g }) => [expand(b, g, shapeOf(b, x[0]), (node.attrs as OpAttrs['sum']).axis)],
   // ties share the cotangent equally (the maxima of max(concat(a, a)) are

@@ -78,6 +78,12 @@ export interface ArtifactParam {
 export interface Artifact {
   readonly format: typeof ARTIFACT_FORMAT;
   readonly cell: string;
+  /**
+   * A reverse-time cell: the kernels run the scan as usual (step 0 first) and
+   * the runtime maps step t to time T−1−t where sequences cross the host
+   * boundary (inputs, outputs, their cotangents and gradients).
+   */
+  readonly reverse?: boolean;
   readonly sizes: Readonly<Record<string, number>>;
   readonly params: readonly ArtifactParam[];
   readonly states: readonly { readonly name: string; readonly shape: readonly number[]; readonly init: number; readonly tensor: string; readonly dtensor: string }[];

@@ -4,7 +4,8 @@
 
 import type { TensorRef } from './artifact.js';
 import type { RenderedKernel } from './fusedKernel.js';
-import { arenaVar, wgslLin, type Layout } from './layout.js';
+import { arenaVar, type Layout } from './layout.js';
+import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 import { assert } from '../util/assert.js';
 
 export function renderColsumKernel(o: { name: string; source: TensorRef; target: TensorRef; width: number; layout: Layout; workgroupSize: number; param: string }): RenderedKernel {
@@ -16,18 +17,17 @@ export function renderColsumKernel(o: { name: string; source: TensorRef; target:
   const shift = o.source.shift ? ` + B * ${src.width}u` : '';
   const wgsl = [
     `// ${o.name}: ∂${o.param} += Σ over all T·B rows of ${o.source.tensor}${o.source.col ? ` (columns from ${o.source.col})` : ''}.`,
-    'override B: u32;',
-    'override T: u32;',
-    `override src: u32 = ${wgslLin(src.offset)}; // ${src.name}`,
-    `override dst: u32 = ${wgslLin(dst.offset)}; // ${dst.name}`,
+    ...DIMS_DECL,
     ...arenas.map((a) => `@group(0) @binding(${bind(a)}) var<storage, ${a === dst.arena ? 'read_write' : 'read'}> ${arenaVar(a)}: array<f32>;`),
     '',
     `@compute @workgroup_size(${o.workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    ...dimsPrologue([{ ...src, symbol: 'src' }, { ...dst, symbol: 'dst' }]),
     '  let n = gid.x;',
     `  if (n >= ${o.width}u) { return; }`,
+    '  let rows = T * B;',
     '  var s = 0.0;',
-    '  for (var row = 0u; row < T * B; row++) {',
+    '  for (var row = 0u; row < rows; row++) {',
     `    s += ${arenaVar(src.arena)}[src${shift} + row * ${src.width}u + ${o.source.col}u + n];`,
     '  }',
     `  ${arenaVar(dst.arena)}[dst + ${o.target.col}u + n] += s;`,

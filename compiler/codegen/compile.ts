@@ -7,7 +7,7 @@
 //   ──renderFusedKernel / GEMM descriptors──▶ artifact
 //
 // Sizes are fixed at compile time (the WGSL has them as literals); B and T are
-// WGSL override constants, set when the runtime creates its pipelines.
+// read from a uniform record by every kernel (see wgslDims.ts).
 
 import { evalShape } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
@@ -123,6 +123,7 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   return {
     format: ARTIFACT_FORMAT,
     cell: g.name,
+    ...(g.reverse ? { reverse: true } : {}),
     sizes: { ...sizes },
     params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name) })),
     states: g.states.map((s) => ({ name: s.name, shape: evalShape(g.nodes[s.node].type.shape, sizes), init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name) })),

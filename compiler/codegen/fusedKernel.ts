@@ -17,7 +17,8 @@ import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
 import { readsLocally } from '../schedule/schedule.js';
 import { assert, CompilerBug } from '../util/assert.js';
 import type { ArenaName, Layout } from './layout.js';
-import { arenaVar, wgslLin } from './layout.js';
+import { arenaVar } from './layout.js';
+import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 
 export interface KernelDispatch {
   /** Threads along x: the largest output's element count. */
@@ -107,7 +108,7 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
       case 'row':
         return `${arenaVar(t.arena)}[${t.symbol} + row * ${u(t.width)}${col} + ${idx}]`;
       case 'seq': {
-        const time = rows === 'B' ? (usesStep = true, st.shift ? '(step.t + 1u) * B * ' + u(t.width) + ' + ' : `step.t * B * ${u(t.width)} + `) : st.shift ? `B * ${u(t.width)} + ` : '';
+        const time = rows === 'B' ? (usesStep = true, st.shift ? '(dims.t + 1u) * B * ' + u(t.width) + ' + ' : `dims.t * B * ${u(t.width)} + `) : st.shift ? `B * ${u(t.width)} + ` : '';
         return `${arenaVar(t.arena)}[${t.symbol} + ${time}row * ${u(t.width)}${col} + ${idx}]`;
       }
     }
@@ -151,8 +152,10 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     return name;
   }
 
-  function compute(n: Node, idx: string, s: Scope): string {
-    const arg = (i: number, at = idx) => value(n.args[i], at, s);
+  function compute(n: Node, at: string, s: Scope): string {
+    // a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
+    const idx = /^\w+$/.test(at) ? at : `(${at})`;
+    const arg = (i: number, where = idx) => value(n.args[i], where, s);
     const sh = k.shape(n.id);
     switch (n.op) {
       case 'neg': return `-(${arg(0)})`;
@@ -204,8 +207,7 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         return `(${arg(0, `(${idx} / ${u(N)})`)}) * (${arg(1, `(${idx} % ${u(N)})`)})`;
       }
       case 'transpose': {
-        const [r] = sh; // out [C, R]: in [R, C]
-        const c = k.shape(n.args[0])[1];
+        const [c, r] = sh; // out [C, R]: in [R, C]; out (i, k) = idx = i·R + k reads in (k, i) = k·C + i
         return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
       }
       case 'sum':
@@ -301,8 +303,18 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const D = sh[0];
         return arg(0, `u32(${arg(1, '0u')}) * ${u(D)} + ${idx}`);
       }
-      case 'onehot':
-        return `select(0.0, 1.0, u32(${arg(0, '0u')}) == ${idx})`;
+      case 'onehot': {
+        if (k.shape(n.args[0]).length === 0) return `select(0.0, 1.0, u32(${arg(0, '0u')}) == ${idx})`;
+        const depth = sh[sh.length - 1]; // a vector of indices: row i is onehot(index[i])
+        return `select(0.0, 1.0, u32(${arg(0, `(${idx} / ${u(depth)})`)}) == (${idx} % ${u(depth)}))`;
+      }
+      case 'eye': {
+        const m = sh[0];
+        return `select(0.0, 1.0, (${idx} / ${u(m)}) == (${idx} % ${u(m)}))`;
+      }
+      case 'inv':
+      case 'logdet':
+        return gaussJordan(n, idx, s);
       case 'input':
       case 'state':
       case 'param':
@@ -310,6 +322,60 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
       case 'dim':
         throw new CompilerBug(`leaf ${n.op} computed in a kernel`);
     }
+  }
+
+  /**
+   * inv and logdet: the thread copies the whole (small) n×n operand into a
+   * private array and runs Gauss–Jordan elimination with partial pivoting.
+   * For inv it carries one right-hand side, the unit vector of its element's
+   * column, and reads its row of the solution; for logdet it sums
+   * log|pivot|. O(n³) per element, meant for the small matrices of filters
+   * (a Kalman innovation covariance), which the scheduler materialises.
+   */
+  function gaussJordan(n: Node, idx: string, s: Scope): string {
+    const m = k.shape(n.args[0])[0];
+    const a = fresh('ga');
+    const rhs = fresh('gb');
+    const out = fresh('gj');
+    const q = fresh('gq');
+    const kk = fresh('gk');
+    const r = fresh('gr');
+    const c = fresh('gc');
+    const p = fresh('gp');
+    const inv = n.op === 'inv';
+    // explicit zero values: some drivers keep a loop-body array's contents from the previous row
+    s.emit(`var ${a} = array<f32, ${m * m}>();`);
+    s.emit(`for (var ${q} = 0u; ${q} < ${u(m * m)}; ${q}++) {`);
+    const load = new Scope(s, s.indent + '  ');
+    const v = value(n.args[0], q, load);
+    load.emit(`${a}[${q}] = ${v};`);
+    s.lines.push(...load.lines);
+    s.emit('}');
+    if (inv) {
+      s.emit(`var ${rhs} = array<f32, ${m}>();`);
+      s.emit(`${rhs}[${idx} % ${u(m)}] = 1.0;`);
+    }
+    s.emit(`var ${out} = 0.0;`);
+    s.emit(`for (var ${kk} = 0u; ${kk} < ${u(m)}; ${kk}++) {`);
+    s.emit(`  var ${p} = ${kk};`);
+    s.emit(`  for (var ${r} = ${kk} + 1u; ${r} < ${u(m)}; ${r}++) { if (abs(${a}[${r} * ${u(m)} + ${kk}]) > abs(${a}[${p} * ${u(m)} + ${kk}])) { ${p} = ${r}; } }`);
+    s.emit(`  if (${p} != ${kk}) {`);
+    s.emit(`    for (var ${c} = 0u; ${c} < ${u(m)}; ${c}++) { let sw = ${a}[${kk} * ${u(m)} + ${c}]; ${a}[${kk} * ${u(m)} + ${c}] = ${a}[${p} * ${u(m)} + ${c}]; ${a}[${p} * ${u(m)} + ${c}] = sw; }`);
+    if (inv) s.emit(`    let sb = ${rhs}[${kk}]; ${rhs}[${kk}] = ${rhs}[${p}]; ${rhs}[${p}] = sb;`);
+    s.emit('  }');
+    s.emit(`  let piv = ${a}[${kk} * ${u(m)} + ${kk}];`);
+    if (!inv) s.emit(`  ${out} += log(abs(piv));`);
+    s.emit(`  for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${kk} * ${u(m)} + ${c}] /= piv; }`);
+    if (inv) s.emit(`  ${rhs}[${kk}] /= piv;`);
+    s.emit(`  for (var ${r} = 0u; ${r} < ${u(m)}; ${r}++) {`);
+    s.emit(`    if (${r} == ${kk}) { continue; }`);
+    s.emit(`    let f = ${a}[${r} * ${u(m)} + ${kk}];`);
+    s.emit(`    for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${r} * ${u(m)} + ${c}] -= f * ${a}[${kk} * ${u(m)} + ${c}]; }`);
+    if (inv) s.emit(`    ${rhs}[${r}] -= f * ${rhs}[${kk}];`);
+    s.emit('  }');
+    s.emit('}');
+    if (inv) s.emit(`${out} = ${rhs}[${idx} / ${u(m)}];`);
+    return out;
   }
 
   // Symbolic slice starts and size values, resolved with the concrete sizes.
@@ -410,18 +476,16 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
   // arenas this kernel only reads are bound read-only (parameters, and GEMM results it consumes)
   const readOnly = new Set(arenaList.filter((a) => a === 'params' || (a.startsWith('gemm:') && !written.has(a))));
   const summary = stage.outputs.map((id) => k.describe(id)).join('; ');
-  const offsetDecls = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol)).map((t) => `override ${t.symbol}: u32 = ${wgslLin(t.offset)}; // ${t.name}`);
+  const used = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol));
   const wgsl = [
     `// ${stage.name}: ${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}.`,
     `// Writes: ${summary}`,
-    `override B: u32;`,
-    `override T: u32;`,
-    ...offsetDecls,
     ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${readOnly.has(a) ? 'read' : 'read_write'}> ${arenaVar(a)}: array<f32>;`),
-    ...(usesStep ? ['struct Step { t: u32 }', '@group(1) @binding(0) var<uniform> step: Step;'] : []),
+    ...DIMS_DECL,
     '',
     `@compute @workgroup_size(${k.workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    ...dimsPrologue(used),
     '  let j = gid.x;',
     `  let row0 = gid.y * ${u(R)};`,
     ...body.lines,

@@ -10,7 +10,8 @@
 
 import type { TensorRef } from './artifact.js';
 import type { RenderedKernel } from './fusedKernel.js';
-import { arenaVar, wgslLin, type Layout } from './layout.js';
+import { arenaVar, type Layout, type TensorLayout } from './layout.js';
+import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 import { assert } from '../util/assert.js';
 
 export interface GradKernelTerm {
@@ -23,12 +24,12 @@ export interface GradKernelTerm {
 
 export function renderGradKernel(name: string, terms: readonly GradKernelTerm[], layout: Layout, workgroupSize: number): RenderedKernel {
   const arenas = new Set<string>(['grads']);
-  const symbols = new Map<string, string>();
+  const symbols = new Map<string, TensorLayout>();
   const sym = (tensor: string) => {
     const t = layout.tensors.get(tensor);
     assert(t, `no tensor ${tensor}`);
     arenas.add(t.arena);
-    symbols.set(t.symbol, `override ${t.symbol}: u32 = ${wgslLin(t.offset)}; // ${t.name}`);
+    symbols.set(t.symbol, t);
     return t;
   };
   // parameters in grads-arena order; each owns a contiguous range of invocations
@@ -42,7 +43,7 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
     lines.push(`  ${lines.length ? 'else ' : ''}if (i < ${total + count}u) {`);
     lines.push(`    let e = i - ${total}u;`);
     lines.push('    var s = 0.0;');
-    lines.push('    for (var row = 0u; row < T * B; row++) {');
+    lines.push('    for (var row = 0u; row < rows; row++) {');
     for (const t of ts) {
       const at = (ref: TensorRef, idx: string) => {
         const tl = sym(ref.tensor);
@@ -62,15 +63,15 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
   const arenaList = [...arenas].sort();
   const wgsl = [
     `// ${name}: parameter gradients of ${[...byParam.keys()].join(', ')}, one invocation per element, summed over all T·B rows.`,
-    'override B: u32;',
-    'override T: u32;',
-    ...symbols.values(),
+    ...DIMS_DECL,
     ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${a === 'grads' ? 'read_write' : 'read'}> ${arenaVar(a)}: array<f32>;`),
     '',
     `@compute @workgroup_size(${workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    ...dimsPrologue([...symbols.values()]),
     `  let i = gid.x + gid.y * ${65535 * workgroupSize}u;`,
     `  if (i >= ${total}u) { return; }`,
+    '  let rows = T * B;',
     ...lines,
     '}',
     '',

@@ -31,7 +31,7 @@ export interface Lin {
 export const lin = (c = 0, b = 0, tb = 0): Lin => ({ c, b, tb });
 export const linAdd = (x: Lin, y: Lin): Lin => lin(x.c + y.c, x.b + y.b, x.tb + y.tb);
 export const evalLin = (x: Lin, B: number, T: number) => x.c + x.b * B + x.tb * T * B;
-/** WGSL spelling with override constants B and T. */
+/** WGSL spelling, in terms of the kernel's `B` and `T` (see wgslDims.ts). */
 export const wgslLin = (x: Lin) => {
   const parts = [x.c ? `${x.c}u` : '', x.b ? `${x.b}u * B` : '', x.tb ? `${x.tb}u * T * B` : ''].filter(Boolean);
   return parts.length ? parts.join(' + ') : '0u';

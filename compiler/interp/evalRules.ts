@@ -109,6 +109,61 @@ function matmulRule(args: readonly Tensor[], c: EvalCtx, outer: boolean): Float6
   return out;
 }
 
+/**
+ * Gauss–Jordan elimination with partial pivoting of one n×n matrix (a copy):
+ * its inverse, and log|det|. A singular matrix gives non-finite values, as
+ * float division does.
+ */
+export function invertSmall(a: Float64Array, n: number): { inv: Float64Array; logAbsDet: number } {
+  const m = Float64Array.from(a);
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
+  let logAbsDet = 0;
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let r = k + 1; r < n; r++) if (Math.abs(m[r * n + k]) > Math.abs(m[p * n + k])) p = r;
+    if (p !== k) {
+      for (let c = 0; c < n; c++) {
+        [m[k * n + c], m[p * n + c]] = [m[p * n + c], m[k * n + c]];
+        [inv[k * n + c], inv[p * n + c]] = [inv[p * n + c], inv[k * n + c]];
+      }
+    }
+    const pivot = m[k * n + k];
+    logAbsDet += Math.log(Math.abs(pivot));
+    const d = 1 / pivot;
+    for (let c = 0; c < n; c++) {
+      m[k * n + c] *= d;
+      inv[k * n + c] *= d;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === k) continue;
+      const f = m[r * n + k];
+      if (f === 0) continue;
+      for (let c = 0; c < n; c++) {
+        m[r * n + c] -= f * m[k * n + c];
+        inv[r * n + c] -= f * inv[k * n + c];
+      }
+    }
+  }
+  return { inv, logAbsDet };
+}
+
+/** inv or logdet of every example's matrix. */
+function matrixRule(which: 'inv' | 'logdet'): EvalRule {
+  return ([x], c) => {
+    const n = x.shape[0];
+    const nb = c.node.type.batched ? c.B : 1;
+    const per = which === 'inv' ? n * n : 1;
+    const out = new Float64Array(nb * per);
+    for (let b = 0; b < nb; b++) {
+      const r = invertSmall(x.data.subarray(x.batched ? b * n * n : 0, (x.batched ? b * n * n : 0) + n * n), n);
+      if (which === 'inv') out.set(r.inv, b * per);
+      else out[b] = r.logAbsDet;
+    }
+    return out;
+  };
+}
+
 /** Copies contiguous blocks along one axis: the shared loop of concat and slice. */
 function blocks(shape: readonly number[], axis: number) {
   return { outer: numel(shape.slice(0, axis)), inner: numel(shape.slice(axis + 1)) };
@@ -165,6 +220,14 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
     const nb = c.node.type.batched ? c.B : 1;
     const out = new Float64Array(nb * R * C);
     for (let b = 0; b < nb; b++) for (let r = 0; r < R; r++) for (let q = 0; q < C; q++) out[b * R * C + q * R + r] = x.data[(x.batched ? b * R * C : 0) + r * C + q];
+    return out;
+  },
+  inv: matrixRule('inv'),
+  logdet: matrixRule('logdet'),
+  eye: (_a, c) => {
+    const n = c.shape[0];
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) out[i * n + i] = 1;
     return out;
   },
   sum: reduce((xs) => xs.reduce((a, b) => a + b, 0)),
@@ -232,13 +295,16 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
     return out;
   },
   onehot: ([idx], c) => {
-    const V = c.shape[0];
+    const V = c.shape[c.shape.length - 1];
+    const k = numel(idx.shape); // 1 for a scalar index, n for a vector of indices
     const nb = c.node.type.batched ? c.B : 1;
-    const out = new Float64Array(nb * V);
+    const out = new Float64Array(nb * k * V);
     for (let b = 0; b < nb; b++) {
-      const r = at(idx, 1, b, 0);
-      if (!(r >= 0 && r < V)) throw new RangeError(`onehot: index ${r} is outside 0..${V - 1}`);
-      out[b * V + r] = 1;
+      for (let i = 0; i < k; i++) {
+        const r = at(idx, k, b, i);
+        if (!(r >= 0 && r < V)) throw new RangeError(`onehot: index ${r} is outside 0..${V - 1}`);
+        out[(b * k + i) * V + r] = 1;
+      }
     }
     return out;
   },

@@ -79,20 +79,31 @@ export class CellInterpreter {
     }
   }
 
+  /**
+   * The time index that scan step t reads and writes: t for a forward cell,
+   * T−1−t for a reverse cell. Inputs, outputs and their cotangents are
+   * indexed by time; states, the tape and onStep by scan step (s_0 is the
+   * state before the first step, s_T after the last, in either direction).
+   */
+  timeOf(t: number, T: number): number {
+    return this.graph.reverse ? T - 1 - t : t;
+  }
+
   forward(params: NamedArrays, inputs: Sequences, init: NamedArrays, T: number): Tape {
     const g = this.graph;
     const states = new Map(g.states.map((s) => [s.name, [init.get(s.name)!]]));
-    const outputs = new Map(g.outputs.map((o) => [o.name, [] as Float64Array[]]));
+    const outputs = new Map(g.outputs.map((o) => [o.name, new Array<Float64Array>(T)]));
     const saved = new Map(this.backwardStep.saved.map((id) => [id, [] as Float64Array[]]));
     const paramLeaves = new Map<number, Tensor>();
     this.paramLeaves(params, paramLeaves, g.params, (n) => this.shapeOf(n));
     for (let t = 0; t < T; t++) {
+      const time = this.timeOf(t, T);
       const leaves = new Map(paramLeaves);
-      for (const x of g.inputs) leaves.set(x.node, this.batched(x.node, inputs.get(x.name)![t]));
+      for (const x of g.inputs) leaves.set(x.node, this.batched(x.node, inputs.get(x.name)![time]));
       for (const s of g.states) leaves.set(s.node, this.batched(s.node, states.get(s.name)![t]));
       const v = this.fwd.run(leaves);
       for (const s of g.states) states.get(s.name)!.push(toBatched(v[s.next], this.B).data);
-      for (const o of g.outputs) outputs.get(o.name)!.push(toBatched(v[o.node], this.B).data);
+      for (const o of g.outputs) outputs.get(o.name)![time] = toBatched(v[o.node], this.B).data;
       for (const id of this.backwardStep.saved) saved.get(id)!.push(v[id].data);
     }
     return { T, states, outputs, saved };
@@ -123,12 +134,13 @@ export class CellInterpreter {
     for (let t = T - 1; t >= 0; t--) {
       const windowEnd = t + 1 < T && (t + 1) % window === 0;
       if (windowEnd) dState = new Map(g.states.map((s) => [s.name, zero(s.node)]));
+      const time = this.timeOf(t, T);
       const leaves = new Map(paramLeaves);
       for (const l of step.leaves) {
         const shape = this.bwd.shapeOf(l.node);
         switch (l.kind) {
           case 'input':
-            leaves.set(l.node, { shape, batched: true, data: inputs.get(l.name)![t] });
+            leaves.set(l.node, { shape, batched: true, data: inputs.get(l.name)![time] });
             break;
           case 'state':
             leaves.set(l.node, { shape, batched: true, data: tape.states.get(l.name)![t] });
@@ -140,7 +152,7 @@ export class CellInterpreter {
             leaves.set(l.node, { shape, batched: true, data: dState.get(l.name)! });
             break;
           case 'doutput': {
-            const d = dOutputs.get(l.name)?.[t];
+            const d = dOutputs.get(l.name)?.[time];
             leaves.set(l.node, { shape, batched: true, data: d ?? zero(outputNode.get(l.name)!) });
             break;
           }
@@ -153,7 +165,7 @@ export class CellInterpreter {
       for (const r of step.results) {
         const val = v[r.node];
         if (r.kind === 'dstate') next.set(r.name, toBatched(val, this.B).data);
-        else if (r.kind === 'dinput') dInputs.get(r.name)![t] = toBatched(val, this.B).data;
+        else if (r.kind === 'dinput') dInputs.get(r.name)![time] = toBatched(val, this.B).data;
         else addInto(dParams.get(r.name)!, sumBatch(val, this.B).data);
       }
       dState = next;

@@ -49,6 +49,8 @@ export interface ParamBinding extends Binding {
 
 export interface Graph {
   readonly name: string;
+  /** A reverse-time cell (`cell C(…) reverse { … }`): the scan runs t = T−1 … 0. Absent: forward. */
+  readonly reverse?: boolean;
   readonly sizes: readonly SizeDecl[];
   readonly nodes: readonly Node[];
   readonly inputs: readonly Binding[];
@@ -133,6 +135,7 @@ export class GraphBuilder {
 
 export interface GraphSignature {
   readonly name: string;
+  readonly reverse?: boolean;
   readonly sizes: readonly SizeDecl[];
   readonly inputs: readonly Binding[];
   readonly states: readonly StateBinding[];
@@ -177,6 +180,7 @@ export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
   const { nodes, remap: r } = compactNodes(b.nodes, roots, keep);
   return {
     name: sig.name,
+    ...(sig.reverse ? { reverse: true } : {}),
     sizes: sig.sizes,
     nodes,
     inputs: sig.inputs.map((x) => ({ ...x, node: r(x.node) })),

@@ -50,6 +50,12 @@ export interface OpAttrs {
   matmul: NoAttrs;
   outer: NoAttrs;
   transpose: NoAttrs;
+  /** The inverse of a square matrix (small: a Kalman gain's innovation covariance). */
+  inv: NoAttrs;
+  /** log |det A| of a square matrix, a scalar. */
+  logdet: NoAttrs;
+  /** The identity matrix of size n (no operands; not batched). */
+  eye: { readonly n: Dim };
   // reductions along one axis (the axis is removed)
   sum: { readonly axis: number };
   rmax: { readonly axis: number };
@@ -127,6 +133,17 @@ function checkBroadcastAxes(small: Shape, big: Shape, axes: readonly number[]): 
 
 const leafError = () => 'leaves take no operands';
 
+/** The check shared by inv and logdet: one f32 square matrix (undefined when it is one). */
+function squareMatrix(args: readonly TensorType[]): string | undefined {
+  const e = arity(1, args);
+  if (e) return e;
+  const a = args[0];
+  if (a.dtype !== 'f32') return `expects f32, got ${a.dtype}`;
+  if (a.shape.length !== 2) return `expects a square matrix, got ${showShape(a.shape)}`;
+  if (!dimEq(a.shape[0], a.shape[1])) return `expects a square matrix, got ${showShape(a.shape)}`;
+  return undefined;
+}
+
 export const TYPE_RULES: Record<Op, TypeRule> = {
   input: leafError,
   state: leafError,
@@ -173,6 +190,9 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
     if (args[0].shape.length !== 2) return `expects a matrix, got ${showShape(args[0].shape)}`;
     return { ...args[0], shape: [args[0].shape[1], args[0].shape[0]] };
   },
+  inv: (args) => squareMatrix(args) ?? args[0],
+  logdet: (args) => squareMatrix(args) ?? f32([], args[0].batched),
+  eye: (args, attrs: OpAttrs['eye']) => (args.length ? 'eye takes no operands' : f32([attrs.n, attrs.n], false)),
   sum: reduce('f32'),
   rmax: reduce('f32'),
   logsumexp: reduce('f32'),
@@ -227,8 +247,8 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
   onehot: (args, attrs: OpAttrs['onehot']) => {
     const e = arity(1, args);
     if (e) return e;
-    if (args[0].dtype !== 'i32' || args[0].shape.length !== 0) return `index must be an i32 scalar, got ${showType(args[0])}`;
-    return f32([attrs.depth], args[0].batched);
+    if (args[0].dtype !== 'i32' || args[0].shape.length > 1) return `index must be an i32 scalar or vector, got ${showType(args[0])}`;
+    return f32([...args[0].shape, attrs.depth], args[0].batched);
   },
 };
 

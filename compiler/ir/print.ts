@@ -67,6 +67,8 @@ function printAttrs(n: Node): string {
     }
     case 'onehot':
       return ` {depth=${dimKey((n.attrs as OpAttrs['onehot']).depth)}}`;
+    case 'eye':
+      return ` {n=${dimKey((n.attrs as OpAttrs['eye']).n)}}`;
     default:
       return '';
   }
@@ -78,7 +80,7 @@ export function printNode(n: Node): string {
 }
 
 export function printGraph(g: Graph): string {
-  const lines = [`cell ${g.name}`];
+  const lines = [`cell ${g.name}${g.reverse ? ' reverse' : ''}`];
   if (g.sizes.length) {
     lines.push(`  sizes ${g.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
   }
@@ -116,7 +118,7 @@ export function printGraph(g: Graph): string {
  */
 export function printBackward(step: BackwardStep): string {
   const f = step.forward;
-  const lines = [`backward ${f.name}`];
+  const lines = [`backward ${f.name}${f.reverse ? ' reverse' : ''}`];
   if (f.sizes.length) {
     lines.push(`  sizes ${f.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
   }

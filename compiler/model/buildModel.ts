@@ -6,13 +6,16 @@
 //     → layer 1 → layer 2 → … → z_t = readout.W · y_t + readout.b
 //     → loss_t = mask_t · ℓ(z_t, target_t)      ℓ = MSE (mean over K) or softmax CE
 //
+// Or, with the 'likelihood' objective, no readout: the last cell's first output
+// is a per-step log-likelihood ℓ_t and loss_t = −mask_t · ℓ_t.
+//
 // The objective is L = Σ_t Σ_b loss_{t,b}; the per-step input `mask` carries
 // the loss weights (zero at steps without a loss, 1/(steps·B) for a mean), so
 // loss placement (every step / last step / some steps) is data, not code.
 // Each layer's input size is the previous layer's output width.
 
 import { diag, type Diagnostic } from '../diagnostics.js';
-import { dimConst, evalDim, type Shape } from '../ir/dims.js';
+import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
 import { finishGraph, GraphBuilder, type Graph, type ParamBinding, type StateBinding } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { concretizeInto } from './concretize.js';
@@ -26,7 +29,14 @@ export interface LayerSpec {
 export interface ModelSpec {
   readonly layers: readonly LayerSpec[];
   readonly input: { readonly kind: 'float'; readonly size: number } | { readonly kind: 'index'; readonly vocab: number; readonly embed: number };
-  readonly output: { readonly kind: 'mse'; readonly size: number } | { readonly kind: 'xent'; readonly classes: number };
+  /**
+   * mse / xent: a linear readout of the last layer's first output and a loss.
+   * likelihood: no readout; the last layer's first output is a per-step
+   * log-likelihood (a scalar, or summed over its elements) and the loss is its
+   * negative, loss_t = −mask_t · Σ ℓ_t (maximum likelihood: an HMM's forward
+   * algorithm, a Kalman filter, an AR model).
+   */
+  readonly output: { readonly kind: 'mse'; readonly size: number } | { readonly kind: 'xent'; readonly classes: number } | { readonly kind: 'likelihood' };
 }
 
 export interface Model {
@@ -53,45 +63,97 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
   }
   inputs.push({ name: spec.input.kind === 'float' ? 'x' : 'tok', node: x });
   const params: ParamBinding[] = [];
-  if (spec.input.kind === 'index') {
+  // A first layer with an index input (an HMM over symbols) reads the tokens themselves: no embedding.
+  const first = spec.layers[0]?.graph;
+  const indexCell = spec.input.kind === 'index' && first !== undefined && first.inputs.length === 1 && first.nodes[first.inputs[0].node].type.dtype === 'i32';
+  if (spec.input.kind === 'index' && !indexCell) {
     const E = b.leaf('param', 'embed.E', { dtype: 'f32', shape: [dimConst(spec.input.vocab), dimConst(spec.input.embed)], batched: false });
     params.push({ name: 'embed.E', node: E, init: { kind: 'normal', std: 0.1 } });
     x = b.emit('gather', [E, x], {});
   }
+  const likelihood = spec.output.kind === 'likelihood';
   const states: StateBinding[] = [];
   const layerSizes: Record<string, number>[] = [];
   for (const [k, layer] of spec.layers.entries()) {
     const g = layer.graph;
-    const fl = g.inputs.filter((i) => g.nodes[i.node].type.dtype === 'f32' && g.nodes[i.node].type.shape.length === 1);
-    if (g.inputs.length !== 1 || fl.length !== 1) {
+    const last = k === spec.layers.length - 1;
+    if (g.reverse) {
+      out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) is a reverse-time cell; a model runs its layers forward in time`));
+      return undefined;
+    }
+    const rank = (i: { node: number }) => g.nodes[i.node].type.shape.length;
+    const fl = g.inputs.filter((i) => g.nodes[i.node].type.dtype === 'f32' && (rank(i) === 1 || (rank(i) === 0 && width === 1)));
+    const il = k === 0 && indexCell ? g.inputs : [];
+    if (g.inputs.length !== 1 || fl.length + il.length !== 1) {
       out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) must have exactly one float vector input to be stacked, it has ${g.inputs.length} input(s)`));
       return undefined;
     }
-    if (g.outputs.length < 1 || g.nodes[g.outputs[0].node].type.shape.length !== 1) {
+    const outRank = g.outputs.length ? g.nodes[g.outputs[0].node].type.shape.length : -1;
+    if (likelihood && last ? outRank < 0 : outRank !== 1) {
       out.push(diag('E501', `layer ${k + 1} (cell ${g.name}): its first output must be a vector`));
       return undefined;
     }
     const sizes: Record<string, number> = {};
     for (const s of g.sizes) if (s.value !== undefined) sizes[s.name] = s.value;
     Object.assign(sizes, layer.sizes ?? {});
-    const inDim = g.nodes[fl[0].node].type.shape[0];
-    if (inDim.terms.length === 1 && inDim.c === 0 && inDim.terms[0][1] === 1) sizes[inDim.terms[0][0]] = width;
-    const inWidth = evalDim(inDim, sizes);
-    if (inWidth !== width) {
-      out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) takes inputs of size ${inWidth ?? '?'} but the layer below gives ${width}`));
-      return undefined;
+    const setFrom = (d: Dim, v: number) => {
+      if (d.terms.length === 1 && d.c === 0 && d.terms[0][1] === 1) sizes[d.terms[0][0]] = v;
+    };
+    let bound = x;
+    if (il.length) {
+      // the index range of `o: index(V)` is the depth of the onehot (or the rows of the gather) that reads it
+      const leaf = il[0].node;
+      const use = g.nodes.find((n) => (n.op === 'onehot' && n.args[0] === leaf) || (n.op === 'gather' && n.args[1] === leaf));
+      const range = use?.op === 'onehot' ? (use.attrs as { depth: Dim }).depth : use ? g.nodes[use.args[0]].type.shape[0] : undefined;
+      const vocab = spec.input.kind === 'index' ? spec.input.vocab : 0;
+      if (range) setFrom(range, vocab);
+      if (range && evalDim(range, sizes) !== vocab) {
+        out.push(diag('E501', `layer 1 (cell ${g.name}) takes indices in 0..${(evalDim(range, sizes) ?? 0) - 1} but the task has ${vocab} symbols`));
+        return undefined;
+      }
+    } else if (rank(fl[0]) === 0) {
+      bound = b.emit('sum', [x], { axis: 0 }); // a scalar input reads the one value of a width-1 vector
+    } else {
+      const inDim = g.nodes[fl[0].node].type.shape[0];
+      setFrom(inDim, width);
+      const inWidth = evalDim(inDim, sizes);
+      if (inWidth !== width) {
+        out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) takes inputs of size ${inWidth ?? '?'} but the layer below gives ${width}`));
+        return undefined;
+      }
     }
     const missing = g.sizes.filter((s) => sizes[s.name] === undefined).map((s) => s.name);
     if (missing.length) {
       out.push(diag('E402', `layer ${k + 1} (cell ${g.name}): size ${missing.join(', ')} has no value; pass --set ${missing[0]}=N`));
       return undefined;
     }
-    const inst = concretizeInto(b, g, sizes, spec.layers.length > 1 ? `l${k + 1}.` : '', new Map([[fl[0].name, x]]));
+    const inst = concretizeInto(b, g, sizes, spec.layers.length > 1 ? `l${k + 1}.` : '', new Map([[g.inputs[0].name, bound]]));
     states.push(...inst.states);
     params.push(...inst.params);
     x = inst.outputs.get(g.outputs[0].name)!;
-    width = evalDim(g.nodes[g.outputs[0].node].type.shape[0], sizes)!;
+    width = outRank === 1 ? evalDim(g.nodes[g.outputs[0].node].type.shape[0], sizes)! : 1;
     layerSizes.push(sizes);
+  }
+  if (spec.output.kind === 'likelihood') {
+    // loss_t = −mask_t · Σ ℓ_t: the objective Σ_t loss_t is the negative (weighted) log-likelihood
+    let ll = x;
+    while (b.type(ll).shape.length > 0) ll = b.emit('sum', [ll], { axis: 0 });
+    const mask = b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true });
+    inputs.push({ name: 'mask', node: mask });
+    const loss = b.emit('neg', [b.emit('mul', [mask, ll], {})], {});
+    const graph = finishGraph(b, {
+      name: spec.layers.map((l) => l.graph.name).join('+'),
+      sizes: [],
+      inputs,
+      states,
+      params,
+      outputs: [
+        { name: 'loss', node: loss },
+        { name: 'll', node: ll },
+      ],
+    });
+    verifyGraph(graph);
+    return { graph, layerSizes, spec };
   }
   const K = spec.output.kind === 'mse' ? spec.output.size : spec.output.classes;
   const W = b.leaf('param', 'readout.W', { dtype: 'f32', shape: [dimConst(K), dimConst(width)], batched: false });

@@ -39,6 +39,8 @@ export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record
       }
       case 'onehot':
         return { depth: dim((a as OpAttrs['onehot']).depth) };
+      case 'eye':
+        return { n: dim((a as OpAttrs['eye']).n) };
       default:
         return a;
     }

@@ -82,7 +82,7 @@ export interface ScheduleOptions {
   readonly tag: string;
 }
 
-const EXPENSIVE = new Set(['matmul', 'sum', 'rmax', 'logsumexp', 'argmax']);
+const EXPENSIVE = new Set(['matmul', 'sum', 'rmax', 'logsumexp', 'argmax', 'inv', 'logdet']);
 export const isExpensive = (n: Node) => EXPENSIVE.has(n.op);
 
 /** Does `consumer` read operand k at its own element index (same shape, elementwise)? */
@@ -197,6 +197,18 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   for (const r of fn.results) if (region.has(r.node)) addStore(r.node, { ...r.use, col: 0 });
   const aliases = new Map<string, Store>();
   const usedLater = (id: number) => nodes.some((c) => c.args.includes(id) && region.has(c.id) && region.get(c.id) !== region.get(id));
+  // Materialised values a later region reads through values it recomputes
+  // (a post-loop `neg(m)` of a loop matmul m reads m at every step): like a
+  // direct use, they must be kept for every step.
+  const readLater = new Set<number>();
+  const seen = new Set<string>();
+  const markRead = (id: number, reader: number) => {
+    if (!region.has(id) || regionIndex(id) >= reader || seen.has(`${id}:${reader}`)) return;
+    seen.add(`${id}:${reader}`);
+    if (must.has(id)) readLater.add(id);
+    else for (const b of nodes[id].args) markRead(b, reader);
+  };
+  for (const n of nodes) if (region.has(n.id)) for (const a of n.args) markRead(a, regionIndex(n.id));
   const termOperand = new Set(fn.gradTerms.flatMap((t) => (t.kind === 'outer' ? [t.a, t.b] : [t.a])));
 
   const stages: Record<Region, Stage[]> = { const: [], pre: [], loop: [], post: [] };
@@ -241,7 +253,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   for (const id of must) {
     if (!region.has(id) || stores.has(id)) continue;
     const r = region.get(id)!;
-    const kind = r === 'const' ? 'const' : r !== 'loop' || usedLater(id) || termOperand.has(id) ? 'seq' : 'row';
+    const kind = r === 'const' ? 'const' : r !== 'loop' || usedLater(id) || readLater.has(id) || termOperand.has(id) ? 'seq' : 'row';
     const tensor = `m:${opts.tag}${id}`;
     temporaries.set(tensor, { kind, width: opts.numel(id), node: id });
     addStore(id, { tensor, shift: 0, col: 0 });

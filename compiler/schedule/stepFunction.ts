@@ -61,6 +61,30 @@ export const tensorNames = {
 
 const at = (tensor: string, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift });
 
+/**
+ * A result that is a leaf itself (`output d = delay(x, 3)` outputs a state;
+ * `s' = s + x` passes ∂s' straight to ∂x) has no kernel that would write it:
+ * such results get a copy, an appended node `mul(leaf, const 1)`.
+ */
+function copyLeafResults(nodes: readonly Node[], results: StepResult[]): { nodes: readonly Node[]; results: StepResult[] } {
+  const out = [...nodes];
+  const copies = new Map<number, number>();
+  const rebound = results.map((r) => {
+    const n = nodes[r.node];
+    if (n.op !== 'input' && n.op !== 'state') return r; // (per-step leaves; an unbatched result is another matter)
+    let id = copies.get(r.node);
+    if (id === undefined) {
+      const one: Node = { id: out.length, op: 'const', args: [], attrs: { value: 1, shape: n.type.shape }, type: { dtype: 'f32', shape: n.type.shape, batched: false } };
+      out.push(one);
+      id = out.length;
+      out.push({ id, op: 'mul', args: [r.node, one.id], attrs: {}, type: n.type });
+      copies.set(r.node, id);
+    }
+    return { ...r, node: id };
+  });
+  return copies.size ? { nodes: out, results: rebound } : { nodes, results };
+}
+
 export function forwardStepFunction(g: Graph, saved: readonly number[]): StepFunction {
   const leaves: StepLeaf[] = [
     ...g.inputs.map((x) => ({ node: x.node, role: 'step' as const, use: at(tensorNames.input(x.name)) })),
@@ -72,7 +96,7 @@ export function forwardStepFunction(g: Graph, saved: readonly number[]): StepFun
     ...g.outputs.map((o) => ({ node: o.node, role: 'step' as const, use: at(tensorNames.output(o.name)) })),
     ...saved.map((id) => ({ node: id, role: 'step' as const, use: at(tensorNames.saved(id)) })),
   ];
-  return { name: `${g.name} forward`, nodes: g.nodes, leaves, results, gradTerms: [] };
+  return { name: `${g.name} forward`, ...copyLeafResults(g.nodes, results), leaves, gradTerms: [] };
 }
 
 /** Splits each parameter's per-step gradient into GEMM (outer) and column-sum terms. */
@@ -116,7 +140,7 @@ export function backwardStepFunction(step: BackwardStep, opts: { inputGradients?
     if (r.kind === 'dstate') results.push({ node: r.node, role: 'carry', use: at(tensorNames.dstate(r.name)) });
     else if (r.kind === 'dinput' && opts.inputGradients !== false) results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
   }
-  return { name: `${step.forward.name} backward`, nodes: step.nodes, leaves, results, gradTerms: gradTermsOf(step) };
+  return { name: `${step.forward.name} backward`, ...copyLeafResults(step.nodes, results), leaves, gradTerms: gradTermsOf(step) };
 }
 
 export function stepFunctions(g: Graph): { forward: StepFunction; backward: StepFunction; step: BackwardStep } {

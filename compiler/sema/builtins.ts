@@ -3,7 +3,7 @@
 // else maps onto one op of the closed vocabulary.
 
 import type * as A from '../syntax/ast.js';
-import { dimConst, dimKey, shapeEq, type Dim } from '../ir/dims.js';
+import { dimConst, dimEq, dimKey, dimMul, shapeEq, type Dim } from '../ir/dims.js';
 import type { UnaryOp } from '../ir/ops.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initializers.js';
@@ -110,6 +110,59 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   return acc === undefined ? ctx.broadcastTo(bias, [out!]) : ctx.b.emit('add', [acc, bias], {});
 }
 
+/** A size argument (`eye(N)`, the taps of `delay`): a size name or a positive integer literal; undefined after an E304. */
+function sizeArg(ctx: Ctx, e: A.Expr, what: string): Dim | undefined {
+  if (e.kind === 'name' && !e.primed && ctx.sizes.dims.has(e.name)) return ctx.sizes.dims.get(e.name);
+  const v = constantValue(e);
+  if (v !== undefined && Number.isSafeInteger(v) && v >= 1) return dimConst(v);
+  ctx.error('E304', `${what} must be a size name or a positive integer`, e.span);
+  return undefined;
+}
+
+/** The one operand of inv / logdet: an f32 square matrix (E203 for another rank, E201 when not square). */
+function squareArg(ctx: Ctx, call: Call, lower: Lower): Value {
+  const a = ctx.requireFloat(lower(call.args[0]), call.args[0].span, call.callee);
+  if (a === POISON) return POISON;
+  const s = ctx.shape(a);
+  if (s.length !== 2) return ctx.error('E203', `${call.callee} needs a square matrix, got ${ctx.describe(a)}`, call.args[0].span);
+  if (!dimEq(s[0], s[1])) return ctx.error('E201', `${call.callee} needs a square matrix, got [${s.map(dimKey).join(', ')}]`, call.args[0].span);
+  return a;
+}
+
+/**
+ * `delay(v, p)`: the p previous values of v, newest first, as one vector
+ * (v_{t−1}, v_{t−2}, …, v_{t−p}) of length p·n for v[n] (p for a scalar v).
+ * It creates a hidden state, a shift register `buf[p·n] = 0`, updated as
+ * buf' = concat(v, buf)[0 : p·n]. One register per (value, p).
+ */
+function delay(ctx: Ctx, call: Call, lower: Lower): Value {
+  const x = ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'delay');
+  const p = sizeArg(ctx, call.args[1], 'the number of taps of delay');
+  if (x === POISON || !p) return POISON;
+  const t = ctx.b.type(x);
+  if (t.shape.length > 1) return ctx.error('E203', `delay takes a scalar or a vector, got ${ctx.describe(x)}`, call.args[0].span);
+  if (!t.batched) {
+    return ctx.error('E204', 'delay needs a value that changes from step to step (an input, a state, or a value computed from them), not a constant or a parameter', call.args[0].span);
+  }
+  const n = t.shape.length ? t.shape[0] : dimConst(1);
+  const len = dimMul(p, n);
+  if (!len) return ctx.error('E403', `delay: ${dimKey(p)} taps of a [${dimKey(n)}] vector is not a linear size; give the taps as a number`, call.span);
+  const key = `${x}|${dimKey(p)}`;
+  const known = ctx.delays.get(key);
+  if (known !== undefined) return known;
+  const a = call.args[0];
+  const base = a.kind === 'name' ? `${a.name}${a.primed ? "'" : ''}.delay${dimKey(p)}` : `${ctx.target}.delay${dimKey(p)}`;
+  let name = base;
+  for (let k = 2; ctx.hiddenStates.some((h) => h.name === name); k++) name = `${base}#${k}`;
+  const buf = ctx.b.leaf('state', name, { dtype: 'f32', shape: [len], batched: true });
+  const row = t.shape.length ? x : ctx.b.emit('broadcast', [x], { shape: [dimConst(1)], axes: [] });
+  const shifted = ctx.b.emit('concat', [row, buf], { axis: 0 });
+  const next = ctx.b.emit('slice', [shifted], { axis: 0, start: dimConst(0), end: len });
+  ctx.hiddenStates.push({ name, node: buf, init: 0, next });
+  ctx.delays.set(key, buf);
+  return buf;
+}
+
 export const BUILTINS: Readonly<Record<string, Builtin>> = {
   ...Object.fromEntries(
     UNARY.map((op): [string, Builtin] => [
@@ -174,6 +227,20 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       return ctx.b.emit('exp', [ctx.b.emit('sub', [x, expandAxis(ctx, lse, s, axis)], {})], {});
     },
   },
+  logsoftmax: {
+    arity: [1, 1],
+    keywords: ['axis'],
+    lower: (ctx, call, lower) => {
+      const x = ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'logsoftmax');
+      if (x === POISON) return POISON;
+      const s = ctx.shape(x);
+      if (s.length === 0) return ctx.error('E203', 'logsoftmax needs a vector or matrix, got a scalar', call.args[0].span);
+      const axis = axisArg(ctx, call, s.length);
+      if (axis === undefined) return POISON;
+      const lse = ctx.b.emit('logsumexp', [x], { axis });
+      return ctx.b.emit('sub', [x, expandAxis(ctx, lse, s, axis)], {});
+    },
+  },
   layernorm: {
     arity: [1, 1],
     keywords: ['eps'],
@@ -209,6 +276,29 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     keywords: [],
     lower: (ctx, call, lower) => ctx.emit('transpose', [ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'transpose')], {}, call.span, 'E203'),
   },
+  inv: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('inv', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },
+  logdet: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('logdet', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },
+  solve: {
+    arity: [2, 2],
+    keywords: [],
+    lower: (ctx, call, lower) => {
+      const A = squareArg(ctx, call, lower);
+      const b = ctx.requireFloat(lower(call.args[1]), call.args[1].span, 'solve');
+      if (A === POISON || b === POISON) return POISON;
+      const r = ctx.shape(b).length;
+      if (r < 1 || r > 2) return ctx.error('E203', `solve(A, b) needs a vector or matrix b, got ${ctx.describe(b)}`, call.args[1].span);
+      return ctx.emit('matmul', [ctx.b.emit('inv', [A], {}), b], {}, call.span, 'E202');
+    },
+  },
+  eye: {
+    arity: [1, 1],
+    keywords: [],
+    lower: (ctx, call) => {
+      const n = sizeArg(ctx, call.args[0], 'the size of eye');
+      return n ? ctx.b.emit('eye', [], { n }) : POISON;
+    },
+  },
+  delay: { arity: [2, 2], keywords: [], lower: delay },
   onehot: {
     arity: [1, 2],
     keywords: [],

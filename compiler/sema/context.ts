@@ -29,6 +29,10 @@ export class Ctx {
   readonly b = new GraphBuilder();
   readonly names = new Map<string, Entry>();
   readonly params: ParamBinding[] = [];
+  /** States the language creates for a call (the shift registers of `delay`), in creation order. */
+  readonly hiddenStates: { name: string; node: Value; init: number; next: Value }[] = [];
+  /** `delay(v, p)` calls seen so far, by operand node and tap count: one register each. */
+  readonly delays = new Map<string, Value>();
   /** The name being defined by the current statement (dense names its parameters after it). */
   target = '';
   denseCount = 0;

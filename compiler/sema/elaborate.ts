@@ -7,7 +7,7 @@
 // diagnostics at the span of the expression that caused them.
 
 import type * as A from '../syntax/ast.js';
-import type { Diagnostic } from '../diagnostics.js';
+import { diag, type Diagnostic } from '../diagnostics.js';
 import { dimAdd, dimConst, dimKey, type Dim, type Shape } from '../ir/dims.js';
 import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/graph.js';
 import type { CompareOp } from '../ir/ops.js';
@@ -175,6 +175,9 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
 /** Elaborates one cell; returns undefined when any diagnostic was reported. */
 export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | undefined {
   const before = diags.length;
+  if (cell.attribute && cell.attribute.name !== 'reverse') {
+    diags.push(diag('E002', `unknown cell attribute '${cell.attribute.name}'; the only one is 'reverse' (a reverse-time scan)`, cell.attribute.span));
+  }
   const sizes = collectSizes(cell, diags);
   const ctx = new Ctx(sizes, diags);
   const states = new Map<string, { node: number; init: number; span: A.Name }>();
@@ -239,11 +242,13 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
     if (!next) ctx.error('E104', `state '${name}' is never updated; define ${name}' = …`, s.span.span);
     else stateBindings.push({ name, node: s.node, init: s.init, next: next.value });
   }
+  stateBindings.push(...ctx.hiddenStates);
   if (outputs.length === 0) ctx.error('E109', `cell ${cell.name.name} has no output; add e.g. output h'`, cell.name.span);
   if (diags.length > before) return undefined;
 
   return finishGraph(ctx.b, {
     name: cell.name.name,
+    ...(cell.attribute ? { reverse: true } : {}),
     sizes: sizes.decls,
     inputs: cell.inputs.map((i) => ({ name: i.name.name, node: ctx.names.get(i.name.name)!.value })),
     states: stateBindings,

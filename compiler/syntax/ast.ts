@@ -63,6 +63,8 @@ export interface InputDecl {
 
 export interface CellDecl {
   readonly name: Name;
+  /** The attribute after the input list (`cell C(x) reverse { … }`), if any. */
+  readonly attribute?: Name;
   readonly inputs: readonly InputDecl[];
   readonly body: readonly Stmt[];
   readonly span: Span;

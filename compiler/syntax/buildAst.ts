@@ -63,8 +63,10 @@ class AstBuilder extends BaseVisitor {
   }
 
   cellDecl(ctx: Ctx): A.CellDecl {
+    const attribute = tokens(ctx, 'attribute')[0];
     return {
       name: name(one(tokens(ctx, 'name'), 'cell name')),
+      ...(attribute ? { attribute: name(attribute) } : {}),
       inputs: nodes(ctx, 'inputDecl').map((n) => this.visit(n) as A.InputDecl),
       body: nodes(ctx, 'statement').map((n) => this.visit(n) as A.Stmt | null).filter((s): s is A.Stmt => s !== null),
       span: this.here(),

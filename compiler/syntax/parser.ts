@@ -21,6 +21,8 @@ class CellParser extends CstParser {
     this.CONSUME(T.LParen);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.inputDecl) });
     this.CONSUME(T.RParen);
+    // a cell attribute: `reverse` (checked by the elaborator; not a keyword)
+    this.OPTION(() => this.CONSUME2(T.Ident, { LABEL: 'attribute' }));
     this.CONSUME(T.LBrace);
     this.MANY(() => this.SUBRULE(this.statement));
     this.CONSUME(T.RBrace);

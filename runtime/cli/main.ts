@@ -13,9 +13,16 @@ import { gradflowCommand } from './commands/gradflow.js';
 import { graphCommand } from './commands/graph.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
+import { applyCommand } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
 import { addTrainOptions, trainCommand } from './commands/train.js';
+import { evalCommand } from './commands/eval.js';
+import { sampleCommand } from './commands/sample.js';
+import { compareCommand } from './commands/compare.js';
+import { exportTorchCommand, importTorchCommand } from './commands/torch.js';
 import { collect, UserError } from './io.js';
+import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../gpu/errors.js';
+import { SafetensorsError } from '../train/safetensors.js';
 
 export function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
   const program = new Command('cellc')
@@ -65,9 +72,11 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
 
   program
     .command('emit')
-    .description('print the generated code: every WGSL kernel (with a header line each), then the GEMM descriptors')
+    .description('print the generated code: every WGSL kernel (with a header line each) and the GEMM descriptors, or (--target ts) typed TypeScript bindings')
     .argument('<file>', '.cell file')
-    .option('--target <target>', 'what to emit: wgsl (ts is not implemented yet)', 'wgsl')
+    .option('--target <target>', 'what to emit: wgsl, or ts (a TypeScript module: sizes, typed names and shapes, the artifact, a create<Cell>() factory)', 'wgsl')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('--import-from <module>', "with --target ts: the module the bindings import the runtime from", 'cellc')
     .option('--set <NAME=VALUE>', 'override a size (repeatable)', collect, [])
     .option('--cell <name>', 'only this cell of the file')
     .action((file: string, opts) => setExit(emitCommand(file, opts)));
@@ -95,6 +104,19 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--compare', 'compare every output and gradient with the float64 reference interpreter')
     .option('--tol <x>', 'largest accepted relative error with --compare', '1e-4')
     .action((file: string, opts) => setExit(runCommand(file, opts)));
+
+  program
+    .command('apply')
+    .description('run a cell forward over given input sequences (JSON) with given parameters (safetensors); write its outputs as JSON')
+    .argument('<file>', '.cell file')
+    .requiredOption('--inputs <file.json>', 'input sequences: {"name": [T][B][…], …} (index inputs as integers)')
+    .option('--outputs <file.json>', 'write the outputs {"name": [T][B][…], …} here (default: stdout)')
+    .option('--params <file.safetensors>', 'parameters, one tensor per parameter named NAME or param.NAME (default: the initialisers, --seed)')
+    .option('--set <NAME=VALUE>', 'override a size (repeatable)', collect, [])
+    .option('--cell <name>', 'the cell to run (required when the file has several)')
+    .option('--seed <s>', 'seed of the initialisers when no --params are given', '1')
+    .option('--reference', 'use the float64 reference interpreter (CPU) instead of the GPU')
+    .action((file: string, opts) => setExit(applyCommand(file, opts)));
 
   program
     .command('bench')
@@ -125,6 +147,64 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--out <dir>', 'output folder', 'demo-output')
     .action((opts) => setExit(demoCommand(opts)));
 
+  program
+    .command('eval')
+    .description('mean loss of a trained model on held-out batches (GPU, forward only); bits per symbol and accuracy for classification tasks')
+    .argument('<files...>', '.cell files the model was trained with: one, or one per layer')
+    .requiredOption('--checkpoint <path>', 'checkpoint.safetensors, or the run folder that holds it')
+    .option('--task <name>', "task (default: the checkpoint's)")
+    .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
+    .option('--batches <n>', 'held-out batches to average over', '20')
+    .option('--B <n>', "batch size (default: the checkpoint's)")
+    .option('--T <n>', "sequence length (default: the checkpoint's)")
+    .option('--seed <n>', "seed of the held-out batches (default: the run's)")
+    .option('--json', 'print one JSON object instead of text')
+    .action((files: string[], opts) => setExit(evalCommand(files, opts)));
+
+  program
+    .command('sample')
+    .description('generate text from a character model (a checkpoint of --task text), on the CPU')
+    .argument('<files...>', '.cell files the model was trained with: one, or one per layer')
+    .requiredOption('--checkpoint <path>', 'checkpoint.safetensors, or the run folder that holds it')
+    .option('--text <path>', 'the text the model was trained on (only for checkpoints without a stored alphabet)')
+    .option('--length <n>', 'characters to generate after the prime', '300')
+    .option('--prime <text>', 'text fed to the model before sampling', 'The ')
+    .option('--temperature <x>', 'softmax temperature (0: always the most likely character)', '0.8')
+    .option('--seed <n>', 'sampling seed', '1')
+    .action((files: string[], opts) => setExit(sampleCommand(files, opts)));
+
+  addTrainOptions(
+    program
+      .command('compare')
+      .description('train each cell on the same task, budget and seeds; print a table and chart all loss curves')
+      .argument('<files...>', '.cell files, one model each')
+      .option('--out <dir>', 'folder for compare.svg and one run folder per cell', 'compare-output')
+      .option('--threshold <x>', 'report the steps until the smoothed loss falls below x'),
+  ).action((files: string[], opts) => setExit(compareCommand(files, opts)));
+
+  program
+    .command('import-torch')
+    .description('torch.nn.LSTM / torch.nn.GRU weights (safetensors) → a cellc checkpoint for lstm.cell / gru_cudnn.cell')
+    .argument('<file>', 'the cell: dsl-examples/lstm.cell or dsl-examples/gru_cudnn.cell')
+    .requiredOption('--weights <path>', 'a safetensors file (safetensors.torch.save_file(module.state_dict(), path))')
+    .requiredOption('--out <path>', 'checkpoint file (*.safetensors) or folder')
+    .option('--prefix <p>', "prefix of the RNN's tensors, e.g. 'rnn.' (default: found from weight_ih_l0)")
+    .option('--embedding <name>', 'nn.Embedding weight [V, E] → embed.E (default: embed.weight when present)')
+    .option('--readout <prefix>', 'nn.Linear: PREFIX.weight, PREFIX.bias → readout.W, readout.b (default: readout when present)')
+    .option('--task <name>', 'check the model against this task and record it (needed by eval and sample)')
+    .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
+    .action((file: string, opts) => setExit(importTorchCommand(file, opts)));
+
+  program
+    .command('export-torch')
+    .description('a cellc checkpoint of lstm.cell / gru_cudnn.cell → torch.nn.LSTM / torch.nn.GRU weights (safetensors)')
+    .argument('<checkpoint>', 'checkpoint.safetensors, or the run folder that holds it')
+    .requiredOption('--out <path>', 'safetensors file to write')
+    .option('--prefix <p>', "prefix of the RNN's tensors ('' for a bare nn.LSTM / nn.GRU)", 'rnn.')
+    .option('--embedding <name>', 'name for embed.E', 'embed.weight')
+    .option('--readout <prefix>', 'nn.Linear prefix for readout.W, readout.b', 'readout')
+    .action((ckpt: string, opts) => setExit(exportTorchCommand(ckpt, opts)));
+
   return program;
 }
 
@@ -136,7 +216,8 @@ export async function main(argv: string[]): Promise<number> {
     return await code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
-    if (e instanceof UserError) {
+    // What the user can act on: bad input, no GPU, a tensor too large for the device, a lost device.
+    if (e instanceof UserError || e instanceof GpuUnavailableError || e instanceof BufferTooLargeError || e instanceof GpuDeviceLostError || e instanceof SafetensorsError) {
       process.stderr.write(`cellc: ${e.message}\n`);
       return 1;
     }

@@ -19,9 +19,31 @@ export function cellFromText(path: string, text: string): Graph {
   return r.graphs[0];
 }
 
-export function example(file: string): Graph {
-  return cellFromText(join('dsl-examples', file), readFileSync(join(EXAMPLES_DIR, file), 'utf8'));
+/** Every cell of an example file (viterbi.cell has two). */
+export function exampleCells(file: string): readonly Graph[] {
+  const path = join('dsl-examples', file);
+  const r = checkSource(path, readFileSync(join(EXAMPLES_DIR, file), 'utf8'));
+  if (r.diagnostics.length) throw new Error(r.diagnostics.map((d) => formatDiagnostic(d, r.file)).join('\n'));
+  return r.graphs;
 }
+
+/** The cell of a one-cell example file, or the one named `cell`. */
+export function example(file: string, cell?: string): Graph {
+  const graphs = exampleCells(file);
+  if (cell === undefined) {
+    if (graphs.length !== 1) throw new Error(`${file}: expected one cell, got ${graphs.length}; name one`);
+    return graphs[0];
+  }
+  const g = graphs.find((x) => x.name === cell);
+  if (!g) throw new Error(`${file} has no cell ${cell}`);
+  return g;
+}
+
+/** Every (file, cell) of the examples, labelled `file` or `file:Cell` when a file has several. */
+export const EXAMPLE_CELLS: readonly (readonly [label: string, file: string, cell: string])[] = EXAMPLES.flatMap((f) => {
+  const graphs = exampleCells(f);
+  return graphs.map((g) => [graphs.length > 1 ? `${f}:${g.name}` : f, f, g.name] as const);
+});
 
 /** max|a − b| / max(max|a|, max|b|, tiny): the error measure of every comparison here. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {

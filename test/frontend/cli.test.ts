@@ -53,7 +53,7 @@ describe('cellc check', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(examples.length);
-    examples.forEach((f, i) => expect(lines[i]).toMatch(new RegExp(`^${f}: ok \\(\\w+\\)$`)));
+    examples.forEach((f, i) => expect(lines[i]).toMatch(new RegExp(`^${f}: ok \\(\\w+(, \\w+)*\\)$`)));
     expect(lines).toContain('dsl-examples/lstm.cell: ok (LSTM)');
   });
 

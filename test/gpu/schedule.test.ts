@@ -1,0 +1,213 @@
+// The schedule, pinned (pure: no GPU). Per time step a cell needs one kernel
+// per grid-wide dependency: a matrix product W·v at element j reads every
+// element of v, so when v is computed in the same step, v must be complete —
+// written by an earlier dispatch — before the product runs. Products of the
+// previous state alone (W·h_{t−1}) need no barrier: h_{t−1} was finished by
+// the previous step. Input projections W·x_t do not depend on the carry and
+// run before the loop as one GEMM over all T·B rows; parameter gradients do
+// not feed the carry and run after the loop as GEMMs / reductions over all
+// T·B rows, never accumulated step by step.
+//
+// Also: compiler/ never imports runtime/ or WebGPU (it runs anywhere).
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Artifact, PlanStep } from '../../compiler/codegen/artifact.js';
+import { dispatchCounts, dispatchTotals, formatPlan } from '../../compiler/codegen/inspect.js';
+import { checkSource, compile } from '../../compiler/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = readdirSync(join(ROOT, 'dsl-examples')).filter((f) => f.endsWith('.cell')).sort();
+
+const source = (file: string) => readFileSync(join(ROOT, 'dsl-examples', file), 'utf8');
+
+function artifactOf(file: string, sizes: Record<string, number> = {}): Artifact {
+  const r = compile(source(file), { path: file, sizes });
+  if ('diagnostics' in r) throw new Error(r.formatted);
+  return r.artifact;
+}
+
+const gemms = (steps: readonly PlanStep[]) => steps.flatMap((s) => (s.kind === 'gemm' ? [s.gemm] : []));
+const kernelsIn = (a: Artifact, steps: readonly PlanStep[]) => steps.flatMap((s) => (s.kind === 'kernel' ? [a.kernels.find((k) => k.name === s.kernel)!] : []));
+
+/** Every parameter's gradient is written by the parameter-gradient stage, and nothing before it touches the grads arena. */
+function expectGradientsAfterTheLoop(a: Artifact): void {
+  const b = a.backward;
+  if (a.params.length) expect(b.grads.length).toBeGreaterThan(0);
+  for (const stage of [a.forward.prelude, a.forward.before, a.forward.step, a.forward.after, b.prelude, b.before, b.step, b.after]) {
+    for (const k of kernelsIn(a, stage)) expect(k.arenas, `${k.name} binds the grads arena`).not.toContain('grads');
+    for (const g of gemms(stage)) expect(g.C.tensor.startsWith('g:'), `${g.name} writes a gradient`).toBe(false);
+  }
+  const written = new Set<string>();
+  for (const g of gemms(b.grads)) written.add(g.C.tensor);
+  for (const k of kernelsIn(a, b.grads)) for (const p of a.params) if (k.wgsl.includes(`// g:${p.name}\n`)) written.add(`g:${p.name}`);
+  expect([...written].sort()).toEqual(a.params.map((p) => `g:${p.name}`).sort());
+}
+
+describe('LSTM', () => {
+  const a = artifactOf('lstm.cell');
+  const H = a.sizes.H;
+  const I = a.sizes.I;
+
+  it('forward: the four gates input projections are ONE stacked GEMM before the loop, then ONE dispatch per step', () => {
+    expect(a.forward.prelude).toEqual([]);
+    expect(a.forward.before).toHaveLength(1);
+    const [g] = gemms(a.forward.before);
+    expect(g).toBeDefined();
+    // C[T·B, 4H] = x[T·B, I] · [W_i; W_f; W_o; W_g]ᵀ — the weights are contiguous in the params arena
+    expect(g.M).toBe('TB');
+    expect(g.N).toBe(4 * H);
+    expect(g.K).toBe(I);
+    expect(g.summary.split(';')).toHaveLength(4);
+    // every gate reads only h_{t−1} (complete from the previous step) through U·h_{t−1}, then
+    // c_t and h_t are elementwise: nothing needs a barrier inside the step.
+    expect(a.forward.step).toHaveLength(1);
+    expect(a.forward.step[0].kind).toBe('kernel');
+    expect(a.forward.after).toEqual([]);
+  });
+
+  it('backward: at most 2 dispatches per step; parameter gradients after the loop, none per step', () => {
+    // level 0: the gate cotangents from ∂h_t, ∂c_t (elementwise);
+    // level 1: ∂h_{t−1} = Σ_g U_gᵀ·∂gate_g reads every element of the gate cotangents → a barrier.
+    expect(a.backward.step.length).toBeLessThanOrEqual(2);
+    expect(a.backward.step).toHaveLength(2);
+    expect(a.backward.step.every((s) => s.kind === 'kernel')).toBe(true);
+    expectGradientsAfterTheLoop(a);
+    // ∂W over all T·B rows is a GEMM with K = T·B (large parameters), not a per-step outer product
+    expect(gemms(a.backward.grads).filter((g) => g.K === 'TB' && g.transA && g.accumulate).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('dispatch totals: 1 + T forward, backward 2 per step plus the once-per-call work', () => {
+    const c = dispatchCounts(a);
+    expect(c).toMatchObject({ forwardPerStep: 1, forwardOnce: 1, backwardPerStep: 2 });
+    const T = 50;
+    expect(dispatchTotals(a, T).forward).toBe(1 + T);
+    expect(dispatchTotals(a, T).forwardBackward).toBe(1 + T + c.backwardOnce + 2 * T);
+    // the plan text says the same
+    const plan = formatPlan(a, { B: 32, T });
+    expect(plan).toMatch(new RegExp(`forward\\s+1\\s+1\\s+${1 + T}\\n`));
+    expect(plan).toContain('ceil(H/64) × ceil(B/4) = 2 × 8');
+  });
+});
+
+describe('GRU (reset before the recurrent product, gru.cell)', () => {
+  const a = artifactOf('gru.cell');
+  it('forward: 2 dispatches per step', () => {
+    // n = tanh(W·x + U·(r ⊙ h_{t−1})): U·(r⊙h) at element j reads r⊙h at every element, and r is
+    // computed in this step → r⊙h is written by kernel 1 (with r, z), n and h_t by kernel 2.
+    expect(a.forward.step).toHaveLength(2);
+    expect(gemms(a.forward.before)).toHaveLength(1);
+  });
+  it('backward: 3 dispatches per step', () => {
+    // 1: ∂pre_n and friends from ∂h_t (elementwise);
+    // 2: ∂(r⊙h) = Uᵀ·∂pre_n needs all of ∂pre_n → barrier; then ∂r, ∂pre_r, ∂pre_z elementwise;
+    // 3: ∂h_{t−1} = U_rᵀ·∂pre_r + U_zᵀ·∂pre_z + r ⊙ ∂(r⊙h) + … needs all of ∂pre_r, ∂pre_z → barrier.
+    expect(a.backward.step).toHaveLength(3);
+    expectGradientsAfterTheLoop(a);
+  });
+});
+
+describe('GRU, cuDNN form (reset after the recurrent product, gru_cudnn.cell)', () => {
+  it('forward: 1 dispatch per step', () => {
+    // r multiplies (W_hn·h_{t−1} + b_hn): every product reads only h_{t−1}, so no barrier.
+    const a = artifactOf('gru_cudnn.cell');
+    expect(a.forward.step).toHaveLength(1);
+    expect(a.backward.step).toHaveLength(2); // gate cotangents, then ∂h_{t−1} = Σ Uᵀ·∂gate
+  });
+});
+
+describe('MUT1', () => {
+  it('forward: 2 dispatches per step', () => {
+    // n = tanh(W_hh·(r ⊙ h_t) + tanh(P·x) + b): like the GRU, r⊙h must be complete before the product.
+    const a = artifactOf('mut1.cell');
+    expect(a.forward.step).toHaveLength(2);
+    expect(a.backward.step).toHaveLength(3);
+  });
+});
+
+describe('the recurrent-network examples', () => {
+  // [forward, backward] dispatches per step — the number of grid-wide dependencies in one step:
+  //   elementwise recurrences (IndRNN u⊙h, SRU v⊙c) need none: 1 / 1;
+  //   products of h_{t−1} only (Elman, IRNN, the LSTMs, GRU cuDNN): 1 forward; backward
+  //     2 (the cotangents of the pre-activations, then Uᵀ·them);
+  //   a product of a value computed in the step (GRU r⊙h, MGU f⊙h, MUT1–3 r⊙h): 2 / 3.
+  const expected: Record<string, [number, number]> = {
+    'elman.cell': [1, 2],
+    'gru.cell': [2, 3],
+    'gru_cudnn.cell': [1, 2],
+    'indrnn.cell': [1, 1],
+    'irnn.cell': [1, 2],
+    'lstm.cell': [1, 2],
+    'lstm_cifg.cell': [1, 2],
+    'lstm_fgr.cell': [1, 2],
+    'lstm_nfg.cell': [1, 2],
+    'lstm_niaf.cell': [1, 2],
+    'lstm_nig.cell': [1, 2],
+    'lstm_noaf.cell': [1, 2],
+    'lstm_nog.cell': [1, 2],
+    'lstm_np.cell': [1, 2],
+    'lstm_peephole.cell': [1, 2],
+    'lstm_v.cell': [1, 2],
+    'mgu.cell': [2, 3],
+    'mut1.cell': [2, 3],
+    'mut2.cell': [2, 3],
+    'mut3.cell': [2, 3],
+    'sru.cell': [1, 1],
+  };
+
+  it('every file of the table exists', () => {
+    for (const f of Object.keys(expected)) expect(EXAMPLES, f).toContain(f);
+  });
+
+  it.each(Object.keys(expected))('%s: dispatches per step, input projections before the loop', (file) => {
+    const a = artifactOf(file);
+    const c = dispatchCounts(a);
+    expect([c.forwardPerStep, c.backwardPerStep]).toEqual(expected[file]);
+    // all input projections of the forward pass are one GEMM before the loop
+    expect(gemms(a.forward.before)).toHaveLength(1);
+  });
+
+  // Every cell of every file (the classic sequence models too): no GEMM inside the time loop,
+  // parameter gradients only after it.
+  const cells = EXAMPLES.flatMap((file) => {
+    const r = checkSource(file, source(file));
+    return r.graphs.map((g) => ({ file, cell: g.name }));
+  });
+  it.each(cells)('$file $cell: no GEMM per step; parameter gradients after the loop', ({ file, cell }) => {
+    const r = compile(source(file), { path: file, cell });
+    if ('diagnostics' in r) throw new Error(r.formatted);
+    const a = r.artifact;
+    expect(gemms(a.forward.step)).toEqual([]);
+    expect(gemms(a.backward.step)).toEqual([]);
+    expectGradientsAfterTheLoop(a);
+  });
+});
+
+describe('layering', () => {
+  function filesUnder(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? filesUnder(p) : p.endsWith('.ts') ? [p] : [];
+    });
+  }
+
+  it('nothing under compiler/ imports runtime/ or webgpu', () => {
+    const files = filesUnder(join(ROOT, 'compiler'));
+    expect(files.length).toBeGreaterThan(20);
+    const offenders: string[] = [];
+    // static imports and re-exports (`import … from '…'`, `export … from '…'`, `import '…'`) and dynamic import('…')
+    const spec = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g;
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(spec)) {
+        const s = m[1];
+        const resolved = s.startsWith('.') ? relative(ROOT, join(f, '..', s)) : s;
+        if (/^runtime(\/|$)/.test(resolved) || /^(webgpu|@webgpu\/)/.test(s)) offenders.push(`${relative(ROOT, f)}: ${s}`);
+      }
+      if (/<reference\s+types=["']@webgpu\//.test(text)) offenders.push(`${relative(ROOT, f)}: references @webgpu/types`);
+    }
+    expect(offenders).toEqual([]);
+  });
+});
