@@ -3,7 +3,7 @@
 
 import type { Initializer } from '../ir/graph.js';
 import type { ArenaName, Lin, TensorKind } from './layout.js';
-import type { KernelDispatch } from './fusedKernel.js';
+import type { RenderedKernel } from './fusedKernel.js';
 
 export const ARTIFACT_FORMAT = 'cellc-artifact/1';
 
@@ -23,19 +23,8 @@ export interface TensorRef {
   readonly col: number;
 }
 
-export interface ArtifactKernel {
-  readonly name: string;
-  readonly wgsl: string;
-  readonly entryPoint: string;
-  /** Arenas bound at group 0 in binding order. */
-  readonly arenas: readonly ArenaName[];
-  readonly readOnly: readonly ArenaName[];
-  /** Binds the per-step uniform at group 1 (dynamic offset per step). */
-  readonly usesStep: boolean;
-  readonly dispatch: KernelDispatch;
-  /** What it computes, in IR terms. */
-  readonly summary: string;
-}
+/** A fused kernel as the renderer produced it: WGSL, bindings, dispatch shape, summary. */
+export type ArtifactKernel = RenderedKernel;
 
 /** C[M,N] (+)= op(A)[M,K]·op(B)[K,N]; 'TB' dimensions are T·B at run time. */
 export interface ArtifactGemm {

@@ -15,12 +15,9 @@ import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { overrideSizes, parseSizeSettings } from '../../compiler/ir/sizeBinding.js';
 import type { Diagnostic } from '../../compiler/diagnostics.js';
-import { acquireDevice, type GpuContext } from '../../runtime/gpu/device.js';
-import { GpuUnavailableError } from '../../runtime/gpu/errors.js';
 import { main } from '../../runtime/cli/main.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const inCI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 
 /** An example cell with size overrides (e.g. ['H=8']). */
 export function exampleCell(file: string, settings: readonly string[] = []): Graph {
@@ -32,25 +29,7 @@ export function exampleCell(file: string, settings: readonly string[] = []): Gra
   return g;
 }
 
-export interface TestDevice {
-  ctx: GpuContext | null;
-  reason: string;
-}
-
-export async function acquireTestDevice(label: string): Promise<TestDevice> {
-  try {
-    return { ctx: await acquireDevice({ label }), reason: '' };
-  } catch (e) {
-    if (e instanceof GpuUnavailableError && !inCI) return { ctx: null, reason: e.message };
-    throw e; // in CI a missing adapter is a failure
-  }
-}
-
-export function deviceOrSkip(t: TestContext, d: TestDevice): GpuContext {
-  if (d.ctx) return d.ctx;
-  if (inCI) throw new Error(`no WebGPU device in CI: ${d.reason}`);
-  return t.skip(`no WebGPU adapter: ${d.reason}`);
-}
+export { acquireTestDevice, deviceOrSkip, inCI, type TestDevice } from '../gpu/helpers.js';
 
 export interface Run {
   code: number | null;
