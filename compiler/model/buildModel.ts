@@ -16,7 +16,7 @@
 
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
-import { finishGraph, GraphBuilder, type Graph, type ParamBinding, type StateBinding } from '../ir/graph.js';
+import { finishGraph, GraphBuilder, type Binding, type Graph, type ParamBinding, type StateBinding } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { concretizeInto } from './concretize.js';
 
@@ -50,7 +50,7 @@ const c = (n: number): Shape => [dimConst(n)];
 
 export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefined {
   const b = new GraphBuilder();
-  const inputs = [];
+  const inputs: Binding[] = [];
   let x: number;
   let width: number;
   if (spec.input.kind === 'float') {
@@ -134,6 +134,19 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     width = outRank === 1 ? evalDim(g.nodes[g.outputs[0].node].type.shape[0], sizes)! : 1;
     layerSizes.push(sizes);
   }
+  /** The model graph with outputs `loss` (per step and example) and a second output (z or ll). */
+  const finish = (second: { name: string; node: number }, loss: number): Model => {
+    const graph = finishGraph(b, {
+      name: spec.layers.map((l) => l.graph.name).join('+'),
+      sizes: [],
+      inputs,
+      states,
+      params,
+      outputs: [{ name: 'loss', node: loss }, second],
+    });
+    verifyGraph(graph);
+    return { graph, layerSizes, spec };
+  };
   if (spec.output.kind === 'likelihood') {
     // loss_t = −mask_t · Σ ℓ_t: the objective Σ_t loss_t is the negative (weighted) log-likelihood
     let ll = x;
@@ -141,19 +154,7 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     const mask = b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true });
     inputs.push({ name: 'mask', node: mask });
     const loss = b.emit('neg', [b.emit('mul', [mask, ll], {})], {});
-    const graph = finishGraph(b, {
-      name: spec.layers.map((l) => l.graph.name).join('+'),
-      sizes: [],
-      inputs,
-      states,
-      params,
-      outputs: [
-        { name: 'loss', node: loss },
-        { name: 'll', node: ll },
-      ],
-    });
-    verifyGraph(graph);
-    return { graph, layerSizes, spec };
+    return finish({ name: 'll', node: ll }, loss);
   }
   const K = spec.output.kind === 'mse' ? spec.output.size : spec.output.classes;
   const W = b.leaf('param', 'readout.W', { dtype: 'f32', shape: [dimConst(K), dimConst(width)], batched: false });
@@ -174,18 +175,5 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     loss = b.emit('sub', [b.emit('logsumexp', [z], { axis: 0 }), picked], {});
   }
   inputs.push({ name: 'mask', node: mask });
-  const weighted = b.emit('mul', [mask, loss], {});
-  const graph = finishGraph(b, {
-    name: spec.layers.map((l) => l.graph.name).join('+'),
-    sizes: [],
-    inputs,
-    states,
-    params,
-    outputs: [
-      { name: 'loss', node: weighted },
-      { name: 'z', node: z },
-    ],
-  });
-  verifyGraph(graph);
-  return { graph, layerSizes, spec };
+  return finish({ name: 'z', node: z }, b.emit('mul', [mask, loss], {}));
 }
