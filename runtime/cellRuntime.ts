@@ -5,7 +5,7 @@
 // backward, into one command buffer with one submit. Only what is asked for is
 // read back.
 
-import type { Artifact, ArtifactGemm, ArtifactKernel, PassPlan, PlanStep, TensorRef } from '../compiler/codegen/artifact.js';
+import type { Artifact, ArtifactGemm, ArtifactTensor, ArtifactKernel, PassPlan, PlanStep, TensorRef } from '../compiler/codegen/artifact.js';
 import { evalLin, type ArenaName } from '../compiler/codegen/layout.js';
 import { DIMS_STRIDE } from '../compiler/codegen/wgslDims.js';
 import type { KernelBinding } from '../compiler/codegen/kernel.js';
@@ -46,7 +46,9 @@ export class CellRuntime {
     readonly artifact: Artifact,
     readonly B: number,
     readonly T: number,
-  ) {}
+  ) {
+    this.tensors = new Map(artifact.tensors.map((t) => [t.name, t]));
+  }
 
   static async create(ctx: GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<CellRuntime> {
     const { B, T } = shape;
@@ -57,8 +59,10 @@ export class CellRuntime {
     return rt;
   }
 
+  private readonly tensors: ReadonlyMap<string, ArtifactTensor>;
+
   private tensor(name: string) {
-    const t = this.artifact.tensors.find((x) => x.name === name);
+    const t = this.tensors.get(name);
     if (!t) throw new Error(`artifact has no tensor ${name}`);
     return t;
   }

@@ -2,19 +2,13 @@
 // (no GPU objects). compile() produces it; the runtime (runtime/) executes it.
 
 import type { Initializer } from '../ir/graph.js';
-import type { ArenaName, Lin, TensorKind } from './layout.js';
+import type { ArenaName, Lin, TensorLayout } from './layout.js';
 import type { RenderedKernel } from './fusedKernel.js';
 
 export const ARTIFACT_FORMAT = 'cellc-artifact/1';
 
-export interface ArtifactTensor {
-  readonly name: string;
-  readonly arena: ArenaName;
-  readonly kind: TensorKind;
-  readonly width: number;
-  readonly steps: 'T' | 'T+1';
-  readonly offset: Lin;
-}
+/** A tensor of the layout (without the WGSL name of its offset, a renderer detail). */
+export type ArtifactTensor = Omit<TensorLayout, 'symbol'>;
 
 /** A place in a tensor: its row `col` elements in, at time shift `shift`. */
 export interface TensorRef {

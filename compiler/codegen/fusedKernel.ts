@@ -185,12 +185,10 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
       case 'select': return `select(${arg(2)}, ${arg(1)}, ${arg(0)})`;
       case 'matmul': {
         const [A, Bm] = n.args.map((a) => k.shape(a));
-        const M = A.length === 2 ? A[0] : 1;
         const K = A[A.length - 1];
         const N = Bm.length === 2 ? Bm[1] : 1;
         const m = N === 1 ? idx : `(${idx} / ${u(N)})`;
         const col = N === 1 ? '0u' : `(${idx} % ${u(N)})`;
-        void M;
         const acc = fresh('acc');
         s.emit(`var ${acc} = 0.0;`);
         s.emit(`for (var kk = 0u; kk < ${u(K)}; kk++) {`);

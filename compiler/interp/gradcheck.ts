@@ -16,6 +16,7 @@ import { initialize } from '../numeric/initializers.js';
 import { Rng } from '../numeric/random.js';
 import { lossAndGradient, type LossSpec, type Readout } from './loss.js';
 import { CellInterpreter, type Sequences } from './scan.js';
+import { concatArrays } from './tensor.js';
 import { numel } from './tensor.js';
 
 export interface GradcheckOptions {
@@ -147,12 +148,6 @@ function compare(name: string, kind: TensorCheck['kind'], analytic: Float64Array
   return { name, kind, count: analytic.length, maxAbs, maxRel: scale > 0 ? maxAbs / scale : 0, scale };
 }
 
-function concatArrays(xs: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(xs.reduce((s, x) => s + x.length, 0));
-  let o = 0;
-  for (const x of xs) (out.set(x, o), (o += x.length));
-  return out;
-}
 
 /** Truncated-BPTT finite differences are not meaningful; checks use the full window. */
 export function gradcheck(g: Graph, o: GradcheckOptions): GradcheckReport {

@@ -40,3 +40,14 @@ export function sumBatch(t: Tensor, B: number): Tensor {
 export function addInto(acc: Float64Array, x: Float64Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] += x[i];
 }
+
+/** The arrays one after another (e.g. the T steps of a sequence). */
+export function concatArrays(xs: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(xs.reduce((s, x) => s + x.length, 0));
+  let o = 0;
+  for (const x of xs) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}

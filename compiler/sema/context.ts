@@ -2,7 +2,6 @@
 // parameters created so far and the diagnostics. Shared by elaborate.ts
 // (statements, operators) and builtins.ts (calls).
 
-import type * as A from '../syntax/ast.js';
 import { diag, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { dimKey, isConstDim, shapeEq, type Dim, type Shape } from '../ir/dims.js';
 import { GraphBuilder, type Initializer, type ParamBinding } from '../ir/graph.js';
@@ -116,9 +115,5 @@ export class Ctx {
     if (t.dtype === 'f32') return v;
     const hint = t.dtype === 'bool' ? ' (a comparison result; use select(c, a, b))' : ' (an index; use onehot(o, V) or gather(E, o))';
     return this.error('E204', `${what} needs a float value, got ${t.dtype}${hint}`, span);
-  }
-
-  exprSpan(e: A.Expr): Span {
-    return e.span;
   }
 }

@@ -6,6 +6,7 @@
 import { compileGraph } from '../../compiler/codegen/compile.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { concatArrays } from '../../compiler/interp/tensor.js';
 import { indexRange } from '../../compiler/interp/gradcheck.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { CellRuntime } from '../cellRuntime.js';
@@ -28,7 +29,7 @@ export interface CompareOptions {
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
-  const r = Array.isArray(ref) ? concat(ref) : ref;
+  const r = Array.isArray(ref) ? concatArrays(ref) : ref;
   if (gpu.length !== r.length) throw new Error(`${name}: GPU gave ${gpu.length} values, reference ${r.length}`);
   let maxAbs = 0;
   let scale = 0;
@@ -40,12 +41,6 @@ function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Fl
   return { name, kind, maxAbs, maxRel: scale > 0 ? maxAbs / scale : maxAbs, count: r.length };
 }
 
-function concat(xs: readonly Float64Array[]): Float64Array {
-  const out = new Float64Array(xs.reduce((s, x) => s + x.length, 0));
-  let o = 0;
-  for (const x of xs) (out.set(x, o), (o += x.length));
-  return out;
-}
 
 const f32 = (x: Float64Array) => Float32Array.from(x);
 const f64 = (x: Float32Array) => Float64Array.from(x);
@@ -72,14 +67,14 @@ export async function compareWithReference(ctx: GpuContext, g: Graph, o: Compare
         steps.push(x.dtype === 'i32' ? Float64Array.from({ length: B }, () => rng.int(range)) : f64(f32(rng.fillNormal(B * n))));
       }
       inputs.set(x.name, steps);
-      inputs32.set(x.name, f32(concat(steps)));
+      inputs32.set(x.name, f32(concatArrays(steps)));
     }
     rt.setInputs(inputs32);
     const init = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * s.shape.reduce((a, b) => a * b, 1), 0.5)))]));
     rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
     const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * y.shape.reduce((a, b) => a * b, 1)))))]));
     const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * s.shape.reduce((a, b) => a * b, 1), 0.5)))]));
-    rt.setOutputCotangents(new Map([...dOut].map(([k, v]) => [k, f32(concat(v))])));
+    rt.setOutputCotangents(new Map([...dOut].map(([k, v]) => [k, f32(concatArrays(v))])));
     rt.setFinalStateCotangents(new Map([...dFinal].map(([k, v]) => [k, f32(v)])));
 
     await rt.forwardBackward(o.window ?? T);

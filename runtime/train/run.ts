@@ -14,7 +14,7 @@ import { lineChart } from '../../compiler/report/svgChart.js';
 import type { GpuContext } from '../gpu/device.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { batchRng, type Batch, type Task } from './tasks.js';
-import { Trainer, type OptimizerConfig } from './trainer.js';
+import { learningRate, Trainer, type OptimizerConfig } from './trainer.js';
 
 export interface RunConfig {
   readonly layers: readonly { readonly graph: Graph; readonly sizes?: Readonly<Record<string, number>> }[];
@@ -154,7 +154,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       const parts = U === c.T ? [batch] : windows(batch, c.T, c.B, U);
       for (const [w, part] of parts.entries()) {
         // the schedule runs over batches (--steps, --warmup); every window of batch k uses its rate
-        const r = await trainer.trainStep(part, w > 0, learningRateAt(c, k));
+        const r = await trainer.trainStep(part, w > 0, learningRate(c.optimizer, k));
         loss += r.loss;
         gradNorm = Math.max(gradNorm, r.gradNorm);
       }
@@ -169,7 +169,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       }
       losses.push({ step: k + 1, loss });
       if (stepsToThreshold === undefined && c.threshold !== undefined && smoothed(losses) < c.threshold) stepsToThreshold = k + 1;
-      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRateAt(c, k), seconds: (performance.now() - t0) / 1000 }) + '\n');
+      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000 }) + '\n');
       const sps = (k + 1 - first) / ((performance.now() - t0) / 1000);
       progress.update(k + 1, loss, sps);
       if ((k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps) {
@@ -199,14 +199,6 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
   } finally {
     trainer.destroy();
   }
-}
-
-function learningRateAt(c: RunConfig, k: number): number {
-  const o = c.optimizer;
-  if (o.warmup > 0 && k < o.warmup) return (o.lr * (k + 1)) / o.warmup;
-  if (o.schedule === 'constant') return o.lr;
-  const p = Math.min(1, (k - o.warmup) / Math.max(1, o.steps - o.warmup));
-  return 0.5 * o.lr * (1 + Math.cos(Math.PI * p));
 }
 
 /** Mean of the last 20 losses: single batches are noisy. */

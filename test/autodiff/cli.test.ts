@@ -3,48 +3,12 @@
 // (node runtime/cli/cellc.mjs …); the error cases call the same main() in
 // this process (a spawn costs a second of tsx start-up each).
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.js';
+import { cellc, inProcess, type Run } from '../support/cli.js';
 import { ROOT } from './util.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cellc(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'runtime/cli/cellc.mjs'), ...args], { cwd, env: { ...process.env, CELLC_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** main(args) in this process, with stdout and stderr captured (never concurrently). */
-async function inProcess(args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write;
-  const ew = process.stderr.write;
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = ow;
-    process.stderr.write = ew;
-  }
-}
 
 const tmp = mkdtempSync(join(tmpdir(), 'cellc-autodiff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../train/checkpoint.js';
 import { lossChart, trainRun, TrainingError, type RunConfig, type RunResult } from '../../train/run.js';
 import { UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
+import { watchInterrupt } from '../interrupt.js';
 import { num, runConfigFrom, type TrainFlags } from './train.js';
 
 export interface CompareFlags extends TrainFlags {
@@ -33,12 +34,7 @@ export async function compareCommand(files: string[], f: CompareFlags): Promise<
   const unique = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n} (${basename(files[i])})` : n));
   const dirs = unique.map((n) => join(out, n.replace(/[^A-Za-z0-9_.+-]+/g, '_')));
   const ctx = await acquireDevice();
-  const signal = { interrupted: false };
-  const onSigint = () => {
-    if (signal.interrupted) process.exit(130);
-    signal.interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
+  const { signal, dispose } = watchInterrupt();
   const rows: CompareRow[] = [];
   try {
     const c0 = configs[0];
@@ -58,7 +54,7 @@ export async function compareCommand(files: string[], f: CompareFlags): Promise<
     if (e instanceof TrainingError) throw new UserError(e.message);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    dispose();
     ctx.destroy();
   }
 }

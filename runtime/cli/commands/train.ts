@@ -8,6 +8,7 @@ import { trainRun, TrainingError, type RunConfig } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
+import { watchInterrupt } from '../interrupt.js';
 
 export interface TrainFlags {
   task: string;
@@ -96,12 +97,7 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
 export async function trainCommand(files: string[], f: TrainFlags): Promise<number> {
   const config = runConfigFrom(files, f);
   const ctx = await acquireDevice();
-  const signal = { interrupted: false };
-  const onSigint = () => {
-    if (signal.interrupted) process.exit(130);
-    signal.interrupted = true;
-  };
-  process.on('SIGINT', onSigint);
+  const { signal, dispose } = watchInterrupt();
   try {
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
@@ -121,7 +117,7 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
     if (e instanceof TrainingError) throw new UserError(e.message);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    dispose();
     ctx.destroy();
   }
 }
