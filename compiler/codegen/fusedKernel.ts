@@ -18,6 +18,7 @@ import { readsLocally } from '../schedule/schedule.js';
 import { assert, CompilerBug } from '../util/assert.js';
 import type { ArenaName, Layout } from './layout.js';
 import { arenaVar } from './layout.js';
+import { NameAllocator } from './names.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 
 export interface KernelDispatch {
@@ -88,8 +89,9 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
   const offsets = new Set<string>();
   const written = new Set<ArenaName>();
   let usesStep = false;
-  let counter = 0;
-  const fresh = (p: string) => `${p}${counter++}`;
+  // every identifier the kernel declares comes from one allocator (no shadowing)
+  const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
+  const fresh = (p: string) => names.fresh(p);
   const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
   const R = stage.region === 'const' ? 1 : 4;
   const rowsExpr = rows === 'B' ? 'B' : rows === 'TB' ? '(T * B)' : '1u';
@@ -190,11 +192,12 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const m = N === 1 ? idx : `(${idx} / ${u(N)})`;
         const col = N === 1 ? '0u' : `(${idx} % ${u(N)})`;
         const acc = fresh('acc');
+        const kk = fresh('kk');
         s.emit(`var ${acc} = 0.0;`);
-        s.emit(`for (var kk = 0u; kk < ${u(K)}; kk++) {`);
+        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
         const inner = new Scope(s, s.indent + '  ');
-        const a = value(n.args[0], A.length === 2 ? `${m} * ${u(K)} + kk` : 'kk', inner);
-        const b = value(n.args[1], Bm.length === 2 ? `kk * ${u(N)} + ${col}` : 'kk', inner);
+        const a = value(n.args[0], A.length === 2 ? `${m} * ${u(K)} + ${kk}` : kk, inner);
+        const b = value(n.args[1], Bm.length === 2 ? `${kk} * ${u(N)} + ${col}` : kk, inner);
         inner.emit(`${acc} += (${a}) * (${b});`);
         s.lines.push(...inner.lines);
         s.emit('}');
@@ -219,10 +222,11 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const base = `(${idx} / ${u(inner)}) * ${u(len * inner)} + (${idx} % ${u(inner)})`;
         const at = (q: string) => `${base} + ${q} * ${u(inner)}`;
         const acc = fresh('red');
-        const loop = (body: (x: string, sc: Scope) => void) => {
-          s.emit(`for (var q = 0u; q < ${u(len)}; q++) {`);
+        const loop = (body: (x: string, sc: Scope, q: string) => void) => {
+          const q = fresh('q');
+          s.emit(`for (var ${q} = 0u; ${q} < ${u(len)}; ${q}++) {`);
           const sc = new Scope(s, s.indent + '  ');
-          body(value(n.args[0], at('q'), sc), sc);
+          body(value(n.args[0], at(q), sc), sc, q);
           s.lines.push(...sc.lines);
           s.emit('}');
         };
@@ -236,7 +240,7 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
           const best = fresh('best');
           s.emit(`var ${best} = -3.4028234e38;`);
           s.emit(`var ${acc} = 0.0;`);
-          loop((x, sc) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(q); }`));
+          loop((x, sc, q) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(${q}); }`));
         } else {
           const m = fresh('m');
           s.emit(`var ${m} = -3.4028234e38;`);
@@ -255,12 +259,13 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const a = n.attrs as OpAttrs['sumto'];
         const big = k.shape(n.args[0]);
         const acc = fresh('st');
+        const q = fresh('q');
         s.emit(`var ${acc} = 0.0;`);
-        s.emit(`for (var q = 0u; q < ${u(numel(big))}; q++) {`);
+        s.emit(`for (var ${q} = 0u; ${q} < ${u(numel(big))}; ${q}++) {`);
         const sc = new Scope(s, s.indent + '  ');
-        sc.emit(`if (${broadcastIndex('q', sh, big, a.axes)} == ${idx}) {`);
+        sc.emit(`if (${broadcastIndex(q, sh, big, a.axes)} == ${idx}) {`);
         const sc2 = new Scope(sc, sc.indent + '  ');
-        sc2.emit(`${acc} += ${value(n.args[0], 'q', sc2)};`);
+        sc2.emit(`${acc} += ${value(n.args[0], q, sc2)};`);
         sc.lines.push(...sc2.lines);
         sc.emit('}');
         s.lines.push(...sc.lines);
@@ -340,6 +345,10 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     const r = fresh('gr');
     const c = fresh('gc');
     const p = fresh('gp');
+    const sw = fresh('sw');
+    const swb = fresh('sw');
+    const piv = fresh('piv');
+    const fac = fresh('fac');
     const inv = n.op === 'inv';
     // explicit zero values: some drivers keep a loop-body array's contents from the previous row
     s.emit(`var ${a} = array<f32, ${m * m}>();`);
@@ -358,18 +367,18 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     s.emit(`  var ${p} = ${kk};`);
     s.emit(`  for (var ${r} = ${kk} + 1u; ${r} < ${u(m)}; ${r}++) { if (abs(${a}[${r} * ${u(m)} + ${kk}]) > abs(${a}[${p} * ${u(m)} + ${kk}])) { ${p} = ${r}; } }`);
     s.emit(`  if (${p} != ${kk}) {`);
-    s.emit(`    for (var ${c} = 0u; ${c} < ${u(m)}; ${c}++) { let sw = ${a}[${kk} * ${u(m)} + ${c}]; ${a}[${kk} * ${u(m)} + ${c}] = ${a}[${p} * ${u(m)} + ${c}]; ${a}[${p} * ${u(m)} + ${c}] = sw; }`);
-    if (inv) s.emit(`    let sb = ${rhs}[${kk}]; ${rhs}[${kk}] = ${rhs}[${p}]; ${rhs}[${p}] = sb;`);
+    s.emit(`    for (var ${c} = 0u; ${c} < ${u(m)}; ${c}++) { let ${sw} = ${a}[${kk} * ${u(m)} + ${c}]; ${a}[${kk} * ${u(m)} + ${c}] = ${a}[${p} * ${u(m)} + ${c}]; ${a}[${p} * ${u(m)} + ${c}] = ${sw}; }`);
+    if (inv) s.emit(`    let ${swb} = ${rhs}[${kk}]; ${rhs}[${kk}] = ${rhs}[${p}]; ${rhs}[${p}] = ${swb};`);
     s.emit('  }');
-    s.emit(`  let piv = ${a}[${kk} * ${u(m)} + ${kk}];`);
-    if (!inv) s.emit(`  ${out} += log(abs(piv));`);
-    s.emit(`  for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${kk} * ${u(m)} + ${c}] /= piv; }`);
-    if (inv) s.emit(`  ${rhs}[${kk}] /= piv;`);
+    s.emit(`  let ${piv} = ${a}[${kk} * ${u(m)} + ${kk}];`);
+    if (!inv) s.emit(`  ${out} += log(abs(${piv}));`);
+    s.emit(`  for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${kk} * ${u(m)} + ${c}] /= ${piv}; }`);
+    if (inv) s.emit(`  ${rhs}[${kk}] /= ${piv};`);
     s.emit(`  for (var ${r} = 0u; ${r} < ${u(m)}; ${r}++) {`);
     s.emit(`    if (${r} == ${kk}) { continue; }`);
-    s.emit(`    let f = ${a}[${r} * ${u(m)} + ${kk}];`);
-    s.emit(`    for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${r} * ${u(m)} + ${c}] -= f * ${a}[${kk} * ${u(m)} + ${c}]; }`);
-    if (inv) s.emit(`    ${rhs}[${r}] -= f * ${rhs}[${kk}];`);
+    s.emit(`    let ${fac} = ${a}[${r} * ${u(m)} + ${kk}];`);
+    s.emit(`    for (var ${c} = ${kk}; ${c} < ${u(m)}; ${c}++) { ${a}[${r} * ${u(m)} + ${c}] -= ${fac} * ${a}[${kk} * ${u(m)} + ${c}]; }`);
+    if (inv) s.emit(`    ${rhs}[${r}] -= ${fac} * ${rhs}[${kk}];`);
     s.emit('  }');
     s.emit('}');
     if (inv) s.emit(`${out} = ${rhs}[${idx} / ${u(m)}];`);
@@ -429,7 +438,8 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         fastMatvec.set(id, acc);
         blk.emit(`var ${acc}: array<f32, ${R}>;`);
       }
-      blk.emit(`for (var kk = 0u; kk < ${u(K)}; kk++) {`);
+      const kk = fresh('kk');
+      blk.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
       const kl = new Scope(blk, '      ');
       const weights = ids.map((id) => {
         const n = nodes[id];
@@ -437,14 +447,14 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const W = weightLeft ? n.args[0] : n.args[1];
         const N = k.shape(id)[0];
         const w = fresh('w');
-        kl.emit(`let ${w} = ${load(W, weightLeft ? `j * ${u(K)} + kk` : `kk * ${u(N)} + j`)};`);
+        kl.emit(`let ${w} = ${load(W, weightLeft ? `j * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + j`)};`);
         return { id, w, vector: weightLeft ? n.args[1] : n.args[0] };
       });
       kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
       kl.emit(`  let row = row0 + r;`);
       kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
       const rl = new Scope(kl, '        ');
-      for (const { id, w, vector } of weights) rl.emit(`${fastMatvec.get(id)}[r] += ${w} * ${value(vector, 'kk', rl)};`);
+      for (const { id, w, vector } of weights) rl.emit(`${fastMatvec.get(id)}[r] += ${w} * ${value(vector, kk, rl)};`);
       kl.lines.push(...rl.lines);
       kl.emit('}');
       blk.lines.push(...kl.lines);

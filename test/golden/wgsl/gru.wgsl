@@ -20,25 +20,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
-    var mv1: array<f32, 4>;
+    var mv: array<f32, 4>;
+    var mv_1: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w2 = params[o3 + j * 4u + kk];
-      let w3 = params[o5 + j * 4u + kk];
+      let w = params[o3 + j * 4u + kk];
+      let w_1 = params[o5 + j * 4u + kk];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        mv0[r] += w2 * tape[o19 + dims.t * B * 4u + row * 4u + kk];
-        mv1[r] += w3 * tape[o19 + dims.t * B * 4u + row * 4u + kk];
+        mv[r] += w * tape[o19 + dims.t * B * 4u + row * 4u + kk];
+        mv_1[r] += w_1 * tape[o19 + dims.t * B * 4u + row * 4u + kk];
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
       // %5: f32[B,H] = matmul %4, %1
-      tape[o21 + dims.t * B * 4u + row * 4u + j] = mv0[r];
+      tape[o21 + dims.t * B * 4u + row * 4u + j] = mv[r];
       // %13: f32[B,H] = matmul %12, %1
-      tape[o22 + dims.t * B * 4u + row * 4u + j] = mv1[r];
+      tape[o22 + dims.t * B * 4u + row * 4u + j] = mv_1[r];
     }
   }
 }
@@ -69,37 +69,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
+    var mv: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w1 = params[o7 + j * 4u + kk];
+      let w = params[o7 + j * 4u + kk];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        let v2 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + kk] + tape[o21 + dims.t * B * 4u + row * 4u + kk];
-        let v3 = v2 + params[o4 + kk];
-        let v4 = 1.0 / (1.0 + exp(-(v3)));
-        let v5 = (v4) * (tape[o19 + dims.t * B * 4u + row * 4u + kk]);
-        mv0[r] += w1 * v5;
+        let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + kk] + tape[o21 + dims.t * B * 4u + row * 4u + kk];
+        let v_1 = v + params[o4 + kk];
+        let v_2 = 1.0 / (1.0 + exp(-(v_1)));
+        let v_3 = (v_2) * (tape[o19 + dims.t * B * 4u + row * 4u + kk]);
+        mv[r] += w * v_3;
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
       // %22: f32[B,H] = matmul %21, %18
-      tape[o23 + dims.t * B * 4u + row * 4u + j] = mv0[r];
-      let v6 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v7 = v6 + params[o6 + j];
-      let v8 = 1.0 / (1.0 + exp(-(v7)));
-      let v9 = (v8) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v10 = 1.0 - (v8);
-      let v11 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv0[r];
-      let v12 = v11 + params[o8 + j];
-      let v13 = tanh(clamp(v12, -15.0, 15.0));
-      let v14 = (v10) * (v13);
-      let v15 = v9 + v14;
+      tape[o23 + dims.t * B * 4u + row * 4u + j] = mv[r];
+      let v_4 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_5 = v_4 + params[o6 + j];
+      let v_6 = 1.0 / (1.0 + exp(-(v_5)));
+      let v_7 = (v_6) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let v_8 = 1.0 - (v_6);
+      let v_9 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
+      let v_10 = v_9 + params[o8 + j];
+      let v_11 = tanh(clamp(v_10, -15.0, 15.0));
+      let v_12 = (v_8) * (v_11);
+      let v_13 = v_7 + v_12;
       // %31: f32[B,H] = add %27, %30
-      tape[o19 + (dims.t + 1u) * B * 4u + row * 4u + j] = v15;
-      tape[o20 + dims.t * B * 4u + row * 4u + j] = v15;
+      tape[o19 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_13;
+      tape[o20 + dims.t * B * 4u + row * 4u + j] = v_13;
     }
   }
 }
@@ -129,12 +129,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v0 = gemm_f_pre_gemm0[o24 + row * 12u + j] + tape[o21 + row * 4u + j];
-      let v1 = v0 + params[o4 + j];
-      let v2 = 1.0 / (1.0 + exp(-(v1)));
-      let v3 = (v2) * (tape[o19 + row * 4u + j]);
+      let v = gemm_f_pre_gemm0[o24 + row * 12u + j] + tape[o21 + row * 4u + j];
+      let v_1 = v + params[o4 + j];
+      let v_2 = 1.0 / (1.0 + exp(-(v_1)));
+      let v_3 = (v_2) * (tape[o19 + row * 4u + j]);
       // %18: f32[B,H] = mul %9, %1
-      btape[o34 + row * 4u + j] = v3;
+      btape[o34 + row * 4u + j] = v_3;
     }
   }
 }
@@ -169,28 +169,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v0 = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v2 = v1 + params[o6 + j];
-      let v3 = 1.0 / (1.0 + exp(-(v2)));
-      let v4 = 1.0 - (v3);
-      let v5 = (v0) * (v4);
-      let v6 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
-      let v7 = v6 + params[o8 + j];
-      let v8 = tanh(clamp(v7, -15.0, 15.0));
-      let v9 = v8 * v8;
-      let v10 = 1.0 - (v9);
-      let v11 = (v5) * (v10);
+      let v = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_2 = v_1 + params[o6 + j];
+      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
+      let v_4 = 1.0 - (v_3);
+      let v_5 = (v) * (v_4);
+      let v_6 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
+      let v_7 = v_6 + params[o8 + j];
+      let v_8 = tanh(clamp(v_7, -15.0, 15.0));
+      let v_9 = v_8 * v_8;
+      let v_10 = 1.0 - (v_9);
+      let v_11 = (v_5) * (v_10);
       // %40: f32[B,H] = mul %33, %39
-      btape[o33 + dims.t * B * 4u + row * 4u + j] = v11;
-      let v12 = (v0) * (v8);
-      let v13 = -(v12);
-      let v14 = (v0) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v15 = v13 + v14;
-      let v16 = (v3) * (v4);
-      let v17 = (v15) * (v16);
+      btape[o33 + dims.t * B * 4u + row * 4u + j] = v_11;
+      let v_12 = (v) * (v_8);
+      let v_13 = -(v_12);
+      let v_14 = (v) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let v_15 = v_13 + v_14;
+      let v_16 = (v_3) * (v_4);
+      let v_17 = (v_15) * (v_16);
       // %49: f32[B,H] = mul %37, %48
-      btape[o32 + dims.t * B * 4u + row * 4u + j] = v17;
+      btape[o32 + dims.t * B * 4u + row * 4u + j] = v_17;
     }
   }
 }
@@ -219,27 +219,27 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
+    var mv: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w1 = params[o7 + kk * 4u + j];
+      let w = params[o7 + kk * 4u + j];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        mv0[r] += w1 * btape[o33 + dims.t * B * 4u + row * 4u + kk];
+        mv[r] += w * btape[o33 + dims.t * B * 4u + row * 4u + kk];
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v2 = (mv0[r]) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
-      let v4 = v3 + params[o4 + j];
-      let v5 = 1.0 / (1.0 + exp(-(v4)));
-      let v6 = 1.0 - (v5);
-      let v7 = (v5) * (v6);
-      let v8 = (v2) * (v7);
+      let v = (mv[r]) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v_2 = v_1 + params[o4 + j];
+      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
+      let v_4 = 1.0 - (v_3);
+      let v_5 = (v_3) * (v_4);
+      let v_6 = (v) * (v_5);
       // %58: f32[B,H] = mul %45, %57
-      btape[o31 + dims.t * B * 4u + row * 4u + j] = v8;
+      btape[o31 + dims.t * B * 4u + row * 4u + j] = v_6;
     }
   }
 }
@@ -274,38 +274,38 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
-    var mv1: array<f32, 4>;
-    var mv2: array<f32, 4>;
+    var mv: array<f32, 4>;
+    var mv_1: array<f32, 4>;
+    var mv_2: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w3 = params[o7 + kk * 4u + j];
-      let w4 = params[o5 + kk * 4u + j];
-      let w5 = params[o3 + kk * 4u + j];
+      let w = params[o7 + kk * 4u + j];
+      let w_1 = params[o5 + kk * 4u + j];
+      let w_2 = params[o3 + kk * 4u + j];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        mv0[r] += w3 * btape[o33 + dims.t * B * 4u + row * 4u + kk];
-        mv1[r] += w4 * btape[o32 + dims.t * B * 4u + row * 4u + kk];
-        mv2[r] += w5 * btape[o31 + dims.t * B * 4u + row * 4u + kk];
+        mv[r] += w * btape[o33 + dims.t * B * 4u + row * 4u + kk];
+        mv_1[r] += w_1 * btape[o32 + dims.t * B * 4u + row * 4u + kk];
+        mv_2[r] += w_2 * btape[o31 + dims.t * B * 4u + row * 4u + kk];
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v6 = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v7 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v8 = v7 + params[o6 + j];
-      let v9 = 1.0 / (1.0 + exp(-(v8)));
-      let v10 = (v6) * (v9);
-      let v11 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
-      let v12 = v11 + params[o4 + j];
-      let v13 = 1.0 / (1.0 + exp(-(v12)));
-      let v14 = (mv0[r]) * (v13);
-      let v15 = v10 + v14;
-      let v16 = v15 + mv1[r];
-      let v17 = v16 + mv2[r];
+      let v = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_2 = v_1 + params[o6 + j];
+      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
+      let v_4 = (v) * (v_3);
+      let v_5 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v_6 = v_5 + params[o4 + j];
+      let v_7 = 1.0 / (1.0 + exp(-(v_6)));
+      let v_8 = (mv[r]) * (v_7);
+      let v_9 = v_4 + v_8;
+      let v_10 = v_9 + mv_1[r];
+      let v_11 = v_10 + mv_2[r];
       // %61: f32[B,H] = add %52, %60
-      btape[o25 + dims.t * B * 4u + row * 4u + j] = v17;
+      btape[o25 + dims.t * B * 4u + row * 4u + j] = v_11;
     }
   }
 }
@@ -334,10 +334,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v0 = gemm_b_post_gemm0[o28 + row * 3u + j] + gemm_b_post_gemm1[o29 + row * 3u + j];
-      let v1 = v0 + gemm_b_post_gemm2[o30 + row * 3u + j];
+      let v = gemm_b_post_gemm0[o28 + row * 3u + j] + gemm_b_post_gemm1[o29 + row * 3u + j];
+      let v_1 = v + gemm_b_post_gemm2[o30 + row * 3u + j];
       // %64: f32[B,I] = add %55, %63
-      btape[o27 + row * 3u + j] = v1;
+      btape[o27 + row * 3u + j] = v_1;
     }
   }
 }

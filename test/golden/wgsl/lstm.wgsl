@@ -32,57 +32,57 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
-    var mv1: array<f32, 4>;
-    var mv2: array<f32, 4>;
-    var mv3: array<f32, 4>;
+    var mv: array<f32, 4>;
+    var mv_1: array<f32, 4>;
+    var mv_2: array<f32, 4>;
+    var mv_3: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w4 = params[o4 + j * 4u + kk];
-      let w5 = params[o6 + j * 4u + kk];
-      let w6 = params[o8 + j * 4u + kk];
-      let w7 = params[o10 + j * 4u + kk];
+      let w = params[o4 + j * 4u + kk];
+      let w_1 = params[o6 + j * 4u + kk];
+      let w_2 = params[o8 + j * 4u + kk];
+      let w_3 = params[o10 + j * 4u + kk];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        mv0[r] += w4 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
-        mv1[r] += w5 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
-        mv2[r] += w6 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
-        mv3[r] += w7 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
+        mv[r] += w * tape[o25 + dims.t * B * 4u + row * 4u + kk];
+        mv_1[r] += w_1 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
+        mv_2[r] += w_2 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
+        mv_3[r] += w_3 * tape[o25 + dims.t * B * 4u + row * 4u + kk];
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
       // %6: f32[B,H] = matmul %5, %1
-      tape[o28 + dims.t * B * 4u + row * 4u + j] = mv0[r];
+      tape[o28 + dims.t * B * 4u + row * 4u + j] = mv[r];
       // %14: f32[B,H] = matmul %13, %1
-      tape[o29 + dims.t * B * 4u + row * 4u + j] = mv1[r];
+      tape[o29 + dims.t * B * 4u + row * 4u + j] = mv_1[r];
       // %22: f32[B,H] = matmul %21, %1
-      tape[o30 + dims.t * B * 4u + row * 4u + j] = mv2[r];
+      tape[o30 + dims.t * B * 4u + row * 4u + j] = mv_2[r];
       // %30: f32[B,H] = matmul %29, %1
-      tape[o31 + dims.t * B * 4u + row * 4u + j] = mv3[r];
-      let v8 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + mv1[r];
-      let v9 = v8 + params[o7 + j];
-      let v10 = 1.0 / (1.0 + exp(-(v9)));
-      let v11 = (v10) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + mv0[r];
-      let v13 = v12 + params[o5 + j];
-      let v14 = 1.0 / (1.0 + exp(-(v13)));
-      let v15 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv3[r];
-      let v16 = v15 + params[o11 + j];
-      let v17 = tanh(clamp(v16, -15.0, 15.0));
-      let v18 = (v14) * (v17);
-      let v19 = v11 + v18;
+      tape[o31 + dims.t * B * 4u + row * 4u + j] = mv_3[r];
+      let v = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + mv_1[r];
+      let v_1 = v + params[o7 + j];
+      let v_2 = 1.0 / (1.0 + exp(-(v_1)));
+      let v_3 = (v_2) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_4 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + mv[r];
+      let v_5 = v_4 + params[o5 + j];
+      let v_6 = 1.0 / (1.0 + exp(-(v_5)));
+      let v_7 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
+      let v_8 = v_7 + params[o11 + j];
+      let v_9 = tanh(clamp(v_8, -15.0, 15.0));
+      let v_10 = (v_6) * (v_9);
+      let v_11 = v_3 + v_10;
       // %37: f32[B,H] = add %35, %36
-      tape[o26 + (dims.t + 1u) * B * 4u + row * 4u + j] = v19;
-      let v20 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv2[r];
-      let v21 = v20 + params[o9 + j];
-      let v22 = 1.0 / (1.0 + exp(-(v21)));
-      let v23 = tanh(clamp(v19, -15.0, 15.0));
-      let v24 = (v22) * (v23);
+      tape[o26 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_11;
+      let v_12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
+      let v_13 = v_12 + params[o9 + j];
+      let v_14 = 1.0 / (1.0 + exp(-(v_13)));
+      let v_15 = tanh(clamp(v_11, -15.0, 15.0));
+      let v_16 = (v_14) * (v_15);
       // %39: f32[B,H] = mul %26, %38
-      tape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] = v24;
-      tape[o27 + dims.t * B * 4u + row * 4u + j] = v24;
+      tape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_16;
+      tape[o27 + dims.t * B * 4u + row * 4u + j] = v_16;
     }
   }
 }
@@ -124,55 +124,55 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v0 = btape[o33 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o35 + dims.t * B * 4u + row * 4u + j];
-      let v1 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
-      let v2 = v1 + params[o9 + j];
-      let v3 = 1.0 / (1.0 + exp(-(v2)));
-      let v4 = (v0) * (v3);
-      let v5 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
-      let v6 = v5 + params[o7 + j];
-      let v7 = 1.0 / (1.0 + exp(-(v6)));
-      let v8 = (v7) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v9 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
-      let v10 = v9 + params[o5 + j];
-      let v11 = 1.0 / (1.0 + exp(-(v10)));
-      let v12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
-      let v13 = v12 + params[o11 + j];
-      let v14 = tanh(clamp(v13, -15.0, 15.0));
-      let v15 = (v11) * (v14);
-      let v16 = v8 + v15;
-      let v17 = tanh(clamp(v16, -15.0, 15.0));
-      let v18 = v17 * v17;
-      let v19 = 1.0 - (v18);
-      let v20 = (v4) * (v19);
-      let v21 = btape[o34 + (dims.t + 1u) * B * 4u + row * 4u + j] + v20;
-      let v22 = (v21) * (v7);
+      let v = btape[o33 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o35 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
+      let v_2 = v_1 + params[o9 + j];
+      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
+      let v_4 = (v) * (v_3);
+      let v_5 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
+      let v_6 = v_5 + params[o7 + j];
+      let v_7 = 1.0 / (1.0 + exp(-(v_6)));
+      let v_8 = (v_7) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_9 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
+      let v_10 = v_9 + params[o5 + j];
+      let v_11 = 1.0 / (1.0 + exp(-(v_10)));
+      let v_12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
+      let v_13 = v_12 + params[o11 + j];
+      let v_14 = tanh(clamp(v_13, -15.0, 15.0));
+      let v_15 = (v_11) * (v_14);
+      let v_16 = v_8 + v_15;
+      let v_17 = tanh(clamp(v_16, -15.0, 15.0));
+      let v_18 = v_17 * v_17;
+      let v_19 = 1.0 - (v_18);
+      let v_20 = (v_4) * (v_19);
+      let v_21 = btape[o34 + (dims.t + 1u) * B * 4u + row * 4u + j] + v_20;
+      let v_22 = (v_21) * (v_7);
       // %53: f32[B,H] = mul %49, %18
-      btape[o34 + dims.t * B * 4u + row * 4u + j] = v22;
-      let v23 = (v21) * (v11);
-      let v24 = v14 * v14;
-      let v25 = 1.0 - (v24);
-      let v26 = (v23) * (v25);
+      btape[o34 + dims.t * B * 4u + row * 4u + j] = v_22;
+      let v_23 = (v_21) * (v_11);
+      let v_24 = v_14 * v_14;
+      let v_25 = 1.0 - (v_24);
+      let v_26 = (v_23) * (v_25);
       // %56: f32[B,H] = mul %51, %55
-      btape[o44 + dims.t * B * 4u + row * 4u + j] = v26;
-      let v27 = (v0) * (v17);
-      let v28 = 1.0 - (v3);
-      let v29 = (v3) * (v28);
-      let v30 = (v27) * (v29);
+      btape[o44 + dims.t * B * 4u + row * 4u + j] = v_26;
+      let v_27 = (v) * (v_17);
+      let v_28 = 1.0 - (v_3);
+      let v_29 = (v_3) * (v_28);
+      let v_30 = (v_27) * (v_29);
       // %63: f32[B,H] = mul %43, %62
-      btape[o43 + dims.t * B * 4u + row * 4u + j] = v30;
-      let v31 = (v21) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v32 = 1.0 - (v7);
-      let v33 = (v7) * (v32);
-      let v34 = (v31) * (v33);
+      btape[o43 + dims.t * B * 4u + row * 4u + j] = v_30;
+      let v_31 = (v_21) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_32 = 1.0 - (v_7);
+      let v_33 = (v_7) * (v_32);
+      let v_34 = (v_31) * (v_33);
       // %72: f32[B,H] = mul %52, %71
-      btape[o42 + dims.t * B * 4u + row * 4u + j] = v34;
-      let v35 = (v21) * (v14);
-      let v36 = 1.0 - (v11);
-      let v37 = (v11) * (v36);
-      let v38 = (v35) * (v37);
+      btape[o42 + dims.t * B * 4u + row * 4u + j] = v_34;
+      let v_35 = (v_21) * (v_14);
+      let v_36 = 1.0 - (v_11);
+      let v_37 = (v_11) * (v_36);
+      let v_38 = (v_35) * (v_37);
       // %81: f32[B,H] = mul %50, %80
-      btape[o41 + dims.t * B * 4u + row * 4u + j] = v38;
+      btape[o41 + dims.t * B * 4u + row * 4u + j] = v_38;
     }
   }
 }
@@ -201,32 +201,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv0: array<f32, 4>;
-    var mv1: array<f32, 4>;
-    var mv2: array<f32, 4>;
-    var mv3: array<f32, 4>;
+    var mv: array<f32, 4>;
+    var mv_1: array<f32, 4>;
+    var mv_2: array<f32, 4>;
+    var mv_3: array<f32, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let w4 = params[o10 + kk * 4u + j];
-      let w5 = params[o8 + kk * 4u + j];
-      let w6 = params[o6 + kk * 4u + j];
-      let w7 = params[o4 + kk * 4u + j];
+      let w = params[o10 + kk * 4u + j];
+      let w_1 = params[o8 + kk * 4u + j];
+      let w_2 = params[o6 + kk * 4u + j];
+      let w_3 = params[o4 + kk * 4u + j];
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        mv0[r] += w4 * btape[o44 + dims.t * B * 4u + row * 4u + kk];
-        mv1[r] += w5 * btape[o43 + dims.t * B * 4u + row * 4u + kk];
-        mv2[r] += w6 * btape[o42 + dims.t * B * 4u + row * 4u + kk];
-        mv3[r] += w7 * btape[o41 + dims.t * B * 4u + row * 4u + kk];
+        mv[r] += w * btape[o44 + dims.t * B * 4u + row * 4u + kk];
+        mv_1[r] += w_1 * btape[o43 + dims.t * B * 4u + row * 4u + kk];
+        mv_2[r] += w_2 * btape[o42 + dims.t * B * 4u + row * 4u + kk];
+        mv_3[r] += w_3 * btape[o41 + dims.t * B * 4u + row * 4u + kk];
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v8 = mv0[r] + mv1[r];
-      let v9 = v8 + mv2[r];
-      let v10 = v9 + mv3[r];
+      let v = mv[r] + mv_1[r];
+      let v_1 = v + mv_2[r];
+      let v_2 = v_1 + mv_3[r];
       // %84: f32[B,H] = add %75, %83
-      btape[o33 + dims.t * B * 4u + row * 4u + j] = v10;
+      btape[o33 + dims.t * B * 4u + row * 4u + j] = v_2;
     }
   }
 }
@@ -257,11 +257,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v0 = gemm_b_post_gemm0[o37 + row * 3u + j] + gemm_b_post_gemm1[o38 + row * 3u + j];
-      let v1 = v0 + gemm_b_post_gemm2[o39 + row * 3u + j];
-      let v2 = v1 + gemm_b_post_gemm3[o40 + row * 3u + j];
+      let v = gemm_b_post_gemm0[o37 + row * 3u + j] + gemm_b_post_gemm1[o38 + row * 3u + j];
+      let v_1 = v + gemm_b_post_gemm2[o39 + row * 3u + j];
+      let v_2 = v_1 + gemm_b_post_gemm3[o40 + row * 3u + j];
       // %87: f32[B,I] = add %78, %86
-      btape[o36 + row * 3u + j] = v2;
+      btape[o36 + row * 3u + j] = v_2;
     }
   }
 }
