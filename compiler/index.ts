@@ -1,6 +1,9 @@
 // The public compiler API (package entry "cellc/compiler"): cell source text →
-// artifact (plain JSON-serialisable data: WGSL kernels, GEMM descriptors,
-// memory layout, forward and backward schedules), or diagnostics.
+// artifact (plain JSON-serialisable data: kernel records with their WGSL,
+// bindings and dispatch formulas; memory layout; forward, backward and
+// training plans), or diagnostics. The runtime and every application use the
+// compiler through this entry (and "cellc/tools" for the reference
+// interpreter and reports) only.
 //
 //   const r = compile(text, { path: 'lstm.cell', sizes: { H: 256 } });
 //   if ('diagnostics' in r) console.error(r.formatted);
@@ -9,80 +12,83 @@
 // Nothing here (nor anywhere under compiler/) imports the runtime or WebGPU:
 // the compiler runs in any JavaScript environment.
 
-import { compileGraph } from './codegen/compile.js';
-import type { Artifact } from './codegen/artifact.js';
-import { diag, formatDiagnostic, type Diagnostic } from './diagnostics.js';
-import { checkSource } from './frontend.js';
-import { overrideSizes, parseSizeSettings, sizeValues } from './ir/sizeBinding.js';
+import { compileSource, type CompileResult, type SourceOptions } from './driver.js';
 
-export interface CompileOptions {
-  /** File name used in diagnostics (default "<input>"). */
-  readonly path?: string;
-  /** The cell to compile; required when the source defines several. */
-  readonly cell?: string;
-  /** Size overrides (like `--set H=256`): positive integers for declared or free sizes. */
-  readonly sizes?: Readonly<Record<string, number>>;
-}
-
-export type CompileResult =
-  | { readonly artifact: Artifact }
-  | {
-      readonly diagnostics: readonly Diagnostic[];
-      /** The diagnostics as the CLI prints them (FILE:LINE:COL: error CODE: message + source excerpt). */
-      readonly formatted: string;
-    };
+export type CompileOptions = SourceOptions;
+export type { CompileResult } from './driver.js';
 
 /**
  * Checks `source` and compiles one cell at concrete sizes: the cell's defaults
  * overridden by `options.sizes`. Every user error is returned as diagnostics
  * (E0xx–E3xx from the front end; E401 bad size override; E402 a free size
  * without a value; E101 no such cell / several cells and no `cell` option);
- * never thrown.
+ * never thrown. `options.target` specialises device-dependent kernels (GEMM
+ * tiling) for a device's limits; by default WebGPU's default limits, which
+ * every adapter supports.
  */
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
-  const path = options.path ?? '<input>';
-  const checked = checkSource(path, source);
-  const fail = (ds: readonly Diagnostic[]): CompileResult => ({
-    diagnostics: ds,
-    formatted: ds.map((d) => formatDiagnostic(d, d.span ? checked.file : undefined)).join('\n'),
-  });
-  if (checked.diagnostics.length) return fail(checked.diagnostics);
-
-  const names = checked.graphs.map((g) => g.name);
-  let graph = checked.graphs[0];
-  if (options.cell !== undefined) {
-    const g = checked.graphs.find((x) => x.name === options.cell);
-    if (!g) return fail([diag('E101', `${path} has no cell named '${options.cell}' (it has: ${names.join(', ')})`)]);
-    graph = g;
-  } else if (checked.graphs.length > 1) {
-    return fail([diag('E101', `${path} defines several cells (${names.join(', ')}): choose one with the 'cell' option`)]);
-  }
-
-  const ds: Diagnostic[] = [];
-  const settings = Object.entries(options.sizes ?? {}).map(([k, v]) => `${k}=${v}`);
-  const overrides = parseSizeSettings(settings, ds);
-  graph = overrideSizes(graph, overrides, ds);
-  const sizes = sizeValues(graph, ds);
-  if (ds.length || !sizes) return fail(ds);
-  return { artifact: compileGraph(graph, sizes) };
+  return compileSource(source, options);
 }
 
-export { checkSource, type FrontEndResult } from './frontend.js';
+// the driver's stages
+export { applySizes, bindSizes, check, compileBound, compileSource, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
+export { BACKENDS, type Backend, type BackendName, type GenerateOptions } from './backend/backend.js';
+export { PORTABLE_TARGET, DEFAULT_KERNEL_LIMITS, targetFromLimits, type Target } from './backend/webgpu/target.js';
+export { parseSizeSettings, type SizeValues } from './ir/sizeBinding.js';
+export type { FrontEndResult } from './frontend.js';
+export type { SourceFile } from './source.js';
+
+// the step IR and its pictures
+export type { Graph, Initializer } from './ir/graph.js';
+export { evalDim, evalShape } from './ir/dims.js';
 export { printGraph, printBackward } from './ir/print.js';
-export { compileGraph } from './codegen/compile.js';
-export { formatDiagnostic, DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-export type { Graph } from './ir/graph.js';
+export { graphToDot } from './ir/dot.js';
+export { buildBackward } from './autodiff/backward.js';
+export { BUILTINS } from './sema/builtins.js';
+export { diag, formatDiagnostic, DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+export { CompilerBug } from './util/assert.js';
+
+// models (several cells, a readout and a loss as one step graph)
+export { buildModel, type LayerSpec, type Model, type ModelSpec } from './model/buildModel.js';
+
+// the artifact and the kernel ABI
 export {
   ARTIFACT_FORMAT,
   type Artifact,
-  type ArtifactGemm,
-  type ArtifactKernel,
+  type ArtifactInput,
+  type ArtifactOutput,
   type ArtifactParam,
+  type ArtifactState,
   type ArtifactTensor,
   type PassPlan,
-  type PlanStep,
+  type TensorId,
   type TensorRef,
+  type TrainingPlan,
 } from './codegen/artifact.js';
-export type { KernelDispatch } from './codegen/fusedKernel.js';
-export type { ArenaName, Lin } from './codegen/layout.js';
-export { dispatchCounts, dispatchTotals, estimateFlops, formatPlan, wgslListing, type DispatchCounts, type FlopEstimate } from './codegen/inspect.js';
+export {
+  describeBindings,
+  dispatchText,
+  evalDispatch,
+  FOLD_WORKGROUPS,
+  linText,
+  packUniform,
+  type BindingKind,
+  type BindingResource,
+  type BoundBinding,
+  type DispatchFormula,
+  type GemmProblem,
+  type KernelBinding,
+  type KernelLimits,
+  type KernelRecord,
+  type KernelRole,
+  type UniformField,
+} from './codegen/kernel.js';
+export { addressParts, elementAddress, evalLin, type AddressParts, type ArenaName, type Lin } from './codegen/layout.js';
+export { DIMS_STRIDE } from './codegen/wgslDims.js';
+export { TRAIN_HYPER_BYTES } from './train/optimizerWgsl.js';
+export { checkGemmTiling, chooseGemmTiling, gemmDispatchSize, gemmKernel, NAIVE_GEMM_WGSL, packGemmParams, type GemmKernel, type GemmKernelOptions, type GemmParams, type GemmTiling } from './codegen/gemm.js';
+export { dispatchCounts, dispatchTotals, estimateFlops, formatPlan, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, wgslListing, type PlacedStep, type StageName, type DispatchCounts, type FlopEstimate } from './codegen/inspect.js';
+
+// parameter initialisation (seeded, the same on every host)
+export { initialize } from './numeric/initializers.js';
+export { Rng } from './numeric/random.js';

@@ -16,9 +16,9 @@
 // it requests the adapter's largest buffer limits and, in Node, keeps Dawn
 // alive) or a GPUDevice you created yourself, wrapped by contextForDevice().
 
-import { ARTIFACT_FORMAT, type Artifact } from '../compiler/codegen/artifact.js';
-import { CellRuntime, type RuntimeShape } from './cellRuntime.js';
-import { contextForDevice, GpuContext } from './gpu/device.js';
+import { ARTIFACT_FORMAT, type Artifact } from '../compiler/index.js';
+import { CellRuntime, type RuntimeShape } from './core/cellRuntime.js';
+import { contextForDevice, GpuContext } from './core/device.js';
 
 /**
  * Allocates the buffers of `artifact` for batch size B and sequence length T
@@ -36,7 +36,7 @@ export async function createRuntime(device: GPUDevice | GpuContext, artifact: Ar
 }
 
 export * from '../compiler/index.js';
-export { CellRuntime, type RuntimeShape } from './cellRuntime.js';
+export { CellRuntime, type RuntimeShape } from './core/cellRuntime.js';
 export {
   createTypedCell,
   type BackwardOptions,
@@ -54,7 +54,7 @@ export {
   type TrainStepOptions,
   type TrainStepResult,
   type TypedCell,
-} from './typedCell.js';
-export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './gpu/device.js';
-export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './gpu/errors.js';
+} from './core/typedCell.js';
+export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, targetOf, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './core/device.js';
+export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './core/errors.js';
 export { compareWithReference, type Comparison, type CompareOptions } from './compare/gpuVsReference.js';

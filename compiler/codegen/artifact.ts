@@ -1,61 +1,81 @@
 // The artifact: everything the runtime needs, as plain JSON-serialisable data
-// (no GPU objects). compile() produces it; the runtime (runtime/) executes it.
+// (no GPU objects). The driver (compiler/driver.ts) produces it; the runtime
+// (runtime/core) executes it.
+//
+// Every kernel that runs is a KernelRecord (kernel.ts) in `kernels`: the fused
+// step kernels, the GEMMs, the gradient sums and, for a training artifact, the
+// optimizer. The plans list kernel names in execution order; the runtime
+// evaluates each record's dispatch formula, binds what the record names and
+// encodes — it generates no WGSL of its own.
 
 import type { Initializer } from '../ir/graph.js';
-import type { ArenaName, Lin, TensorLayout } from './layout.js';
-import type { RenderedKernel } from './fusedKernel.js';
+import type { KernelRecord } from './kernel.js';
+import type { ArenaName, Lin, TensorId, TensorLayout, TensorRef } from './layout.js';
+import type { Target } from '../backend/webgpu/target.js';
 
-export const ARTIFACT_FORMAT = 'cellc-artifact/1';
+export type { TensorId, TensorRef } from './layout.js';
+
+export const ARTIFACT_FORMAT = 'cellc-artifact/2';
 
 /** A tensor of the layout (without the WGSL name of its offset, a renderer detail). */
 export type ArtifactTensor = Omit<TensorLayout, 'symbol'>;
 
-/** A place in a tensor: its row `col` elements in, at time shift `shift`. */
-export interface TensorRef {
-  readonly tensor: string;
-  readonly shift: 0 | 1;
-  readonly col: number;
-}
-
-/** A fused kernel as the renderer produced it: WGSL, bindings, dispatch shape, summary. */
-export type ArtifactKernel = RenderedKernel;
-
-/** C[M,N] (+)= op(A)[M,K]·op(B)[K,N]; 'TB' dimensions are T·B at run time. */
-export interface ArtifactGemm {
-  readonly name: string;
-  readonly A: TensorRef;
-  readonly B: TensorRef;
-  readonly C: TensorRef;
-  readonly lda: number;
-  readonly ldb: number;
-  readonly ldc: number;
-  readonly M: number | 'TB';
-  readonly N: number;
-  readonly K: number | 'TB';
-  readonly transA: boolean;
-  readonly transB: boolean;
-  readonly accumulate: boolean;
-  readonly summary: string;
-}
-
-export type PlanStep = { readonly kind: 'kernel'; readonly kernel: string } | { readonly kind: 'gemm'; readonly gemm: ArtifactGemm };
-
+/** Kernel names per stage of a pass. */
 export interface PassPlan {
   /** Once per call: parameter-only values. */
-  readonly prelude: readonly PlanStep[];
+  readonly prelude: readonly string[];
   /** Before the loop, over all T·B rows. */
-  readonly before: readonly PlanStep[];
+  readonly before: readonly string[];
   /** Every time step (forward: t = 0…T−1; backward: t = T−1…0). */
-  readonly step: readonly PlanStep[];
+  readonly step: readonly string[];
   /** After the loop, over all T·B rows. */
-  readonly after: readonly PlanStep[];
+  readonly after: readonly string[];
 }
 
 export interface ArtifactParam {
   readonly name: string;
   readonly shape: readonly number[];
   readonly init: Initializer;
-  readonly tensor: string;
+  readonly tensor: TensorId;
+  /** Its gradient ∂L/∂θ (grads arena, same layout as params). */
+  readonly grad: TensorId;
+}
+
+export interface ArtifactState {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: number;
+  /** s_0 … s_T. */
+  readonly tensor: TensorId;
+  /** ∂L/∂s_0 … ∂L/∂s_T. */
+  readonly dtensor: TensorId;
+}
+
+export interface ArtifactInput {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: 'f32' | 'i32';
+  readonly tensor: TensorId;
+  readonly dtensor?: TensorId;
+}
+
+export interface ArtifactOutput {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly at: TensorRef;
+  /** Row width of the tensor it lives in (≥ the output's element count when stacked). */
+  readonly width: number;
+  readonly dtensor: TensorId;
+}
+
+/** The optimizer kernels of a training artifact (names in `kernels`) and the buffers they need. */
+export interface TrainingPlan {
+  /** Σ loss and ‖g‖² into the host buffer 'stats'. */
+  readonly stats: string;
+  /** The parameter update (SGD / Adam / AdamW), reading 'stats', 'moments', 'hyper'. */
+  readonly update: string;
+  /** Parameters (and gradients) in the arena, from element 0. */
+  readonly paramCount: number;
 }
 
 export interface Artifact {
@@ -68,16 +88,19 @@ export interface Artifact {
    */
   readonly reverse?: boolean;
   readonly sizes: Readonly<Record<string, number>>;
+  /** The device class the kernels were specialised for (GEMM tiling). */
+  readonly target: Target;
   readonly params: readonly ArtifactParam[];
-  readonly states: readonly { readonly name: string; readonly shape: readonly number[]; readonly init: number; readonly tensor: string; readonly dtensor: string }[];
-  readonly inputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly dtype: 'f32' | 'i32'; readonly tensor: string; readonly dtensor?: string }[];
-  readonly outputs: readonly { readonly name: string; readonly shape: readonly number[]; readonly at: TensorRef; readonly width: number; readonly dtensor: string }[];
+  readonly states: readonly ArtifactState[];
+  readonly inputs: readonly ArtifactInput[];
+  readonly outputs: readonly ArtifactOutput[];
   readonly tensors: readonly ArtifactTensor[];
   readonly arenas: Readonly<Record<ArenaName, Lin>>;
   /** Result tensors stored inside another tensor (stacked GEMM outputs). */
   readonly aliases: Readonly<Record<string, TensorRef>>;
-  readonly kernels: readonly ArtifactKernel[];
+  readonly kernels: readonly KernelRecord[];
   readonly forward: PassPlan;
   /** Backward: `step` runs per time step in reverse, then `after`, then `grads` (into a cleared grads arena). */
-  readonly backward: PassPlan & { readonly grads: readonly PlanStep[] };
+  readonly backward: PassPlan & { readonly grads: readonly string[] };
+  readonly training?: TrainingPlan;
 }

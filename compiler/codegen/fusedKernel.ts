@@ -10,38 +10,17 @@
 // shared by all products of the same depth; everything elementwise is then
 // recomputed in registers per row and only the outputs are stored.
 
-import { evalDim, type Dim } from '../ir/dims.js';
+import { dimKey, evalDim, type Dim } from '../ir/dims.js';
 import type { Node } from '../ir/graph.js';
 import { isCompare, type OpAttrs } from '../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
 import { readsLocally } from '../schedule/schedule.js';
 import { assert, CompilerBug } from '../util/assert.js';
-import type { ArenaName, Layout } from './layout.js';
-import { arenaVar } from './layout.js';
+import type { KernelRecord } from './kernel.js';
+import { arenaBindings, dimsBinding } from './bindings.js';
+import { arenaVar, lin, wgslAddress, type ArenaName, type Layout } from './layout.js';
 import { NameAllocator } from './names.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
-
-export interface KernelDispatch {
-  /** Threads along x: the largest output's element count. */
-  readonly elements: number;
-  readonly rows: 'B' | 'TB' | '1';
-  readonly rowsPerThread: number;
-  readonly workgroupSize: number;
-}
-
-export interface RenderedKernel {
-  readonly name: string;
-  readonly wgsl: string;
-  readonly entryPoint: string;
-  /** Arenas bound at group 0, binding i = arenas[i]. */
-  readonly arenas: readonly ArenaName[];
-  /** Arenas bound read-only (the rest read-write). */
-  readonly readOnly: readonly ArenaName[];
-  /** Reads the per-step uniform (group 1, dynamic offset). */
-  readonly usesStep: boolean;
-  readonly dispatch: KernelDispatch;
-  readonly summary: string;
-}
 
 export interface KernelInput {
   readonly schedule: Schedule;
@@ -81,7 +60,7 @@ class Scope {
   }
 }
 
-export function renderFusedKernel(k: KernelInput): RenderedKernel {
+export function renderFusedKernel(k: KernelInput): KernelRecord {
   const { schedule, layout, stage } = k;
   const nodes = schedule.fn.nodes;
   const outputs = new Set(stage.outputs);
@@ -103,17 +82,10 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     assert(t, `no layout for tensor ${st.tensor}`);
     arenas.add(t.arena);
     offsets.add(t.symbol);
-    const col = st.col ? ` + ${u(st.col)}` : '';
-    switch (t.kind) {
-      case 'const':
-        return `${arenaVar(t.arena)}[${t.symbol}${col} + ${idx}]`;
-      case 'row':
-        return `${arenaVar(t.arena)}[${t.symbol} + row * ${u(t.width)}${col} + ${idx}]`;
-      case 'seq': {
-        const time = rows === 'B' ? (usesStep = true, st.shift ? '(dims.t + 1u) * B * ' + u(t.width) + ' + ' : `dims.t * B * ${u(t.width)} + `) : st.shift ? `B * ${u(t.width)} + ` : '';
-        return `${arenaVar(t.arena)}[${t.symbol} + ${time}row * ${u(t.width)}${col} + ${idx}]`;
-      }
-    }
+    // per-step kernels address sequences at the step t; kernels over all T·B rows at step 0 with row = t·B + b
+    const perStep = rows === 'B' && t.kind === 'seq';
+    if (perStep) usesStep = true;
+    return `${arenaVar(t.arena)}[${wgslAddress(t, st, { time: perStep ? 'dims.t' : undefined, idx })}]`;
   };
 
   const load = (id: number, idx: string) => {
@@ -405,6 +377,9 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     blocks.set(n, [...(blocks.get(n) ?? []), id]);
   }
   const elements = Math.max(...blocks.keys());
+  // the widest output's element count in the cell's size symbols (`4·H`), never guessed from a value
+  const widest = nodes[blocks.get(elements)![0]].type.shape;
+  const elementsText = widest.length ? widest.map((d) => (d.terms.length && d.c === 0 && d.terms.length === 1 ? dimKey(d) : `(${dimKey(d)})`).replace(/^\((\d+)\)$/, '$1')).join('·') : '1';
   const body = new Scope(undefined, '  ');
   for (const [count, outs] of [...blocks.entries()].sort((a, b) => b[0] - a[0])) {
     body.emit(`if (j < ${u(count)}) {`);
@@ -502,12 +477,16 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
   ].join('\n');
   return {
     name: stage.name,
+    role: 'fused',
     wgsl,
     entryPoint: 'main',
-    arenas: arenaList,
-    readOnly: [...readOnly],
-    usesStep,
-    dispatch: { elements, rows, rowsPerThread: R, workgroupSize: k.workgroupSize },
+    workgroupSize: [k.workgroupSize, 1, 1],
+    workgroupStorageBytes: 0,
+    bindings: [...arenaBindings(arenaList, readOnly), dimsBinding(usesStep)],
+    dispatch: { threads: [lin(elements), ROWS[rows], lin(1)], per: [k.workgroupSize, R, 1], text: [elementsText, rows === 'TB' ? 'T·B' : rows, '1'] },
     summary,
   };
 }
+
+/** Rows of a fused kernel: examples (per step), all T·B (example, step) pairs, or one. */
+const ROWS = { B: lin(0, 1), TB: lin(0, 0, 1), '1': lin(1) } as const;

@@ -340,3 +340,18 @@ export function emitGemmWgsl(o: GemmKernelOptions): string {
   L.push('}', '');
   return L.join('\n');
 }
+
+/** The floor for GEMM benchmarks: one invocation per output, no tiling (C = A·B, row-major, sizes from the uniform). */
+export const NAIVE_GEMM_WGSL = `
+struct P { M: u32, N: u32, K: u32 }
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: P;
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+  if (g.x >= p.N || g.y >= p.M) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < p.K; k++) { s += A[g.y * p.K + k] * B[k * p.N + g.x]; }
+  C[g.y * p.N + g.x] = s;
+}`;

@@ -8,9 +8,10 @@
 // while this spreads the parameters over all invocations. Large parameters
 // use the tiled GEMM (compile.ts decides).
 
-import type { TensorRef } from './artifact.js';
-import type { RenderedKernel } from './fusedKernel.js';
-import { arenaVar, type Layout, type TensorLayout } from './layout.js';
+import { arenaBindings, dimsBinding } from './bindings.js';
+import { FOLD_WORKGROUPS, type KernelRecord } from './kernel.js';
+import { arenaVar, lin, wgslAddress, type Layout, type TensorLayout, type TensorRef } from './layout.js';
+import { tensorNames } from '../schedule/stepFunction.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 import { assert } from '../util/assert.js';
 
@@ -22,10 +23,10 @@ export interface GradKernelTerm {
   readonly b?: TensorRef;
 }
 
-export function renderGradKernel(name: string, terms: readonly GradKernelTerm[], layout: Layout, workgroupSize: number): RenderedKernel {
+export function renderGradKernel(name: string, terms: readonly GradKernelTerm[], layout: Layout, workgroupSize: number): KernelRecord {
   const arenas = new Set<string>(['grads']);
   const symbols = new Map<string, TensorLayout>();
-  const sym = (tensor: string) => {
+  const sym = (tensor: TensorRef['tensor']) => {
     const t = layout.tensors.get(tensor);
     assert(t, `no tensor ${tensor}`);
     arenas.add(t.arena);
@@ -38,7 +39,7 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
   const lines: string[] = [];
   let total = 0;
   for (const [param, ts] of byParam) {
-    const g = sym(`g:${param}`);
+    const g = sym(tensorNames.grad(param));
     const count = ts[0].shape.reduce((a, b) => a * b, 1);
     lines.push(`  ${lines.length ? 'else ' : ''}if (i < ${total + count}u) {`);
     lines.push(`    let e = i - ${total}u;`);
@@ -47,8 +48,7 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
     for (const t of ts) {
       const at = (ref: TensorRef, idx: string) => {
         const tl = sym(ref.tensor);
-        const shift = ref.shift ? ` + B * ${tl.width}u` : '';
-        return `${arenaVar(tl.arena)}[${tl.symbol}${shift} + row * ${tl.width}u + ${ref.col}u + ${idx}]`;
+        return `${arenaVar(tl.arena)}[${wgslAddress(tl, ref, { idx })}]`;
       };
       if (t.b) {
         const n = t.shape[1]!;
@@ -69,7 +69,7 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
     `@compute @workgroup_size(${workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     ...dimsPrologue([...symbols.values()]),
-    `  let i = gid.x + gid.y * ${65535 * workgroupSize}u;`,
+    `  let i = gid.x + gid.y * ${FOLD_WORKGROUPS * workgroupSize}u;`,
     `  if (i >= ${total}u) { return; }`,
     '  let rows = T * B;',
     ...lines,
@@ -78,12 +78,13 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
   ].join('\n');
   return {
     name,
+    role: 'grads',
     wgsl,
     entryPoint: 'main',
-    arenas: arenaList,
-    readOnly: arenaList.filter((a) => a !== 'grads'),
-    usesStep: false,
-    dispatch: { elements: total, rows: '1', rowsPerThread: 1, workgroupSize },
+    workgroupSize: [workgroupSize, 1, 1],
+    workgroupStorageBytes: 0,
+    bindings: [...arenaBindings(arenaList, new Set(arenaList.filter((a) => a !== 'grads'))), dimsBinding(false)],
+    dispatch: { threads: [lin(total), lin(1), lin(1)], per: [workgroupSize, 1, 1], fold: true },
     summary: `∂(${[...byParam.keys()].join(', ')}) = Σ_rows of their terms`,
   };
 }

@@ -1,32 +1,13 @@
 // Reading an artifact back as text, for people: the WGSL listing of
-// `cellc emit`, the schedule of `cellc plan`, dispatch counts and sizes, and the
-// FLOP estimate of `cellc bench`. Pure: plain data in, strings and numbers out
-// (no WebGPU, no runtime).
-//
-// Dispatch sizes. A fused kernel runs ceil(elements / workgroupSize) ×
-// ceil(rows / rowsPerThread) workgroups, rows being B (per-step kernels), T·B
-// (kernels before / after the loop) or 1 (parameter-only kernels and column
-// sums). A GEMM runs ceil(N / tileN) × ceil(M / tileM) workgroups; the tiling
-// is chosen by the runtime from the device's limits (chooseGemmTiling), so the
-// plan shows the one WebGPU's default limits give (64 × 64 tiles, also the one
-// lavapipe and discrete GPUs get).
+// `cellc emit`, the schedule of `cellc plan`, dispatch counts, and the FLOP
+// estimate of `cellc bench`. Pure: plain data in, strings and numbers out
+// (no WebGPU, no runtime). Dispatch sizes come from each kernel record's
+// formula (kernel.ts `evalDispatch`), the same function the runtime uses.
 
 import { evalShape } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
-import type { Artifact, ArtifactGemm, ArtifactKernel, PassPlan, PlanStep } from './artifact.js';
-import { chooseGemmTiling, type GemmTiling } from './gemm.js';
-import type { KernelLimits } from './kernel.js';
-
-/** WebGPU's default limits (what every adapter supports). */
-export const DEFAULT_KERNEL_LIMITS: KernelLimits = {
-  maxComputeWorkgroupStorageSize: 16384,
-  maxComputeInvocationsPerWorkgroup: 256,
-  maxComputeWorkgroupSizeX: 256,
-  maxComputeWorkgroupSizeY: 256,
-};
-
-/** The GEMM tiling the runtime picks on a device with WebGPU's default limits. */
-export const defaultGemmTiling = (): GemmTiling => chooseGemmTiling(DEFAULT_KERNEL_LIMITS);
+import type { Artifact, PassPlan } from './artifact.js';
+import { describeBindings, dispatchText, evalDispatch, type KernelRecord } from './kernel.js';
 
 export type StageName = 'prelude' | 'before' | 'step' | 'after' | 'grads';
 export const STAGES: readonly StageName[] = ['prelude', 'before', 'step', 'after', 'grads'];
@@ -51,14 +32,15 @@ export const STAGE_TITLE: Readonly<Record<'forward' | 'backward', Readonly<Recor
 export interface PlacedStep {
   readonly pass: 'forward' | 'backward';
   readonly stage: StageName;
-  readonly step: PlanStep;
+  readonly kernel: KernelRecord;
 }
 
-/** Every kernel and GEMM of the artifact, in execution order, with where it runs. */
+/** Every kernel dispatch of the forward and backward passes, in execution order, with where it runs. */
 export function placedSteps(a: Artifact): PlacedStep[] {
+  const byName = new Map(a.kernels.map((k) => [k.name, k]));
   const out: PlacedStep[] = [];
-  const add = (pass: 'forward' | 'backward', p: PassPlan & { grads?: readonly PlanStep[] }) => {
-    for (const stage of STAGES) for (const step of (stage === 'grads' ? p.grads : p[stage]) ?? []) out.push({ pass, stage, step });
+  const add = (pass: 'forward' | 'backward', p: PassPlan & { grads?: readonly string[] }) => {
+    for (const stage of STAGES) for (const name of (stage === 'grads' ? p.grads : p[stage]) ?? []) out.push({ pass, stage, kernel: byName.get(name)! });
   };
   add('forward', a.forward);
   add('backward', a.backward);
@@ -77,7 +59,7 @@ export interface DispatchCounts {
   readonly backwardOnce: number;
 }
 
-/** One dispatch per kernel or GEMM (a GEMM is one tiled dispatch over all its rows). */
+/** One dispatch per kernel of a plan (a GEMM is one tiled dispatch over all its rows); the runtime reports these. */
 export function dispatchCounts(a: Artifact): DispatchCounts {
   const f = a.forward;
   const b = a.backward;
@@ -102,37 +84,15 @@ export function dispatchTotals(a: Artifact, T: number): { forward: number; backw
 export interface DispatchSize {
   /** e.g. "ceil(H/64) × ceil(B/4)". */
   readonly formula: string;
-  /** Workgroups along x and y for the given B and T. */
+  /** Workgroups along x, y and z for the given B and T. */
   readonly x: number;
   readonly y: number;
+  readonly z: number;
 }
 
-/** `H` when exactly one size symbol has this value, else the number. */
-function sizeName(n: number, sizes: Readonly<Record<string, number>>): string {
-  const names = Object.entries(sizes).filter(([, v]) => v === n).map(([k]) => k);
-  return names.length === 1 ? names[0] : String(n);
-}
-
-const rowsText = (r: 'B' | 'TB' | '1' | number) => (r === 'TB' ? 'T·B' : String(r));
-const rowsValue = (r: 'B' | 'TB' | '1', B: number, T: number) => (r === 'B' ? B : r === 'TB' ? T * B : 1);
-
-export function kernelDispatchSize(k: ArtifactKernel, sizes: Readonly<Record<string, number>>, B: number, T: number): DispatchSize {
-  const d = k.dispatch;
-  const x = Math.ceil(d.elements / d.workgroupSize);
-  const y = Math.ceil(rowsValue(d.rows, B, T) / d.rowsPerThread);
-  const fx = `ceil(${sizeName(d.elements, sizes)}/${d.workgroupSize})`;
-  const fy = d.rows === '1' ? '1' : d.rowsPerThread === 1 ? rowsText(d.rows) : `ceil(${rowsText(d.rows)}/${d.rowsPerThread})`;
-  return { formula: `${fx} × ${fy}`, x, y };
-}
-
-export function gemmDispatchSizeOf(g: ArtifactGemm, tiling: GemmTiling, sizes: Readonly<Record<string, number>>, B: number, T: number): DispatchSize {
-  const M = g.M === 'TB' ? T * B : g.M;
-  const dimText = (d: number | 'TB') => (d === 'TB' ? 'T·B' : sizeName(d, sizes));
-  return {
-    formula: `ceil(${dimText(g.N)}/${tiling.tileN}) × ceil(${dimText(g.M)}/${tiling.tileM})`,
-    x: Math.ceil(g.N / tiling.tileN),
-    y: Math.ceil(M / tiling.tileM),
-  };
+export function kernelDispatchSize(k: KernelRecord, B: number, T: number): DispatchSize {
+  const [x, y, z] = evalDispatch(k.dispatch, B, T);
+  return { formula: dispatchText(k.dispatch), x, y, z };
 }
 
 // ---- FLOPs ----------------------------------------------------------------
@@ -174,44 +134,26 @@ export function estimateFlops(g: Graph, sizes: Readonly<Record<string, number>>,
 
 const sizeList = (s: Readonly<Record<string, number>>) => Object.entries(s).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
 
-function describeGemm(g: ArtifactGemm): string {
-  const dim = (d: number | 'TB') => (d === 'TB' ? 'T·B' : String(d));
-  const opA = g.transA ? 'Aᵀ' : 'A';
-  const opB = g.transB ? 'Bᵀ' : 'B';
-  return `C[${dim(g.M)}×${g.N}] ${g.accumulate ? '+=' : '='} ${opA}·${opB} (K = ${dim(g.K)})`;
-}
-
 /**
- * The `cellc emit --target wgsl` listing: every fused kernel's WGSL after a
- * header line saying where it runs and how it is dispatched, then the GEMM
- * descriptors as WGSL comments (GEMMs run the runtime's tiled GEMM kernel,
- * compiler/codegen/gemm.ts, with these sizes, offsets and strides).
+ * The `cellc emit --target wgsl` listing: every kernel that runs — fused step
+ * kernels, GEMMs, gradient sums and, for a training artifact, the optimizer —
+ * after a header saying where it runs, how it is dispatched and what it binds.
  */
 export function wgslListing(a: Artifact): string {
   const where = new Map<string, PlacedStep>();
-  const placed = placedSteps(a);
-  for (const p of placed) if (p.step.kind === 'kernel') where.set(p.step.kernel, p);
-  const out: string[] = [`// cellc: ${a.cell} (sizes ${sizeList(a.sizes)}); ${a.kernels.length} WGSL kernel(s), ${placed.filter((p) => p.step.kind === 'gemm').length} GEMM(s)`, ''];
+  for (const p of placedSteps(a)) if (!where.has(p.kernel.name)) where.set(p.kernel.name, p);
+  const t = a.target;
+  const out: string[] = [
+    `// cellc: ${a.cell} (sizes ${sizeList(a.sizes)}); ${a.kernels.length} kernel(s); specialised for ${t.software ? 'a software adapter' : 'an adapter'} with maxComputeWorkgroupStorageSize ${t.limits.maxComputeWorkgroupStorageSize}, maxComputeInvocationsPerWorkgroup ${t.limits.maxComputeInvocationsPerWorkgroup}`,
+    '',
+  ];
   for (const k of a.kernels) {
     const p = where.get(k.name);
-    const stage = p ? `${p.pass}, ${STAGE_TITLE[p.pass][p.stage]}` : 'not scheduled';
-    const d = k.dispatch;
-    const fy = d.rows === '1' ? '1' : `ceil(${rowsText(d.rows)}/${d.rowsPerThread})`;
-    out.push(`// ===== kernel ${k.name} — ${stage}; workgroups ceil(${d.elements}/${d.workgroupSize}) × ${fy}; bindings: ${k.arenas.map((x) => (k.readOnly.includes(x) ? `${x} (read)` : x)).join(', ')}${k.usesStep ? ', step' : ''}`);
+    const stage = p ? `${p.pass}, ${STAGE_TITLE[p.pass][p.stage]}` : a.training && (k.name === a.training.stats || k.name === a.training.update) ? 'training, after the backward pass' : 'not scheduled';
+    out.push(`// ===== kernel ${k.name} (${k.role}) — ${stage}; workgroup ${k.workgroupSize.join('×')}; workgroups ${dispatchText(k.dispatch)}`);
+    out.push(`//   computes: ${k.summary}`);
+    for (const b of describeBindings(k)) out.push(`//   ${b}`);
     out.push(k.wgsl.trimEnd(), '');
-  }
-  const gemms = placed.filter((p): p is PlacedStep & { step: { kind: 'gemm'; gemm: ArtifactGemm } } => p.step.kind === 'gemm');
-  if (gemms.length) {
-    out.push('// ===== GEMM descriptors (run by the tiled GEMM kernel of compiler/codegen/gemm.ts; T·B rows are sized at run time)');
-    for (const { pass, stage, step } of gemms) {
-      const g = step.gemm;
-      const ref = (r: { tensor: string; shift: number; col: number }, ld: number) => `${r.tensor}${r.shift ? ' (shifted one step)' : ''}${r.col ? ` from column ${r.col}` : ''}, ld ${ld}`;
-      out.push(`// gemm ${g.name} — ${pass}, ${STAGE_TITLE[pass][stage]}`);
-      out.push(`//   ${describeGemm(g)}`);
-      out.push(`//   A = ${ref(g.A, g.lda)}; B = ${ref(g.B, g.ldb)}; C = ${ref(g.C, g.ldc)}`);
-      out.push(`//   computes: ${g.summary}`);
-    }
-    out.push('');
   }
   return out.join('\n');
 }
@@ -219,33 +161,26 @@ export function wgslListing(a: Artifact): string {
 export interface PlanOptions {
   readonly B: number;
   readonly T: number;
-  readonly tiling?: GemmTiling;
 }
 
-/** The `cellc plan` report: stages, kernels and GEMMs with what they fuse, dispatch sizes and counts. */
+/** The `cellc plan` report: stages and kernels with what they fuse, dispatch sizes and counts. */
 export function formatPlan(a: Artifact, o: PlanOptions): string {
   const { B, T } = o;
-  const tiling = o.tiling ?? defaultGemmTiling();
   const kernels = new Map(a.kernels.map((k) => [k.name, k]));
   const lines: string[] = [];
   lines.push(`plan ${a.cell}: sizes ${sizeList(a.sizes)}; dispatch sizes for B=${B}, T=${T}`);
-  const wgs = [...new Set(a.kernels.map((k) => k.dispatch.workgroupSize))].join('/');
-  lines.push(`  fused kernels: ${wgs || 64} threads per workgroup, one element per thread, 4 rows per thread (1 in parameter-only kernels); GEMMs: ${tiling.tileM}×${tiling.tileN} tiles`);
-  const item = (step: PlanStep) => {
-    if (step.kind === 'kernel') {
-      const k = kernels.get(step.kernel)!;
-      const d = kernelDispatchSize(k, a.sizes, B, T);
-      lines.push(`    kernel ${k.name}  workgroups ${d.formula} = ${d.x} × ${d.y}`);
-      lines.push(`      fuses: ${k.summary}`);
-    } else {
-      const g = step.gemm;
-      const d = gemmDispatchSizeOf(g, tiling, a.sizes, B, T);
-      lines.push(`    gemm   ${g.name}  ${describeGemm(g)}  workgroups ${d.formula} = ${d.x} × ${d.y}`);
-      lines.push(`      fuses: ${g.summary}`);
-    }
+  const fused = a.kernels.filter((k) => k.role === 'fused');
+  const wgs = [...new Set(fused.map((k) => k.workgroupSize[0]))].join('/');
+  const gemm = a.kernels.find((k) => k.role === 'gemm');
+  lines.push(`  fused kernels: ${wgs || 64} threads per workgroup, one element per thread, 4 rows per thread (1 in parameter-only kernels)${gemm ? `; GEMMs: ${gemm.dispatch.per[1]}×${gemm.dispatch.per[0]} tiles` : ''}`);
+  const item = (name: string) => {
+    const k = kernels.get(name)!;
+    const d = kernelDispatchSize(k, B, T);
+    lines.push(`    ${k.role === 'gemm' ? 'gemm  ' : 'kernel'} ${k.name}  workgroups ${d.formula} = ${d.x} × ${d.y}${d.z === 1 ? '' : ` × ${d.z}`}`);
+    lines.push(`      fuses: ${k.summary}`);
   };
   for (const pass of ['forward', 'backward'] as const) {
-    const p: PassPlan & { grads?: readonly PlanStep[] } = a[pass];
+    const p: PassPlan & { grads?: readonly string[] } = a[pass];
     lines.push('', pass);
     for (const stage of STAGES) {
       const steps = (stage === 'grads' ? p.grads : p[stage]) ?? [];

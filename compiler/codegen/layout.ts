@@ -13,6 +13,23 @@
 
 import { assert } from '../util/assert.js';
 
+/**
+ * A tensor of the layout, by id: `p:W` (a parameter), `g:W` (its gradient),
+ * `s:h` (a state's sequence s_0 … s_T), `x:x`, `y:h`, `v:12` (a saved value),
+ * `ds:`, `dy:`, `dx:` (cotangents), `f:…`/`b:…`/`t:…` (schedule temporaries).
+ * The brand keeps arbitrary strings out: ids are made by `tensorNames`
+ * (schedule/stepFunction.ts) and the scheduler only.
+ */
+export type TensorId = string & { readonly __tensorId: true };
+export const tensorId = (s: string) => s as TensorId;
+
+/** A place in a tensor: its row `col` elements in, at time shift `shift` (s_{t+1} for a state). */
+export interface TensorRef {
+  readonly tensor: TensorId;
+  readonly shift: 0 | 1;
+  readonly col: number;
+}
+
 /** params, grads, tape, btape, work — plus one arena per GEMM result ('gemm:NAME'): WebGPU
  *  cannot bind one buffer both writable and read-only in a dispatch, so a GEMM never
  *  writes into a buffer it reads. */
@@ -40,7 +57,7 @@ export const wgslLin = (x: Lin) => {
 export type TensorKind = 'const' | 'row' | 'seq';
 
 export interface TensorLayout {
-  readonly name: string;
+  readonly name: TensorId;
   readonly arena: ArenaName;
   readonly kind: TensorKind;
   /** Elements per row (per example). */
@@ -53,7 +70,7 @@ export interface TensorLayout {
 }
 
 export interface Layout {
-  readonly tensors: ReadonlyMap<string, TensorLayout>;
+  readonly tensors: ReadonlyMap<TensorId, TensorLayout>;
   readonly arenaSize: Readonly<Record<ArenaName, Lin>>;
 }
 
@@ -68,11 +85,44 @@ export function tensorSize(t: Pick<TensorLayout, 'kind' | 'width' | 'steps'>): L
   }
 }
 
+/**
+ * The one address formula. Element i of row `row` at step `time` of the place
+ * `ref` in tensor `t` is
+ *
+ *   base + time · step + row · rowStride + i
+ *
+ * (`step` and `rowStride` are 0 where the tensor has no such axis). Every
+ * renderer spells it in WGSL from these parts and the runtime evaluates it.
+ */
+export interface AddressParts {
+  /** Offset, column and time shift: a linear function of B and T. */
+  readonly base: Lin;
+  /** Elements between consecutive steps (B·width for a sequence, else 0). */
+  readonly step: Lin;
+  readonly rowStride: number;
+}
+
+export function addressParts(t: Pick<TensorLayout, 'kind' | 'width' | 'offset'>, ref: Pick<TensorRef, 'shift' | 'col'> = { shift: 0, col: 0 }): AddressParts {
+  const seq = t.kind === 'seq';
+  assert(seq || ref.shift === 0, 'only a sequence tensor has a time shift');
+  return {
+    base: linAdd(t.offset, lin(ref.col, seq && ref.shift ? t.width : 0)),
+    step: seq ? lin(0, t.width) : lin(),
+    rowStride: t.kind === 'const' ? 0 : t.width,
+  };
+}
+
+/** The element index of (time, row, 0) of `ref` at concrete B and T. */
+export function elementAddress(t: Pick<TensorLayout, 'kind' | 'width' | 'offset'>, ref: Pick<TensorRef, 'shift' | 'col'>, B: number, T: number, time = 0, row = 0): number {
+  const a = addressParts(t, ref);
+  return evalLin(a.base, B, T) + time * evalLin(a.step, B, T) + row * a.rowStride;
+}
+
 export class LayoutBuilder {
-  private readonly tensors = new Map<string, TensorLayout>();
+  private readonly tensors = new Map<TensorId, TensorLayout>();
   private readonly sizes: Record<ArenaName, Lin> = Object.fromEntries(BASE_ARENAS.map((a) => [a, lin()]));
 
-  add(name: string, arena: ArenaName, kind: TensorKind, width: number, steps: 'T' | 'T+1' = 'T'): TensorLayout {
+  add(name: TensorId, arena: ArenaName, kind: TensorKind, width: number, steps: 'T' | 'T+1' = 'T'): TensorLayout {
     const existing = this.tensors.get(name);
     if (existing) {
       assert(existing.width === width && existing.kind === kind, `tensor ${name} declared twice with different layouts`);
@@ -84,11 +134,33 @@ export class LayoutBuilder {
     return t;
   }
 
-  has(name: string): boolean {
+  has(name: TensorId): boolean {
     return this.tensors.has(name);
   }
 
   finish(): Layout {
     return { tensors: this.tensors, arenaSize: { ...this.sizes } };
   }
+}
+
+/**
+ * The address formula of `addressParts` spelled in WGSL, in terms of the
+ * kernel's offset symbol of the tensor (`let o3 = …` in the prologue), `B`,
+ * the step variable `time` (absent: step 0, as in kernels over all T·B rows)
+ * and the row variable `row`:
+ *
+ *   o3 [+ time·B·W | + B·W for a shift] [+ row·W] [+ col] + idx
+ */
+export function wgslAddress(t: TensorLayout, ref: Pick<TensorRef, 'shift' | 'col'>, at: { readonly time?: string; readonly row?: string; readonly idx: string }): string {
+  const a = addressParts(t, ref);
+  const W = `${t.width}u`;
+  const terms = [t.symbol];
+  if (a.step.b) {
+    if (at.time !== undefined) terms.push(ref.shift ? `(${at.time} + 1u) * B * ${W}` : `${at.time} * B * ${W}`);
+    else if (ref.shift) terms.push(`B * ${W}`);
+  }
+  if (a.rowStride) terms.push(`${at.row ?? 'row'} * ${W}`);
+  if (ref.col) terms.push(`${ref.col}u`);
+  terms.push(at.idx);
+  return terms.join(' + ');
 }

@@ -27,6 +27,7 @@ import type { Node } from '../ir/graph.js';
 import { isElementwise, isLeaf } from '../ir/ops.js';
 import { assert } from '../util/assert.js';
 import type { GradTerm, Role, StepFunction, TensorUse } from './stepFunction.js';
+import { tensorId, type TensorId } from '../codegen/layout.js';
 
 export type Region = 'const' | 'pre' | 'loop' | 'post';
 export const REGIONS: readonly Region[] = ['const', 'pre', 'loop', 'post'];
@@ -70,9 +71,9 @@ export interface Schedule {
   readonly paramGroups: readonly (readonly string[])[];
   readonly gradTerms: readonly GradTerm[];
   /** Temporary tensors the schedule introduced: name → kind and width. */
-  readonly temporaries: ReadonlyMap<string, { kind: 'const' | 'row' | 'seq'; width: number; node: number }>;
+  readonly temporaries: ReadonlyMap<TensorId, { kind: 'const' | 'row' | 'seq'; width: number; node: number }>;
   /** Result tensors that live inside a stacked GEMM output instead of a tensor of their own. */
-  readonly aliases: ReadonlyMap<string, Store>;
+  readonly aliases: ReadonlyMap<TensorId, Store>;
 }
 
 export interface ScheduleOptions {
@@ -191,11 +192,11 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
 
   // 4. Stores, GEMM stacks and kernels.
   const stores = new Map<number, Store[]>();
-  const temporaries = new Map<string, { kind: 'const' | 'row' | 'seq'; width: number; node: number }>();
+  const temporaries = new Map<TensorId, { kind: 'const' | 'row' | 'seq'; width: number; node: number }>();
   const addStore = (id: number, st: Store) => stores.set(id, [...(stores.get(id) ?? []), st]);
   for (const l of fn.leaves) addStore(l.node, { ...l.use, col: l.use.col ?? 0 });
   for (const r of fn.results) if (region.has(r.node)) addStore(r.node, { ...r.use, col: 0 });
-  const aliases = new Map<string, Store>();
+  const aliases = new Map<TensorId, Store>();
   const usedLater = (id: number) => nodes.some((c) => c.args.includes(id) && region.has(c.id) && region.get(c.id) !== region.get(id));
   // Materialised values a later region reads through values it recomputes
   // (a post-loop `neg(m)` of a loop matmul m reads m at every step): like a
@@ -237,7 +238,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
       const stacked = key.endsWith('left') && list.length > 1;
       if (stacked) paramGroups.push(list.map((n) => paramOf(n.args[0])!));
       const width = list.reduce((s, n) => s + opts.numel(n.id), 0);
-      const tensor = `t:${name}`;
+      const tensor = tensorId(`t:${name}`);
       temporaries.set(tensor, { kind: 'seq', width, node: list[0].id });
       let col = 0;
       for (const n of list) {
@@ -254,7 +255,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     if (!region.has(id) || stores.has(id)) continue;
     const r = region.get(id)!;
     const kind = r === 'const' ? 'const' : r !== 'loop' || usedLater(id) || readLater.has(id) || termOperand.has(id) ? 'seq' : 'row';
-    const tensor = `m:${opts.tag}${id}`;
+    const tensor = tensorId(`m:${opts.tag}${id}`);
     temporaries.set(tensor, { kind, width: opts.numel(id), node: id });
     addStore(id, { tensor, shift: 0, col: 0 });
   }

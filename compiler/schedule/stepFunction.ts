@@ -11,12 +11,13 @@
 
 import { buildBackward, type BackwardStep } from '../autodiff/backward.js';
 import type { Graph, Node } from '../ir/graph.js';
+import { tensorId, type TensorId } from '../codegen/layout.js';
 
 export type Role = 'const' | 'step' | 'carry';
 
 /** A named tensor, optionally at a time shift (s_{t+1} is `{name: 's:h', shift: 1}`). */
 export interface TensorUse {
-  readonly tensor: string;
+  readonly tensor: TensorId;
   readonly shift: 0 | 1;
   /** Column block inside a stacked tensor (GEMM results); 0 otherwise. */
   readonly col?: number;
@@ -47,19 +48,20 @@ export interface StepFunction {
   readonly gradTerms: readonly GradTerm[];
 }
 
+/** The ids of the tensors a step function reads and writes (the only place they are spelled). */
 export const tensorNames = {
-  param: (n: string) => `p:${n}`,
-  grad: (n: string) => `g:${n}`,
-  state: (n: string) => `s:${n}`,
-  input: (n: string) => `x:${n}`,
-  output: (n: string) => `y:${n}`,
-  saved: (id: number) => `v:${id}`,
-  dstate: (n: string) => `ds:${n}`,
-  doutput: (n: string) => `dy:${n}`,
-  dinput: (n: string) => `dx:${n}`,
+  param: (n: string) => tensorId(`p:${n}`),
+  grad: (n: string) => tensorId(`g:${n}`),
+  state: (n: string) => tensorId(`s:${n}`),
+  input: (n: string) => tensorId(`x:${n}`),
+  output: (n: string) => tensorId(`y:${n}`),
+  saved: (id: number) => tensorId(`v:${id}`),
+  dstate: (n: string) => tensorId(`ds:${n}`),
+  doutput: (n: string) => tensorId(`dy:${n}`),
+  dinput: (n: string) => tensorId(`dx:${n}`),
 };
 
-const at = (tensor: string, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift });
+const at = (tensor: TensorId, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift });
 
 /**
  * A result that is a leaf itself (`output d = delay(x, 3)` outputs a state;
@@ -149,6 +151,6 @@ export function stepFunctions(g: Graph): { forward: StepFunction; backward: Step
 }
 
 /** Rebinds leaves whose tensor is an alias (a result the forward pass left inside a stacked GEMM output). */
-export function resolveAliases(fn: StepFunction, aliases: ReadonlyMap<string, TensorUse>): StepFunction {
+export function resolveAliases(fn: StepFunction, aliases: ReadonlyMap<TensorId, TensorUse>): StepFunction {
   return { ...fn, leaves: fn.leaves.map((l) => ({ ...l, use: aliases.get(l.use.tensor) ?? l.use })) };
 }

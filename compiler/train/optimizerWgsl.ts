@@ -5,32 +5,67 @@
 // Both run once per training step after the backward pass, in the same
 // command buffer; only `stats` (loss, ‖g‖²) is read back.
 
+import { FOLD_WORKGROUPS, type BoundBinding, type KernelRecord, type UniformField } from '../codegen/kernel.js';
+import { addressParts, lin, type TensorLayout, type TensorRef } from '../codegen/layout.js';
+
 export const TRAIN_HYPER_BYTES = 64;
 
-/** Packs the uniform `Hyper` (see the WGSL struct below). */
-export function packHyper(h: {
-  count: number; lossOffset: number; lossStride: number; N: number;
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
-  bc1: number; bc2: number; clip: number; momentum: number; kind: 0 | 1 | 2;
-}): ArrayBuffer {
-  const buf = new ArrayBuffer(TRAIN_HYPER_BYTES);
-  const u = new Uint32Array(buf);
-  const f = new Float32Array(buf);
-  u[0] = h.N;
-  u[1] = h.count;
-  u[2] = h.lossOffset;
-  u[3] = h.lossStride;
-  f[4] = h.lr;
-  f[5] = h.beta1;
-  f[6] = h.beta2;
-  f[7] = h.eps;
-  f[8] = h.weightDecay;
-  f[9] = h.bc1;
-  f[10] = h.bc2;
-  f[11] = h.clip;
-  f[12] = h.momentum;
-  u[13] = h.kind;
-  return buf;
+/** The fields of the uniform \`Hyper\` (see the WGSL struct below); the loss placement is fixed per (B, T), the rest is set per step. */
+function hyperFields(paramCount: number, loss: TensorLayout, at: TensorRef): UniformField[] {
+  const perStep = (name: string, type: 'u32' | 'f32' = 'f32'): UniformField => ({ name, type });
+  return [
+    { name: 'N', type: 'u32', value: paramCount },
+    { name: 'count', type: 'u32', value: lin(0, 0, 1) },
+    { name: 'lossOffset', type: 'u32', value: addressParts(loss, at).base },
+    { name: 'lossStride', type: 'u32', value: loss.width },
+    ...['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'bc1', 'bc2', 'clip', 'momentum'].map((n) => perStep(n)),
+    perStep('kind', 'u32'),
+  ];
+}
+
+/**
+ * The two training kernels as records: 'train_stats' (one workgroup: Σ loss
+ * and ‖g‖² into the host buffer 'stats') and 'train_update' (one invocation
+ * per parameter). Parameters and gradients are the first \`paramCount\`
+ * elements of their arenas; the loss is the output tensor \`loss\` at \`at\`.
+ */
+export function optimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef): { stats: KernelRecord; update: KernelRecord } {
+  const hyper: BoundBinding['resource'] = { kind: 'host', name: 'hyper', bytes: TRAIN_HYPER_BYTES, fields: hyperFields(paramCount, loss, at) };
+  const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
+  const stats: KernelRecord = {
+    name: 'train_stats',
+    role: 'optimizer',
+    wgsl: STATS_WGSL,
+    entryPoint: 'main',
+    workgroupSize: [256, 1, 1],
+    workgroupStorageBytes: 2 * 256 * 4,
+    bindings: [
+      b(0, 'grads', 'read-only-storage', 'parameter gradients', { kind: 'arena', arena: 'grads' }),
+      b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: loss.arena }),
+      b(2, 'stats', 'storage', 'Σ loss, ‖g‖²', { kind: 'host', name: 'stats', bytes: 16 }),
+      b(3, 'hyper', 'uniform', 'hyper-parameters', hyper),
+    ],
+    dispatch: { threads: [lin(1), lin(1), lin(1)], per: [1, 1, 1] },
+    summary: 'Σ loss over T·B rows and the squared global gradient norm',
+  };
+  const update: KernelRecord = {
+    name: 'train_update',
+    role: 'optimizer',
+    wgsl: UPDATE_WGSL,
+    entryPoint: 'main',
+    workgroupSize: [256, 1, 1],
+    workgroupStorageBytes: 0,
+    bindings: [
+      b(0, 'params', 'storage', 'parameters', { kind: 'arena', arena: 'params' }),
+      b(1, 'grads', 'read-only-storage', 'gradients', { kind: 'arena', arena: 'grads' }),
+      b(2, 'moments', 'storage', 'optimizer moments m, v', { kind: 'host', name: 'moments', bytes: 8 * Math.max(1, paramCount) }),
+      b(3, 'stats', 'read-only-storage', 'Σ loss, ‖g‖²', { kind: 'host', name: 'stats', bytes: 16 }),
+      b(4, 'hyper', 'uniform', 'hyper-parameters', hyper),
+    ],
+    dispatch: { threads: [lin(paramCount), lin(1), lin(1)], per: [256, 1, 1], fold: true },
+    summary: 'parameter update after global-norm clipping: SGD with momentum, Adam or AdamW',
+  };
+  return { stats, update };
 }
 
 const HYPER = `struct Hyper {
@@ -90,7 +125,7 @@ ${HYPER}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * 65535u * 256u;
+  let i = gid.x + gid.y * ${FOLD_WORKGROUPS}u * 256u;
   if (i >= hyper.N) { return; }
   let norm = sqrt(stats[1]);
   var scale = 1.0;

@@ -3,10 +3,7 @@
 // (0 success, 1 user error or failed check, 2 internal error).
 
 import { readFileSync } from 'node:fs';
-import { checkSource, type FrontEndResult } from '../../compiler/frontend.js';
-import { formatDiagnostic, type Diagnostic } from '../../compiler/diagnostics.js';
-import type { Graph } from '../../compiler/ir/graph.js';
-import { overrideSizes, parseSizeSettings } from '../../compiler/ir/sizeBinding.js';
+import { applySizes, check, diag, formatDiagnostic, parseSizeSettings, type Diagnostic, type FrontEndResult, type Graph } from '../../compiler/index.js';
 
 /** A user-facing failure: printed as one message, exit code 1. */
 export class UserError extends Error {
@@ -30,29 +27,49 @@ export function printDiagnostics(r: Pick<FrontEndResult, 'file'>, ds: readonly D
   for (const d of ds) process.stderr.write(formatDiagnostic(d, d.span ? r.file : undefined) + '\n');
 }
 
-/** Loads a file, checks it, applies --set; throws UserError (after printing diagnostics) when invalid. */
-export function loadCells(path: string, settings: readonly string[] = [], cellName?: string): { result: FrontEndResult; graphs: Graph[] } {
-  const result = checkSource(path, readSourceFile(path));
+/** The `--set NAME=N` options as a sizes record; a malformed one prints E401 and is a UserError. */
+export function sizeSettings(settings: readonly string[]): Record<string, number> {
+  const ds: Diagnostic[] = [];
+  const sizes = parseSizeSettings(settings, ds);
+  if (ds.length) {
+    for (const d of ds) process.stderr.write(formatDiagnostic(d, undefined) + '\n');
+    throw new UserError('bad --set');
+  }
+  return sizes;
+}
+
+/**
+ * Loads a file through the driver (check, then the --set sizes applied to
+ * every selected cell); throws UserError (after printing diagnostics) when
+ * invalid. With --cell only that cell is selected; without it, a --set that
+ * names a size of no cell of the file is an error, one that fits some is not.
+ */
+export function loadCells(path: string, settings: readonly string[] = [], cellName?: string): { result: FrontEndResult; graphs: Graph[]; sizes: Record<string, number> } {
+  const result = check(readSourceFile(path), path);
   if (result.diagnostics.length) {
     printDiagnostics(result, result.diagnostics);
     throw new UserError(`${path}: ${result.diagnostics.length} error(s)`);
   }
-  const ds: Diagnostic[] = [];
-  const overrides = parseSizeSettings(settings, ds);
-  let graphs = result.graphs.map((g) => overrideSizes(g, overrides, ds));
+  const sizes = sizeSettings(settings);
+  let selected = result.graphs;
   if (cellName !== undefined) {
-    graphs = graphs.filter((g) => g.name === cellName);
-    if (!graphs.length) throw new UserError(`${path} has no cell named '${cellName}' (it has: ${result.graphs.map((g) => g.name).join(', ')})`);
+    selected = selected.filter((g) => g.name === cellName);
+    if (!selected.length) throw new UserError(`${path} has no cell named '${cellName}' (it has: ${result.graphs.map((g) => g.name).join(', ')})`);
   }
-  if (ds.length) {
-    // an override unknown to every cell is an error; one that fits some cell is not
-    const unknown = ds.filter((d) => d.code !== 'E401' || !/has no size symbol/.test(d.message) || graphs.length === 1);
-    if (unknown.length) {
-      printDiagnostics(result, unknown);
-      throw new UserError(`${path}: bad --set`);
-    }
+  const known = new Set(selected.flatMap((g) => g.sizes.map((x) => x.name)));
+  const unknown = Object.keys(sizes).filter((k) => !known.has(k));
+  const ds: Diagnostic[] = [];
+  const graphs = selected.map((g) => {
+    const own = Object.fromEntries(Object.entries(sizes).filter(([k]) => selected.length === 1 || g.sizes.some((x) => x.name === k)));
+    const r = applySizes(g, own);
+    ds.push(...r.diagnostics);
+    return r.graph;
+  });
+  if (ds.length || (unknown.length && selected.length > 1)) {
+    printDiagnostics(result, ds.length ? ds : unknown.map((k) => diag('E401', `no cell of ${path} has a size symbol '${k}' that can be set`)));
+    throw new UserError(`${path}: bad --set`);
   }
-  return { result, graphs };
+  return { result, graphs, sizes };
 }
 
 export function collect(value: string, previous: string[]): string[] {

@@ -3,8 +3,8 @@
 // An internal error prints one line asking for a bug report (set
 // CELLC_DEBUG=1 for the stack).
 
+import { CompilerBug } from '../../compiler/index.js';
 import { Command, CommanderError } from 'commander';
-import { CompilerBug } from '../../compiler/util/assert.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
 import { emitCommand } from './commands/emit.js';
@@ -21,7 +21,7 @@ import { sampleCommand } from './commands/sample.js';
 import { compareCommand } from './commands/compare.js';
 import { exportTorchCommand, importTorchCommand } from './commands/torch.js';
 import { collect, UserError } from './io.js';
-import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../gpu/errors.js';
+import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../core/errors.js';
 import { SafetensorsError } from '../train/safetensors.js';
 
 export function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
@@ -44,6 +44,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--cell <name>', 'only this cell of the file')
     .option('--dot', 'print Graphviz DOT instead of text')
     .option('--backward', 'print the backward step graph (reverse-mode autodiff of one step)')
+    .option('--after <stage>', "print the driver's result after a stage: check, bind, lower, schedule or generate")
     .action((file: string, opts) => setExit(graphCommand(file, opts)));
 
   program
@@ -72,7 +73,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
 
   program
     .command('emit')
-    .description('print the generated code: every WGSL kernel (with a header line each) and the GEMM descriptors, or (--target ts) typed TypeScript bindings')
+    .description('print the generated code: every kernel that runs — fused step kernels, GEMMs, gradient sums — with its bindings and dispatch, or (--target ts) typed TypeScript bindings')
     .argument('<file>', '.cell file')
     .option('--target <target>', 'what to emit: wgsl, or ts (a TypeScript module: sizes, typed names and shapes, the artifact, a create<Cell>() factory)', 'wgsl')
     .option('-o, --out <file>', 'write to this file instead of stdout')

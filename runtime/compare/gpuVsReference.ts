@@ -3,14 +3,10 @@
 // cotangents, and reports the largest differences of every output and
 // gradient. The engine of `cellc run --compare` and of the GPU tests.
 
-import { compileGraph } from '../../compiler/codegen/compile.js';
-import type { Graph } from '../../compiler/ir/graph.js';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
-import { concatArrays } from '../../compiler/interp/tensor.js';
-import { indexRange } from '../../compiler/interp/gradcheck.js';
-import { Rng } from '../../compiler/numeric/random.js';
-import { CellRuntime } from '../cellRuntime.js';
-import type { GpuContext } from '../gpu/device.js';
+import { compileBound, Rng, type Artifact, type Bound } from '../../compiler/index.js';
+import { CellInterpreter, concatArrays, indexRange } from '../../compiler/tools.js';
+import { CellRuntime } from '../core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../core/device.js';
 
 export interface Comparison {
   readonly name: string;
@@ -24,7 +20,6 @@ export interface CompareOptions {
   readonly B: number;
   readonly T: number;
   readonly seed: number;
-  readonly sizes: Readonly<Record<string, number>>;
   readonly window?: number;
 }
 
@@ -45,13 +40,16 @@ function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Fl
 const f32 = (x: Float64Array) => Float32Array.from(x);
 const f64 = (x: Float32Array) => Float64Array.from(x);
 
-export async function compareWithReference(ctx: GpuContext, g: Graph, o: CompareOptions): Promise<Comparison[]> {
+/** `cell`: a bound cell (compiled here for the device), or one already compiled. */
+export async function compareWithReference(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, o: CompareOptions): Promise<Comparison[]> {
   const { B, T } = o;
-  const artifact = compileGraph(g, o.sizes);
+  const g = cell.graph;
+  const sizes = cell.sizes;
+  const artifact = cell.artifact ?? compileBound(cell, { target: targetOf(ctx) });
   const rt = await CellRuntime.create(ctx, artifact, { B, T });
   try {
     const rng = new Rng(o.seed);
-    const interp = new CellInterpreter(g, o.sizes, B);
+    const interp = new CellInterpreter(g, sizes, B);
     const params32 = rt.initParams(o.seed);
     // perturb so that zero-initialised parameters matter too
     for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
@@ -63,7 +61,7 @@ export async function compareWithReference(ctx: GpuContext, g: Graph, o: Compare
       const n = x.shape.reduce((a, b) => a * b, 1);
       const steps: Float64Array[] = [];
       for (let t = 0; t < T; t++) {
-        const range = x.dtype === 'i32' ? indexRange(g, x.name, o.sizes) : 0;
+        const range = x.dtype === 'i32' ? indexRange(g, x.name, sizes) : 0;
         steps.push(x.dtype === 'i32' ? Float64Array.from({ length: B }, () => rng.int(range)) : f64(f32(rng.fillNormal(B * n))));
       }
       inputs.set(x.name, steps);

@@ -8,14 +8,11 @@
 // training uses stream 0, so no evaluation batch was trained on (for the
 // generated tasks; the text task draws its windows from the same text).
 
+import { compileBound, evalDim, type Graph, type LayerSpec, type Model } from '../../compiler/index.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileGraph } from '../../compiler/codegen/compile.js';
-import { evalDim } from '../../compiler/ir/dims.js';
-import type { Graph } from '../../compiler/ir/graph.js';
-import type { LayerSpec, Model } from '../../compiler/model/buildModel.js';
-import { CellRuntime } from '../cellRuntime.js';
-import type { GpuContext } from '../gpu/device.js';
+import { CellRuntime } from '../core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../core/device.js';
 import { loadCheckpoint, type Checkpoint } from './checkpoint.js';
 import { buildModelOrThrow, TrainingError } from './run.js';
 import type { NamedTensor } from './safetensors.js';
@@ -138,7 +135,7 @@ export async function evaluateHeldOut(
   task: Task,
   o: { B: number; T: number; seed: number; batches: number },
 ): Promise<EvalResult> {
-  const artifact = compileGraph(model.graph, {}, { inputGradients: false });
+  const artifact = compileBound({ graph: model.graph, sizes: {} }, { inputGradients: false, target: targetOf(ctx) });
   const rt = await CellRuntime.create(ctx, artifact, { B: o.B, T: o.T });
   try {
     rt.setParams(params);

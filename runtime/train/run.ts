@@ -5,13 +5,11 @@
 // and --resume continues bit for bit (batch k depends only on (seed, k); the
 // parameters, optimizer moments, step and carried state are restored).
 
+import { type Diagnostic, type Graph, type Model, type ModelSpec, buildModel, formatDiagnostic } from '../../compiler/index.js';
+import { lineChart } from '../../compiler/tools.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Graph } from '../../compiler/ir/graph.js';
-import { buildModel, type Model, type ModelSpec } from '../../compiler/model/buildModel.js';
-import { formatDiagnostic, type Diagnostic } from '../../compiler/diagnostics.js';
-import { lineChart } from '../../compiler/report/svgChart.js';
-import type { GpuContext } from '../gpu/device.js';
+import type { GpuContext } from '../core/device.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { batchRng, type Batch, type Task } from './tasks.js';
 import { learningRate, Trainer, type OptimizerConfig } from './trainer.js';

@@ -3,9 +3,8 @@
 // from step to step. The prime is fed first; then each next character is
 // drawn from softmax(z / τ) (τ = 0: the most likely character) and fed back.
 
-import { CellInterpreter } from '../../compiler/interp/scan.js';
-import type { Model } from '../../compiler/model/buildModel.js';
-import { Rng } from '../../compiler/numeric/random.js';
+import { type Model, Rng } from '../../compiler/index.js';
+import { CellInterpreter } from '../../compiler/tools.js';
 import { TrainingError } from './run.js';
 
 export interface SampleOptions {

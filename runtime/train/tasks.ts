@@ -1,3 +1,4 @@
+import { Rng } from '../../compiler/index.js';
 // Built-in tasks, generated from a seed: batch k of a run depends only on
 // (seed, k), so runs are reproducible and a resumed run sees the same data.
 //
@@ -6,7 +7,6 @@
 //   mask: the weight of the loss at (t, b) — they sum to 1 over the batch, so
 //   the objective is the mean loss over the steps that carry one.
 
-import { Rng } from '../../compiler/numeric/random.js';
 
 export interface Batch {
   readonly inputs: Map<string, Float32Array>;

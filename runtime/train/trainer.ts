@@ -8,14 +8,10 @@
 // is the previous step's final state (copied on the GPU); gradients do not
 // cross the boundary.
 
-import { compileGraph } from '../../compiler/codegen/compile.js';
-import type { Artifact } from '../../compiler/codegen/artifact.js';
-import type { Model } from '../../compiler/model/buildModel.js';
-import { packHyper, STATS_WGSL, UPDATE_WGSL } from '../../compiler/train/optimizerWgsl.js';
-import { CellRuntime } from '../cellRuntime.js';
-import { BufferUsage, createStorageBuffer, readFloat32 } from '../gpu/buffers.js';
-import type { GpuContext } from '../gpu/device.js';
-import { getComputePipeline } from '../gpu/pipelines.js';
+import { compileBound, packUniform, TRAIN_HYPER_BYTES, type Artifact, type BindingResource, type Model, type TrainingPlan } from '../../compiler/index.js';
+import { CellRuntime } from '../core/cellRuntime.js';
+import { BufferUsage, createStorageBuffer, readFloat32 } from '../core/buffers.js';
+import { targetOf, type GpuContext } from '../core/device.js';
 import type { Batch } from './tasks.js';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw';
@@ -69,10 +65,6 @@ export class Trainer {
   private hyper!: GPUBuffer;
   private moments!: GPUBuffer;
   private carryTmp: GPUBuffer | undefined;
-  private statsGroup!: GPUBindGroup;
-  private updateGroup!: GPUBindGroup;
-  private statsPipeline!: GPUComputePipeline;
-  private updatePipeline!: GPUComputePipeline;
   private nParams = 0;
   /** Optimizer steps taken (Adam's t). */
   step = 0;
@@ -86,7 +78,7 @@ export class Trainer {
   ) {}
 
   static async create(ctx: GpuContext, model: Model, shape: { B: number; T: number }, config: OptimizerConfig): Promise<Trainer> {
-    const artifact = compileGraph(model.graph, {}, { inputGradients: false });
+    const artifact = compileBound({ graph: model.graph, sizes: {} }, { inputGradients: false, training: true, target: targetOf(ctx) });
     const rt = await CellRuntime.create(ctx, artifact, shape);
     const tr = new Trainer(ctx, model, artifact, rt, config);
     await tr.setup();
@@ -101,77 +93,36 @@ export class Trainer {
     return this.rt.T;
   }
 
-  private async setup() {
-    const { ctx, artifact, rt } = this;
-    this.nParams = artifact.params.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
-    this.statsBuffer = createStorageBuffer(ctx, 'training stats', 4);
-    this.readBack = ctx.device.createBuffer({ label: 'training stats read-back', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    this.hyper = ctx.device.createBuffer({ label: 'optimizer hyper-parameters', size: 64, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
-    this.moments = createStorageBuffer(ctx, 'optimizer moments', 2 * this.nParams);
-    const params = rt.resolve(artifact.params[0].tensor);
-    const grads = rt.resolve(`g:${artifact.params[0].name}`);
-    const loss = rt.resolve(artifact.outputs.find((o) => o.name === 'loss')!.at);
-    this.statsPipeline = await getComputePipeline(ctx, {
-      label: 'training stats',
-      wgsl: STATS_WGSL,
-      bindings: [
-        { group: 0, binding: 0, name: 'grads', kind: 'read-only-storage', role: 'parameter gradients' },
-        { group: 0, binding: 1, name: 'loss', kind: 'read-only-storage', role: 'per-step losses' },
-        { group: 0, binding: 2, name: 'stats', kind: 'storage', role: 'Σ loss, ‖g‖²' },
-        { group: 0, binding: 3, name: 'hyper', kind: 'uniform', role: 'hyper-parameters' },
-      ],
-    });
-    this.updatePipeline = await getComputePipeline(ctx, {
-      label: 'optimizer update',
-      wgsl: UPDATE_WGSL,
-      bindings: [
-        { group: 0, binding: 0, name: 'params', kind: 'storage', role: 'parameters' },
-        { group: 0, binding: 1, name: 'grads', kind: 'read-only-storage', role: 'gradients' },
-        { group: 0, binding: 2, name: 'moments', kind: 'storage', role: 'optimizer moments' },
-        { group: 0, binding: 3, name: 'stats', kind: 'read-only-storage', role: 'Σ loss, ‖g‖²' },
-        { group: 0, binding: 4, name: 'hyper', kind: 'uniform', role: 'hyper-parameters' },
-      ],
-    });
-    if (params.offset !== 0 || grads.offset !== 0) throw new Error('parameters must start their arena');
-    this.statsGroup = ctx.device.createBindGroup({
-      label: 'training stats',
-      layout: this.statsPipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: grads.buffer, offset: 0, size: this.nParams * 4 } },
-        { binding: 1, resource: { buffer: loss.buffer } },
-        { binding: 2, resource: { buffer: this.statsBuffer } },
-        { binding: 3, resource: { buffer: this.hyper } },
-      ],
-    });
-    this.updateGroup = ctx.device.createBindGroup({
-      label: 'optimizer update',
-      layout: this.updatePipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: { buffer: params.buffer, offset: 0, size: this.nParams * 4 } },
-        { binding: 1, resource: { buffer: grads.buffer, offset: 0, size: this.nParams * 4 } },
-        { binding: 2, resource: { buffer: this.moments } },
-        { binding: 3, resource: { buffer: this.statsBuffer } },
-        { binding: 4, resource: { buffer: this.hyper } },
-      ],
-    });
-    this.lossRef = loss;
+  private get plan(): TrainingPlan {
+    const p = this.artifact.training;
+    if (!p) throw new Error('not a training artifact');
+    return p;
   }
 
-  private lossRef!: { offset: number; width: number };
+  /** The optimizer's kernels come with the artifact; the trainer owns the buffers they name. */
+  private async setup() {
+    const { ctx, rt } = this;
+    this.nParams = this.plan.paramCount;
+    this.statsBuffer = createStorageBuffer(ctx, 'training stats', 4);
+    this.readBack = ctx.device.createBuffer({ label: 'training stats read-back', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+    this.hyper = ctx.device.createBuffer({ label: 'optimizer hyper-parameters', size: TRAIN_HYPER_BYTES, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
+    this.moments = createStorageBuffer(ctx, 'optimizer moments', 2 * Math.max(1, this.nParams));
+    const host = { stats: this.statsBuffer, hyper: this.hyper, moments: this.moments };
+    await rt.prepareHostKernel(this.plan.stats, host);
+    const update = await rt.prepareHostKernel(this.plan.update, host);
+    this.hyperLayout = update.record.bindings.find((b) => b.resource.kind === 'host' && b.resource.name === 'hyper')!.resource as Extract<BindingResource, { kind: 'host' }>;
+  }
+
+  /** The layout of the hyper-parameter uniform, as the update kernel's record declares it. */
+  private hyperLayout!: Extract<BindingResource, { kind: 'host' }>;
 
   private writeHyper(lr: number) {
     const c = this.config;
     const t = this.step + 1;
     const kind = c.optimizer === 'sgd' ? 0 : c.optimizer === 'adam' ? 1 : 2;
-    this.ctx.queue.writeBuffer(
-      this.hyper,
-      0,
-      packHyper({
-        N: this.nParams, count: this.T * this.B, lossOffset: this.lossRef.offset, lossStride: this.lossRef.width,
-        lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay,
-        bc1: 1 - c.beta1 ** t, bc2: 1 - c.beta2 ** t, clip: c.clip, momentum: c.momentum, kind,
-      }),
-    );
+    const hyper = this.hyperLayout;
+    const values = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, bc1: 1 - c.beta1 ** t, bc2: 1 - c.beta2 ** t, clip: c.clip, momentum: c.momentum, kind };
+    this.ctx.queue.writeBuffer(this.hyper, 0, packUniform(hyper.bytes, hyper.fields ?? [], this.B, this.T, values));
   }
 
   /** Initial parameters from the model's initialisers; zero optimizer moments. */
@@ -210,15 +161,10 @@ export class Trainer {
     rt.encodeForward(encoder);
     rt.encodeBackward(encoder);
     let pass = encoder.beginComputePass({ label: 'loss and gradient norm' });
-    pass.setPipeline(this.statsPipeline);
-    pass.setBindGroup(0, this.statsGroup);
-    pass.dispatchWorkgroups(1);
+    rt.encode(pass, this.plan.stats);
     pass.end();
     pass = encoder.beginComputePass({ label: 'optimizer update' });
-    pass.setPipeline(this.updatePipeline);
-    pass.setBindGroup(0, this.updateGroup);
-    const groups = Math.ceil(this.nParams / 256);
-    pass.dispatchWorkgroups(Math.min(groups, 65535), Math.ceil(groups / 65535));
+    rt.encode(pass, this.plan.update);
     pass.end();
     encoder.copyBufferToBuffer(this.statsBuffer, 0, this.readBack, 0, 8);
     ctx.queue.submit([encoder.finish()]);

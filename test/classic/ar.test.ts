@@ -82,7 +82,7 @@ describe('ar.cell: AR(P) as a cell', () => {
 
   it('GPU forward and backward match the float64 reference (runtime/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
-    const rows = await compareWithReference(ctx, g, { B: 3, T: 9, seed: 1, sizes: { P: 3 } });
+    const rows = await compareWithReference(ctx, { graph: g, sizes: { P: 3 } }, { B: 3, T: 9, seed: 1 });
     expect(rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`)).toEqual([]);
   });
 

@@ -65,7 +65,7 @@ describe('hmm_forward.cell: the log-likelihood of a tiny HMM (3 states, 4 symbol
 
   it('GPU forward and backward match the float64 reference (runtime/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
-    const rows = await compareWithReference(ctx, g, { B, T, seed: 1, sizes: { S, V } }); // the B and T above: their forward pipelines are compiled already
+    const rows = await compareWithReference(ctx, { graph: g, sizes: { S, V } }, { B, T, seed: 1 }); // the B and T above: their forward pipelines are compiled already
     expect(rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`)).toEqual([]);
     expect(rows.filter((r) => r.kind === 'param grad').length).toBe(3);
   });

@@ -123,7 +123,7 @@ describe.each([1, 2])('kalman.cell with state 2 and %i-dimensional observations,
 // to ~2e-4); seed 3 is a typical one.
 it('kalman.cell on the GPU (2-D observations: inv and logdet of 2×2 matrices) matches the float64 reference, forward and backward', async (t) => {
   const ctx = deviceOrSkip(t, dev);
-  const rows = await compareWithReference(ctx, g, { B: 3, T: 9, seed: 3, sizes: { M: 2, N } });
+  const rows = await compareWithReference(ctx, { graph: g, sizes: { M: 2, N } }, { B: 3, T: 9, seed: 3 });
   const bad = rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`);
   expect(bad).toEqual([]);
   expect(rows.length).toBe(3 + 3 + 6 + 3 + 1);
@@ -156,6 +156,6 @@ it('matrix states, batched matrix products, non-square transposes and reductions
   for (const c of r.tensors) expect(c.maxRel, `${c.kind} ${c.name}`).toBeLessThan(1e-6);
   expect(r.dot.rel).toBeLessThan(1e-6);
   const ctx = deviceOrSkip(t, dev);
-  const rows = await compareWithReference(ctx, matOps, { B: 3, T: 9, seed: 2, sizes: { H: 3, K: 4 } });
+  const rows = await compareWithReference(ctx, { graph: matOps, sizes: { H: 3, K: 4 } }, { B: 3, T: 9, seed: 2 });
   expect(rows.filter((x) => !(x.maxRel < 1e-4)).map((x) => `${x.kind} ${x.name}: rel ${x.maxRel.toExponential(2)}`)).toEqual([]);
 });

@@ -12,9 +12,9 @@ import { checkSource } from '../../compiler/frontend.js';
 import { formatDiagnostic } from '../../compiler/diagnostics.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { CellInterpreter, type Tape } from '../../compiler/interp/scan.js';
-import { compileGraph } from '../../compiler/codegen/compile.js';
-import { CellRuntime } from '../../runtime/cellRuntime.js';
-import type { GpuContext } from '../../runtime/gpu/device.js';
+import { compileBound } from '../../compiler/index.js';
+import { CellRuntime } from '../../runtime/core/cellRuntime.js';
+import type { GpuContext } from '../../runtime/core/device.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -45,7 +45,7 @@ export function runReference(g: Graph, sizes: Record<string, number>, B: number,
 
 /** One forward pass on the GPU (float32); returns every output as T·B·n values, time-major. */
 export async function runGpu(ctx: GpuContext, g: Graph, sizes: Record<string, number>, B: number, params: Map<string, Float64Array>, inputs: Map<string, Seq>, T: number): Promise<Map<string, Float32Array>> {
-  const rt = await CellRuntime.create(ctx, compileGraph(g, sizes), { B, T });
+  const rt = await CellRuntime.create(ctx, compileBound({ graph: g, sizes }), { B, T });
   try {
     rt.setParams(new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])));
     rt.setInputs(new Map([...inputs].map(([k, v]) => [k, Float32Array.from(concat(v))])));

@@ -63,7 +63,7 @@ describe('viterbi.cell against brute-force enumeration of all 3^6 state paths', 
   it('GPU forward and backward of both cells match the float64 reference (runtime/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     for (const [cell, sizes] of [[viterbi, { S, V }], [backtrack, { S }]] as const) {
-      const rows = await compareWithReference(ctx, cell, { B, T, seed: 1, sizes }); // the B and T above: forward pipelines compiled already
+      const rows = await compareWithReference(ctx, { graph: cell, sizes }, { B, T, seed: 1 }); // the B and T above: forward pipelines compiled already
       expect(rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${cell.name}: ${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`)).toEqual([]);
     }
   });

@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../compiler/codegen/artifact.js';
-import { compileGraph } from '../../compiler/codegen/compile.js';
+import { compileBound } from '../../compiler/index.js';
 import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { CellRuntime } from '../../runtime/cellRuntime.js';
+import { CellRuntime } from '../../runtime/core/cellRuntime.js';
 import { compareWithReference, type Comparison } from '../../runtime/compare/gpuVsReference.js';
-import { WgslCompileError } from '../../runtime/gpu/errors.js';
+import { WgslCompileError } from '../../runtime/core/errors.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,7 +88,7 @@ describe.each(EXAMPLES)('%s matches the float64 reference', (file) => {
   it.for(CONFIGS)('B=$B T=$T sizes $sizes', async ({ B, T, sizes }, t) => {
     const ctx = deviceOrSkip(t, dev);
     expect(Object.keys(sizes).sort()).toEqual(g.sizes.map((s) => s.name).sort());
-    const rows = await compareWithReference(ctx, g, { B, T, seed: 7, sizes });
+    const rows = await compareWithReference(ctx, { graph: g, sizes }, { B, T, seed: 7 });
     expectClose(rows, g, `${file} B=${B} T=${T} ${JSON.stringify(sizes)}`);
   });
 });
@@ -101,14 +101,14 @@ describe('truncated BPTT on the GPU matches the reference with the same window',
     it.for([4, 6])(`${file}, T=${T}, window %i`, async (window, t) => {
       const ctx = deviceOrSkip(t, dev);
       const g = load(file);
-      const rows = await compareWithReference(ctx, g, { B, T, seed: 11, sizes, window });
+      const rows = await compareWithReference(ctx, { graph: g, sizes }, { B, T, seed: 11, window });
       expectClose(rows, g, `${file} window ${window}`);
     });
   }
 
   it('the window changes the GPU gradients (so the test above can tell truncated from full BPTT)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
-    const a = compileGraph(load('lstm.cell'), sizes);
+    const a = compileBound({ graph: load('lstm.cell'), sizes });
     const rt = await CellRuntime.create(ctx, a, { B, T });
     try {
       rt.initParams(3);
@@ -138,7 +138,7 @@ describe('pipelines', () => {
       expect(r.diagnostics, file).toEqual([]);
       for (const g of r.graphs) {
         const sizes = Object.fromEntries(g.sizes.map((s) => [s.name, s.value!]));
-        const a = compileGraph(g, sizes);
+        const a = compileBound({ graph: g, sizes });
         const rt = await CellRuntime.create(ctx, a, { B: 2, T: 2 }); // throws GpuValidationError / WgslCompileError naming the kernel
         expect(() => ctx.throwUncaptured(), `${file} ${g.name}`).not.toThrow();
         expect(rt.dispatchCounts().forwardPerStep, `${file} ${g.name}`).toBeGreaterThan(0);
@@ -174,11 +174,12 @@ describe('pipelines', () => {
 
   it('a kernel WebGPU rejects is reported with the cell and kernel name and the WGSL line', async (t) => {
     const ctx = deviceOrSkip(t, dev);
-    const a = compileGraph(load('elman.cell'), { I: 3, H: 4 });
-    const broken: Artifact = { ...a, kernels: a.kernels.map((k, i) => (i === 0 ? { ...k, wgsl: k.wgsl.replace('let j = gid.x;', 'let j = gid.x + undefined_name;') } : k)) };
+    const a = compileBound({ graph: load('elman.cell'), sizes: { I: 3, H: 4 } });
+    const target = a.kernels.find((k) => k.role === 'fused')!;
+    const broken: Artifact = { ...a, kernels: a.kernels.map((k) => (k === target ? { ...k, wgsl: k.wgsl.replace('let j = gid.x;', 'let j = gid.x + undefined_name;') } : k)) };
     const err = await CellRuntime.create(ctx, broken, { B: 2, T: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WgslCompileError);
-    expect((err as Error).message).toContain(`Elman/${a.kernels[0].name}`);
+    expect((err as Error).message).toContain(`Elman/${target.name}`);
     expect((err as Error).message).toMatch(/undefined_name/);
   });
 });

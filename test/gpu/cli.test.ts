@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { NO_ADAPTER_NODE } from '../../runtime/gpu/device.js';
+import { NO_ADAPTER_NODE } from '../../runtime/core/device.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -41,15 +41,17 @@ function expectNoCrash(r: Run): void {
 }
 
 describe('cellc emit', () => {
-  it('prints every kernel with a header line, then the GEMM descriptors', () => {
+  it('prints every kernel that runs, GEMMs included, with a header, its bindings and its WGSL', () => {
     const r = cellc(['emit', 'dsl-examples/lstm.cell', '--target', 'wgsl', '--set', 'I=3', '--set', 'H=4']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\/\/ cellc: LSTM \(sizes I=3, H=4\); \d+ WGSL kernel\(s\), \d+ GEMM\(s\)/);
-    expect(r.stdout).toMatch(/^\/\/ ===== kernel f_loop_level0 — forward, per step .*; workgroups ceil\(4\/64\) × ceil\(B\/4\)/m);
+    expect(r.stdout).toMatch(/^\/\/ cellc: LSTM \(sizes I=3, H=4\); \d+ kernel\(s\); specialised for an adapter with maxComputeWorkgroupStorageSize 16384/);
+    expect(r.stdout).toMatch(/^\/\/ ===== kernel f_loop_level0 \(fused\) — forward, per step .*; workgroups ceil\(H\/64\) × ceil\(B\/4\)$/m);
     expect(r.stdout).toContain('@compute @workgroup_size(64)');
-    expect(r.stdout).toMatch(/^\/\/ gemm f_pre_gemm0 — forward, before the loop/m);
-    expect(r.stdout).toMatch(/^\/\/ {3}C\[T·B×16\] = A·Bᵀ \(K = 3\)$/m);
+    expect(r.stdout).toMatch(/^\/\/ ===== kernel f_pre_gemm0 \(gemm\) — forward, before the loop/m);
+    expect(r.stdout).toMatch(/^\/\/ {3}computes: C\[T·B×16\] = A·Bᵀ \(K = 3\), A = x:x, B = p:i\.W_x, C = t:f_pre_gemm0: /m);
+    expect(r.stdout).toMatch(/^\/\/ {3}@group\(0\) @binding\(3\) params: uniform ← uniform \{M = T·B, N = 16, K = 3, /m);
+    expect(r.stdout).toMatch(/^\/\/ {3}@group\(1\) @binding\(0\) dims: uniform ← dims \(t, B, T\) of the step$/m);
   });
 
   it('is the golden listing', () => {
@@ -92,7 +94,8 @@ describe('cellc plan', () => {
     const out = r.stdout;
     expect(out).toMatch(/^plan LSTM: sizes I=64, H=128; dispatch sizes for B=32, T=50$/m);
     expect(out).toMatch(/^ {2}before the loop \(once, over all T·B rows\): 1 dispatch$/m);
-    expect(out).toMatch(/^ {4}gemm {3}f_pre_gemm0 {2}C\[T·B×512\] = A·Bᵀ \(K = 64\) {2}workgroups ceil\(512\/64\) × ceil\(T·B\/64\) = 8 × 25$/m);
+    expect(out).toMatch(/^ {4}gemm {3}f_pre_gemm0 {2}workgroups ceil\(512\/64\) × ceil\(T·B\/64\) = 8 × 25$/m);
+    expect(out).toMatch(/^ {6}fuses: C\[T·B×512\] = A·Bᵀ \(K = 64\), A = x:x/m);
     expect(out).toMatch(/^ {2}per step \(T times, t = 0 … T−1\): 1 dispatch$/m);
     expect(out).toMatch(/^ {4}kernel f_loop_level0 {2}workgroups ceil\(H\/64\) × ceil\(B\/4\) = 2 × 8$/m);
     expect(out).toMatch(/^ {6}fuses: %\d+: f32\[B,H\] = matmul /m);

@@ -3,10 +3,10 @@
 // and every operation rejecting with GpuDeviceLostError once the device is gone.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorageBuffer, readFloat32, writeBuffer } from '../../runtime/gpu/buffers.js';
-import { acquireDevice, NO_ADAPTER_NODE, REQUESTED_LIMITS } from '../../runtime/gpu/device.js';
-import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError } from '../../runtime/gpu/errors.js';
-import { getComputePipeline } from '../../runtime/gpu/pipelines.js';
+import { createStorageBuffer, readFloat32, writeBuffer } from '../../runtime/core/buffers.js';
+import { acquireDevice, NO_ADAPTER_NODE, REQUESTED_LIMITS } from '../../runtime/core/device.js';
+import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError } from '../../runtime/core/errors.js';
+import { getComputePipeline } from '../../runtime/core/pipelines.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };

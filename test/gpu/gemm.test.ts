@@ -5,11 +5,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseGemmTiling, type GemmTiling } from '../../compiler/codegen/gemm.js';
-import { checkStorageBufferSize, createStorageBuffer, readFloat32 } from '../../runtime/gpu/buffers.js';
-import type { GpuContext } from '../../runtime/gpu/device.js';
-import { BufferTooLargeError, GpuValidationError, WgslCompileError } from '../../runtime/gpu/errors.js';
-import { gemm, runGemm } from '../../runtime/gpu/gemm.js';
-import { getComputePipeline } from '../../runtime/gpu/pipelines.js';
+import { checkStorageBufferSize, createStorageBuffer, readFloat32 } from '../../runtime/core/buffers.js';
+import type { GpuContext } from '../../runtime/core/device.js';
+import { BufferTooLargeError, GpuValidationError, WgslCompileError } from '../../runtime/core/errors.js';
+import { gemm, runGemm } from '../../runtime/core/gemm.js';
+import { getComputePipeline } from '../../runtime/core/pipelines.js';
 import { acquireTestDevice, deviceOrSkip, randomF32, type TestDevice } from './helpers.js';
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };

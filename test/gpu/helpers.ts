@@ -4,8 +4,8 @@
 // reason, so a developer without a Vulkan driver can still run the suite.
 
 import type { TestContext } from 'vitest';
-import { acquireDevice, type GpuContext } from '../../runtime/gpu/device.js';
-import { GpuUnavailableError } from '../../runtime/gpu/errors.js';
+import { acquireDevice, type GpuContext } from '../../runtime/core/device.js';
+import { GpuUnavailableError } from '../../runtime/core/errors.js';
 
 export const inCI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 

@@ -16,7 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../compiler/codegen/compile.js';
+import { compileBound } from '../../compiler/index.js';
 import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
@@ -65,7 +65,7 @@ describe('no generated name is declared twice where both are visible', () => {
   it.each(files.map((f) => [f.slice(ROOT.length)]))('%s', (file) => {
     for (const g of graphsOf(join(ROOT, file))) {
       const sizes = Object.fromEntries(g.sizes.filter((s) => s.value !== undefined).map((s) => [s.name, s.value!]));
-      const a = compileGraph(g, sizes);
+      const a = compileBound({ graph: g, sizes });
       const found = a.kernels.map((k) => ({ kernel: k.name, names: shadowedDeclarations(k.wgsl) })).filter((x) => x.names.length);
       expect(found, `${file} ${g.name}`).toEqual([]);
     }
@@ -89,7 +89,7 @@ describe('adversarial cells match the float64 interpreter on the GPU', () => {
       const ctx = deviceOrSkip(t, dev);
       for (const g of graphsOf(path)) {
         const sizes = Object.fromEntries(g.sizes.filter((s) => s.value !== undefined).map((s) => [s.name, s.value!]));
-        const rows = await compareWithReference(ctx, g, { B, T, seed: 3, sizes });
+        const rows = await compareWithReference(ctx, { graph: g, sizes }, { B, T, seed: 3 });
         expect(rows.length).toBeGreaterThanOrEqual(g.outputs.length + g.params.length + 2 * g.states.length);
         const bad = rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`);
         expect(bad, `${name} ${g.name}`).toEqual([]);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { DEMO_DEFAULTS, runDemo } from '../../runtime/cli/commands/demo.js';
-import { GpuUnavailableError } from '../../runtime/gpu/errors.js';
+import { GpuUnavailableError } from '../../runtime/core/errors.js';
 import { inCI } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cellc-adding-'));

@@ -9,11 +9,11 @@
 // two biases come back summed into bias_ih, bias_hh = 0).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../compiler/codegen/compile.js';
+import { compileBound } from '../../compiler/index.js';
 import { CellInterpreter } from '../../compiler/interp/scan.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { Rng } from '../../compiler/numeric/random.js';
-import { CellRuntime } from '../../runtime/cellRuntime.js';
+import { CellRuntime } from '../../runtime/core/cellRuntime.js';
 import { buildModelOrThrow } from '../../runtime/train/run.js';
 import { textTask } from '../../runtime/train/tasks.js';
 import { exportTorch, importTorch, InteropError, torchKindOfCell, type Tensor64, type TorchRnnKind } from '../../runtime/train/torchInterop.js';
@@ -287,7 +287,7 @@ describe('on the GPU', { timeout: 300_000 }, () => {
       const g = exampleCell(CELLS[kind], [`I=${I}`, `H=${H}`]);
       const w = torchWeights(kind, I, H, 1, 61);
       const imp = importTorch(w, { kind });
-      const rt = await CellRuntime.create(ctx, compileGraph(g, { I, H }), { B, T });
+      const rt = await CellRuntime.create(ctx, compileBound({ graph: g, sizes: { I, H } }), { B, T });
       try {
         rt.setParams(new Map([...imp.params].map(([k, v]) => [k, Float32Array.from(v.data)])));
         const xs = inputsFor(new Rng(7), T, B, I);

@@ -18,19 +18,14 @@
 // and writes its sequences in time order like any other (its scan runs
 // t = T−1 … 0).
 
+import { evalShape, initialize, Rng, type Graph } from '../../../compiler/index.js';
+import { CellInterpreter, indexRange } from '../../../compiler/tools.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Graph } from '../../../compiler/ir/graph.js';
-import { evalShape } from '../../../compiler/ir/dims.js';
-import { sizeValues } from '../../../compiler/ir/sizeBinding.js';
-import { CellInterpreter } from '../../../compiler/interp/scan.js';
-import { indexRange } from '../../../compiler/interp/gradcheck.js';
-import { initialize } from '../../../compiler/numeric/initializers.js';
-import { Rng } from '../../../compiler/numeric/random.js';
-import type { Diagnostic } from '../../../compiler/diagnostics.js';
-import { CellRuntime } from '../../cellRuntime.js';
+import { CellRuntime } from '../../core/cellRuntime.js';
+import { targetOf } from '../../core/device.js';
 import { decodeSafetensors, SafetensorsError } from '../../train/safetensors.js';
-import { loadCells, printDiagnostics, UserError } from '../io.js';
-import { compileOneCell, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { UserError } from '../io.js';
+import { bindOneCell, compileCell, wholeOption, withGpu } from './gpuCommon.js';
 
 export interface ApplyCliOptions {
   inputs: string;
@@ -133,25 +128,8 @@ function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: App
 }
 
 export async function applyCommand(file: string, opts: ApplyCliOptions): Promise<number> {
-  let g: Graph;
-  let sizes: Readonly<Record<string, number>>;
-  let compiled: CompiledCell | undefined;
-  if (opts.reference) {
-    const { result, graphs } = loadCells(file, opts.set, opts.cell);
-    if (graphs.length > 1) throw new UserError(`${file} defines several cells (${graphs.map((x) => x.name).join(', ')}): choose one with --cell`);
-    g = graphs[0];
-    const ds: Diagnostic[] = [];
-    const s = sizeValues(g, ds);
-    if (!s) {
-      printDiagnostics(result, ds);
-      throw new UserError(`${file}: cell ${g.name} needs a value for every size`);
-    }
-    sizes = s;
-  } else {
-    compiled = compileOneCell(file, opts.set, opts.cell);
-    g = compiled.graph;
-    sizes = compiled.sizes;
-  }
+  const bound = bindOneCell(file, opts.set, opts.cell);
+  const { graph: g, sizes } = bound;
   const json = readJson(opts.inputs);
   let T = 0;
   let B = 0;
@@ -184,9 +162,8 @@ export async function applyCommand(file: string, opts: ApplyCliOptions): Promise
       outputs.set(o.name, flat);
     }
   } else {
-    const artifact = compiled!.artifact;
     await withGpu('apply', async (ctx) => {
-      const rt = await CellRuntime.create(ctx, artifact, { B, T });
+      const rt = await CellRuntime.create(ctx, compileCell(bound, targetOf(ctx)).artifact, { B, T });
       try {
         rt.setParams(new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])));
         rt.setInputs(new Map([...inputs].map(([k, v]) => [k, Float32Array.from(v.data)])));

@@ -15,11 +15,11 @@
 //             are all weight·vector; backward = 2 × forward (∂input and
 //             ∂weight products), so forward + backward = 3 × forward.
 
-import { dispatchCounts, dispatchTotals, estimateFlops } from '../../../compiler/codegen/inspect.js';
-import { CellRuntime } from '../../cellRuntime.js';
-import { BufferUsage } from '../../gpu/buffers.js';
-import type { GpuContext } from '../../gpu/device.js';
-import { compileOneCell, fmtMs, median, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { dispatchCounts, dispatchTotals, estimateFlops } from '../../../compiler/index.js';
+import { CellRuntime } from '../../core/cellRuntime.js';
+import { BufferUsage } from '../../core/buffers.js';
+import { targetOf, type GpuContext } from '../../core/device.js';
+import { bindOneCell, compileCell, fmtMs, median, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 
 export interface BenchCliOptions {
   B: string;
@@ -37,8 +37,8 @@ export async function benchCommand(file: string, opts: BenchCliOptions): Promise
   const runs = wholeOption('--runs', opts.runs);
   const warmup = wholeOption('--warmup', opts.warmup, 0);
   const seed = wholeOption('--seed', opts.seed, 0);
-  const cell = compileOneCell(file, opts.set, opts.cell);
-  return withGpu('bench', (ctx) => bench(ctx, cell, { B, T, runs, warmup, seed }));
+  const bound = bindOneCell(file, opts.set, opts.cell);
+  return withGpu('bench', (ctx) => bench(ctx, compileCell(bound, targetOf(ctx)), { B, T, runs, warmup, seed }));
 }
 
 /** Brackets the encoded work with two timestamps; read() gives the GPU time of the last submit in ms. */

@@ -1,6 +1,6 @@
 // `cellc check FILE…`: parse and shape-check; exit 0 when every file is valid.
 
-import { checkSource } from '../../../compiler/frontend.js';
+import { check } from '../../../compiler/index.js';
 import { printDiagnostics, readSourceFile, UserError } from '../io.js';
 
 export function checkCommand(files: string[]): number {
@@ -15,7 +15,7 @@ export function checkCommand(files: string[]): number {
       errors++;
       continue;
     }
-    const r = checkSource(path, text);
+    const r = check(text, path);
     printDiagnostics(r, r.diagnostics);
     errors += r.diagnostics.length;
     if (!r.diagnostics.length) process.stdout.write(`${path}: ok (${r.graphs.map((g) => g.name).join(', ')})\n`);

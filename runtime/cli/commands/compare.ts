@@ -7,7 +7,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { acquireDevice } from '../../gpu/device.js';
+import { acquireDevice } from '../../core/device.js';
 import { writeFileAtomic } from '../../train/checkpoint.js';
 import { lossChart, trainRun, TrainingError, type RunConfig, type RunResult } from '../../train/run.js';
 import { UserError } from '../io.js';

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acquireDevice } from '../../gpu/device.js';
+import { acquireDevice } from '../../core/device.js';
 import { adding } from '../../train/tasks.js';
 import { lossChart, trainRun, type RunConfig, type RunResult } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER } from '../../train/trainer.js';

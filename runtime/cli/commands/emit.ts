@@ -11,11 +11,9 @@
 //
 // Without -o the code goes to stdout.
 
+import { type Diagnostic, parseSizeSettings, wgslListing } from '../../../compiler/index.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Diagnostic } from '../../../compiler/diagnostics.js';
-import { wgslListing } from '../../../compiler/codegen/inspect.js';
-import { parseSizeSettings } from '../../../compiler/ir/sizeBinding.js';
 import { readSourceFile, UserError } from '../io.js';
 import { compileCells } from './gpuCommon.js';
 
@@ -57,7 +55,7 @@ async function emitTypeScript(file: string, opts: EmitCliOptions): Promise<numbe
   if (ds.length) throw new UserError(ds.map((d) => d.message).join('\n'));
   const source = readSourceFile(file);
   // ts-morph (and the TypeScript compiler it carries) loads only for this target
-  const { generateBindings } = await import('../../../compiler/bindings/generate.js');
+  const { generateBindings } = await import('../../../compiler/bindings/index.js');
   const command = ['cellc', 'emit', file, '--target', 'ts', ...opts.set.flatMap((s) => ['--set', s]), ...(opts.cell !== undefined ? ['--cell', opts.cell] : [])]
     .concat(opts.importFrom !== undefined && opts.importFrom !== 'cellc' ? ['--import-from', opts.importFrom] : [])
     .map(shellQuote)

@@ -4,8 +4,8 @@
 // the unigram baseline in bits per character. The sizes, embedding width,
 // task, B, T and seed come from the checkpoint unless given.
 
-import { Rng } from '../../../compiler/numeric/random.js';
-import { acquireDevice } from '../../gpu/device.js';
+import { Rng } from '../../../compiler/index.js';
+import { acquireDevice } from '../../core/device.js';
 import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../../train/evaluate.js';
 import { TrainingError } from '../../train/run.js';
 import { loadTask } from '../../train/taskFiles.js';

@@ -2,14 +2,10 @@
 // numeric options, and turning the GPU runtime's errors into one-line user
 // errors (no adapter, a buffer too large, a shader WebGPU rejects).
 
-import type { Artifact } from '../../../compiler/codegen/artifact.js';
-import { compileGraph } from '../../../compiler/codegen/compile.js';
-import type { Diagnostic } from '../../../compiler/diagnostics.js';
-import { indexRange } from '../../../compiler/interp/gradcheck.js';
-import type { Graph } from '../../../compiler/ir/graph.js';
-import { sizeValues } from '../../../compiler/ir/sizeBinding.js';
-import { acquireDevice, type GpuContext } from '../../gpu/device.js';
-import { GpuError } from '../../gpu/errors.js';
+import { bindSizes, compileBound, type Artifact, type Bound, type Graph, type Target } from '../../../compiler/index.js';
+import { indexRange } from '../../../compiler/tools.js';
+import { acquireDevice, type GpuContext } from '../../core/device.js';
+import { GpuError } from '../../core/errors.js';
 import { loadCells, printDiagnostics, UserError } from '../io.js';
 
 export interface CompiledCell {
@@ -19,26 +15,33 @@ export interface CompiledCell {
 }
 
 /** Every selected cell of FILE at concrete sizes (defaults, then --set); E402 for a free size without a value. */
-export function compileCells(file: string, settings: readonly string[], cell?: string): CompiledCell[] {
+export function bindCells(file: string, settings: readonly string[], cell?: string): Bound[] {
   const { result, graphs } = loadCells(file, settings, cell);
-  const out: CompiledCell[] = [];
-  for (const g of graphs) {
-    const ds: Diagnostic[] = [];
-    const sizes = sizeValues(g, ds);
-    if (!sizes) {
-      printDiagnostics(result, ds);
+  return graphs.map((g) => {
+    const bound = bindSizes(g);
+    if ('diagnostics' in bound) {
+      printDiagnostics(result, bound.diagnostics);
       throw new UserError(`${file}: cell ${g.name} needs a value for every size`);
     }
-    out.push({ graph: g, sizes, artifact: compileGraph(g, sizes) });
-  }
-  return out;
+    return bound;
+  });
 }
 
 /** The one cell a GPU command runs: the file's only cell, or the one named by --cell. */
-export function compileOneCell(file: string, settings: readonly string[], cell?: string): CompiledCell {
-  const cells = compileCells(file, settings, cell);
+export function bindOneCell(file: string, settings: readonly string[], cell?: string): Bound {
+  const cells = bindCells(file, settings, cell);
   if (cells.length > 1) throw new UserError(`${file} defines several cells (${cells.map((c) => c.graph.name).join(', ')}): choose one with --cell`);
   return cells[0];
+}
+
+/** Every selected cell of FILE, compiled for `target` (default: WebGPU's default limits). */
+export function compileCells(file: string, settings: readonly string[], cell?: string, target?: Target): CompiledCell[] {
+  return bindCells(file, settings, cell).map((b) => compileCell(b, target));
+}
+
+/** A bound cell compiled for a target (a device's, or WebGPU's default limits). */
+export function compileCell(bound: Bound, target?: Target): CompiledCell {
+  return { graph: bound.graph, sizes: bound.sizes, artifact: compileBound(bound, target ? { target } : {}) };
 }
 
 /** A whole number ≥ min from an option value, else a one-line UserError naming the option. */

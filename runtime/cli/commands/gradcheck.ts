@@ -3,8 +3,8 @@
 // dot-product test (compiler/interp/gradcheck.ts). Exit 0 when every relative
 // error and the dot test are within --tol, 1 otherwise.
 
-import { gradcheck, gradcheckSizes, type GradcheckReport } from '../../../compiler/interp/gradcheck.js';
-import { parseSizeSettings } from '../../../compiler/ir/sizeBinding.js';
+import { parseSizeSettings } from '../../../compiler/index.js';
+import { type GradcheckReport, gradcheck, gradcheckSizes } from '../../../compiler/tools.js';
 import { loadCells, UserError } from '../io.js';
 
 export interface GradcheckCliOptions {

@@ -2,12 +2,10 @@
 // ‖∂L/∂s_t‖ for t = T … 0 under a loss at the last step (compiler/interp/gradflow.ts),
 // as a table on stdout and a log-scale SVG line chart.
 
+import { type GradflowResult, gradientFlow, lineChart, meanDecayPerStep } from '../../../compiler/tools.js';
 import { writeFileSync } from 'node:fs';
-import type { Diagnostic } from '../../../compiler/diagnostics.js';
-import { gradientFlow, meanDecayPerStep, type GradflowResult } from '../../../compiler/interp/gradflow.js';
-import { sizeValues } from '../../../compiler/ir/sizeBinding.js';
-import { lineChart } from '../../../compiler/report/svgChart.js';
-import { loadCells, printDiagnostics, UserError } from '../io.js';
+import { UserError } from '../io.js';
+import { bindOneCell } from './gpuCommon.js';
 import { intOption } from './gradcheck.js';
 
 export interface GradflowCliOptions {
@@ -58,15 +56,7 @@ export function gradflowCommand(file: string, opts: GradflowCliOptions): number 
   const B = intOption('--B', opts.B);
   const seed = intOption('--seed', opts.seed, 0);
   if (!opts.out || !opts.out.trim()) throw new UserError(`--out expects a file name`);
-  const { result, graphs } = loadCells(file, opts.set, opts.cell);
-  if (graphs.length > 1) throw new UserError(`${file} defines ${graphs.length} cells (${graphs.map((g) => g.name).join(', ')}); pick one with --cell`);
-  const g = graphs[0];
-  const ds: Diagnostic[] = [];
-  const sizes = sizeValues(g, ds);
-  if (!sizes) {
-    printDiagnostics(result, ds);
-    throw new UserError(`${file}: cell ${g.name} has sizes without a value`);
-  }
+  const { graph: g, sizes } = bindOneCell(file, opts.set, opts.cell);
   const r = gradientFlow(g, { T, B, seed, sizes });
   const svg = gradflowChart(r);
   try {

@@ -3,7 +3,7 @@
 // with what it fuses and its dispatch size, and the dispatch counts per step
 // and per call (compiler/codegen/inspect.ts, formatPlan). Needs no GPU.
 
-import { formatPlan } from '../../../compiler/codegen/inspect.js';
+import { formatPlan } from '../../../compiler/index.js';
 import { compileCells, wholeOption } from './gpuCommon.js';
 
 export interface PlanCliOptions {

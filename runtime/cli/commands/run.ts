@@ -12,9 +12,9 @@
 //     relative error exceeds --tol (default 1e-4, float32 accuracy).
 
 import { compareWithReference } from '../../compare/gpuVsReference.js';
-import { CellRuntime } from '../../cellRuntime.js';
-import type { GpuContext } from '../../gpu/device.js';
-import { allFinite, compileOneCell, fmtMs, norm2, positiveNumberOption, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { CellRuntime } from '../../core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../../core/device.js';
+import { allFinite, bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 
 export interface RunCliOptions {
   B: string;
@@ -36,8 +36,11 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const seed = wholeOption('--seed', opts.seed, 0);
   const window = opts.window === undefined ? T : wholeOption('--window', opts.window);
   const tol = positiveNumberOption('--tol', opts.tol);
-  const cell = compileOneCell(file, opts.set, opts.cell);
-  return withGpu('run', (ctx) => (opts.compare ? compare(ctx, cell, { B, T, seed, window, tol }) : run(ctx, cell, { B, T, seed, window })));
+  const bound = bindOneCell(file, opts.set, opts.cell);
+  return withGpu('run', (ctx) => {
+    const cell = compileCell(bound, targetOf(ctx));
+    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol }) : run(ctx, cell, { B, T, seed, window });
+  });
 }
 
 function header(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }, what: string): void {
@@ -52,7 +55,7 @@ async function compare(ctx: GpuContext, c: CompiledCell, o: { B: number; T: numb
   if (big.length)
     process.stderr.write(`cellc: warning: ${big.map(([k, v]) => `${k}=${v}`).join(', ')} > ${REFERENCE_FRIENDLY_SIZE}: the float64 reference runs on the CPU and will be slow; pass smaller sizes with --set\n`);
   header(ctx, c, o, 'run --compare');
-  const rows = await compareWithReference(ctx, c.graph, { B: o.B, T: o.T, seed: o.seed, sizes: c.sizes, window: o.window });
+  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window });
   const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
   const nameW = Math.max(6, ...rows.map((r) => r.name.length));
   const e = (x: number) => x.toExponential(2);
@@ -86,7 +89,7 @@ async function run(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; 
     await rt.forwardBackward(o.window);
     const t2 = performance.now();
     const d = rt.dispatchCounts();
-    const dispatches = d.forwardOther + d.backwardOther + T * (d.forwardPerStep + d.backwardPerStep);
+    const dispatches = d.forwardOnce + d.backwardOnce + T * (d.forwardPerStep + d.backwardPerStep);
     process.stdout.write(`  forward+backward: one submit, ${dispatches} dispatches; ${fmtMs(t1 - t0)} ms the first time (includes shader compilation), ${fmtMs(t2 - t1)} ms the second\n`);
     process.stdout.write(`  loss L = Σ of all outputs (∂L/∂y = 1); L2 norms over all values:\n`);
     const lines: [string, string, Float32Array][] = [];

@@ -6,9 +6,9 @@
 // nn.Embedding (`embed.weight`) and nn.Linear readout (`readout.weight`,
 // `readout.bias`) come along when present.
 
+import { type Graph } from '../../../compiler/index.js';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Graph } from '../../../compiler/ir/graph.js';
 import { saveCheckpoint, writeFileAtomic } from '../../train/checkpoint.js';
 import { CHECKPOINT_FILE, modelParams, paramShapes, readSavedRun } from '../../train/evaluate.js';
 import { buildModelOrThrow } from '../../train/run.js';

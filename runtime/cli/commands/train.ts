@@ -1,7 +1,7 @@
 // `cellc train FILE… --task NAME [...]`: trains a model (one cell, or a stack
 // of the given cells) on a built-in task entirely on the GPU.
 
-import { acquireDevice } from '../../gpu/device.js';
+import { acquireDevice } from '../../core/device.js';
 import { TASK_NAMES } from '../../train/tasks.js';
 import { loadTask } from '../../train/taskFiles.js';
 import { trainRun, TrainingError, type RunConfig } from '../../train/run.js';

@@ -3,16 +3,8 @@
 // the compiled artifact (kernels' WGSL, forward/backward plans) at concrete
 // sizes — the cell's declared sizes overridden by the page's "sizes" field.
 
-import { compileGraph } from '../../../compiler/codegen/compile.js';
-import type { Artifact } from '../../../compiler/codegen/artifact.js';
-import { DIAGNOSTIC_CODES, type Diagnostic } from '../../../compiler/diagnostics.js';
-import { checkSource } from '../../../compiler/frontend.js';
-import { graphToDot } from '../../../compiler/ir/dot.js';
-import type { Graph } from '../../../compiler/ir/graph.js';
-import { printBackward, printGraph } from '../../../compiler/ir/print.js';
-import { buildBackward } from '../../../compiler/autodiff/backward.js';
-import { overrideSizes, sizeValues } from '../../../compiler/ir/sizeBinding.js';
-import type { SourceFile } from '../../../compiler/source.js';
+
+import { applySizes, bindSizes, buildBackward, check, compileBound, DIAGNOSTIC_CODES, graphToDot, printBackward, printGraph, type Artifact, type Diagnostic, type Graph, type SourceFile } from '../../../compiler/index.js';
 
 export interface SizeField {
   readonly values: Readonly<Record<string, number>>;
@@ -74,7 +66,7 @@ function toPage(d: Diagnostic, file: SourceFile): PageDiagnostic {
 
 export function analyze(path: string, source: string, overrides: Readonly<Record<string, number>>): Analysis {
   const t0 = performance.now();
-  const checked = checkSource(path, source);
+  const checked = check(source, path);
   const millis = () => performance.now() - t0;
   if (checked.diagnostics.length || checked.graphs.length === 0) {
     return { source, diagnostics: checked.diagnostics.map((d) => toPage(d, checked.file)), cells: [], ignoredSizes: [], millis: millis() };
@@ -83,9 +75,9 @@ export function analyze(path: string, source: string, overrides: Readonly<Record
   const known = new Set(first.sizes.map((s) => s.name));
   const usable = Object.fromEntries(Object.entries(overrides).filter(([k]) => known.has(k)));
   const ignoredSizes = Object.keys(overrides).filter((k) => !known.has(k));
-  const ds: Diagnostic[] = [];
-  const graph = overrideSizes(first, usable, ds);
-  const sizes = sizeValues(graph, ds);
+  const applied = applySizes(first, usable);
+  const graph = applied.graph;
+  const bound = applied.diagnostics.length ? { diagnostics: applied.diagnostics } : bindSizes(graph);
   let backwardIr: string;
   try {
     backwardIr = printBackward(buildBackward(graph));
@@ -93,9 +85,10 @@ export function analyze(path: string, source: string, overrides: Readonly<Record
     backwardIr = `# the backward step could not be built: ${(e as Error).message}`;
   }
   const base = { source, graph, cells: checked.graphs.map((g) => g.name), ignoredSizes, ir: printGraph(graph), backwardIr, dot: graphToDot(graph) };
-  if (!sizes) return { ...base, diagnostics: ds.map((d) => toPage(d, checked.file)), millis: millis() };
+  if ('diagnostics' in bound) return { ...base, diagnostics: bound.diagnostics.map((d) => toPage(d, checked.file)), millis: millis() };
+  const sizes = bound.sizes;
   try {
-    const artifact = compileGraph(graph, sizes);
+    const artifact = compileBound(bound);
     return { ...base, diagnostics: [], sizes, artifact, millis: millis() };
   } catch (e) {
     return { ...base, diagnostics: [], sizes, compileError: (e as Error).message, millis: millis() };

@@ -1,9 +1,9 @@
 // Syntax highlighting for the cell language and for WGSL: small CodeMirror
 // StreamLanguages (no Lezer grammar), with one highlight style for both.
 
+import { BUILTINS } from '../../../compiler/index.js';
 import { HighlightStyle, StreamLanguage, syntaxHighlighting, type StreamParser } from '@codemirror/language';
 import { tags as t } from '@lezer/highlight';
-import { BUILTINS } from '../../../compiler/sema/builtins.js';
 
 /** Keywords of the cell language (compiler/syntax/tokens.ts). */
 export const CELL_KEYWORDS = new Set(['cell', 'size', 'param', 'state', 'output', 'init', 'index']);

@@ -4,7 +4,8 @@
 // Everything runs in the page: the compiler is plain TypeScript, the runtime
 // uses navigator.gpu.
 
-import { acquireDevice, type GpuContext } from '../../gpu/device.js';
+import { dispatchText } from '../../../compiler/index.js';
+import { acquireDevice, type GpuContext } from '../../core/device.js';
 import { analyze, parseSizeField, type Analysis, type PageDiagnostic } from './analysis.js';
 import { byId, h } from './dom.js';
 import { cellEditor, wgslView, type CellEditor } from './editor.js';
@@ -213,8 +214,7 @@ const wgsl = wgslView(byId('wgsl'));
 function showKernel() {
   const k = analyses[current]?.artifact?.kernels.find((x) => x.name === el.kernel.value);
   if (!k) return;
-  const d = k.dispatch;
-  byId('kernel-info').textContent = `${k.summary ? `${k.summary} · ` : ''}workgroup ${d.workgroupSize}, ${d.elements} elements × rows ${d.rows}${d.rowsPerThread > 1 ? ` (${d.rowsPerThread} per thread)` : ''}; binds ${k.arenas.join(', ')}${k.usesStep ? ', step' : ''}`;
+  byId('kernel-info').textContent = `${k.summary ? `${k.summary} · ` : ''}workgroup ${k.workgroupSize.join('×')}; workgroups ${dispatchText(k.dispatch)}; binds ${k.bindings.map((b) => b.name).join(', ')}`;
   wgsl.setText(k.wgsl);
 }
 el.kernel.addEventListener('change', showKernel);

@@ -3,32 +3,20 @@
 // gradients), with what each computes and its dispatch size, from the
 // artifact's forward/backward plans.
 
-import type { Artifact } from '../../../compiler/codegen/artifact.js';
-import {
-  defaultGemmTiling,
-  dispatchCounts,
-  dispatchTotals,
-  gemmDispatchSizeOf,
-  kernelDispatchSize,
-  placedSteps,
-  STAGE_TITLE,
-  STAGES,
-} from '../../../compiler/codegen/inspect.js';
+import { dispatchCounts, dispatchTotals, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, type Artifact } from '../../../compiler/index.js';
 import { h } from './dom.js';
 
 export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
   const c = dispatchCounts(a);
   const tot = dispatchTotals(a, T);
-  const tiling = defaultGemmTiling();
-  const byName = new Map(a.kernels.map((k) => [k.name, k]));
   const placed = placedSteps(a);
   const root = h('div', { class: 'schedule' });
-  const gemms = placed.filter((p) => p.step.kind === 'gemm').length;
+  const gemms = placed.filter((p) => p.kernel.role === 'gemm').length;
   root.append(
     h(
       'p',
       { class: 'counts' },
-      `${a.kernels.length} WGSL kernels and ${gemms} GEMMs. Forward: `,
+      `${a.kernels.length} kernels, ${gemms} of them GEMMs. Forward: `,
       h('b', { 'data-count': 'forward-per-step' }, c.forwardPerStep),
       ` dispatch${c.forwardPerStep === 1 ? '' : 'es'} per step + ${c.forwardOnce} once; backward: `,
       h('b', { 'data-count': 'backward-per-step' }, c.backwardPerStep),
@@ -43,25 +31,18 @@ export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
       const table = h('table', { class: 'plan', 'data-pass': pass, 'data-stage': stage });
       table.append(h('caption', {}, `${STAGE_TITLE[pass][stage]} — ${rows.length}`));
       table.append(h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'name'), h('th', {}, 'computes'), h('th', {}, `workgroups (B=${B}, T=${T})`)));
-      for (const { step } of rows) {
-        if (step.kind === 'kernel') {
-          const k = byName.get(step.kernel)!;
-          const d = kernelDispatchSize(k, a.sizes, B, T);
-          table.append(
-            h(
-              'tr',
-              {},
-              h('td', {}, 'kernel'),
-              h('td', {}, h('a', { href: '#', class: 'kernel-link', 'data-kernel': k.name }, k.name)),
-              h('td', { class: 'summary' }, k.summary),
-              h('td', {}, `${d.formula} = ${d.x}×${d.y}`),
-            ),
-          );
-        } else {
-          const g = step.gemm;
-          const d = gemmDispatchSizeOf(g, tiling, a.sizes, B, T);
-          table.append(h('tr', {}, h('td', {}, 'GEMM'), h('td', {}, g.name), h('td', { class: 'summary' }, g.summary), h('td', {}, `${d.formula} = ${d.x}×${d.y}`)));
-        }
+      for (const { kernel: k } of rows) {
+        const d = kernelDispatchSize(k, B, T);
+        table.append(
+          h(
+            'tr',
+            {},
+            h('td', {}, k.role === 'gemm' ? 'GEMM' : 'kernel'),
+            h('td', {}, h('a', { href: '#', class: 'kernel-link', 'data-kernel': k.name }, k.name)),
+            h('td', { class: 'summary' }, k.summary),
+            h('td', {}, `${d.formula} = ${d.x}×${d.y}`),
+          ),
+        );
       }
       root.append(table);
     }
@@ -73,6 +54,6 @@ export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
 export function kernelPlaces(a: Artifact): Map<string, string> {
   const short = { prelude: 'prelude', before: 'before the loop', step: 'per step', after: 'after the loop', grads: 'parameter gradients' } as const;
   const out = new Map<string, string>();
-  for (const p of placedSteps(a)) if (p.step.kind === 'kernel') out.set(p.step.kernel, `${p.pass}, ${short[p.stage]}`);
+  for (const p of placedSteps(a)) out.set(p.kernel.name, `${p.pass}, ${short[p.stage]}`);
   return out;
 }

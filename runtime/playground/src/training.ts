@@ -4,12 +4,9 @@
 // every cell on the same batches (batch k depends only on the seed and k).
 // Cells compared side by side take their steps in turn.
 
-import { formatDiagnostic, type Diagnostic } from '../../../compiler/diagnostics.js';
-import type { Graph } from '../../../compiler/ir/graph.js';
-import { buildModel } from '../../../compiler/model/buildModel.js';
-import { gradientFlow } from '../../../compiler/interp/gradflow.js';
-import { lineChart, PALETTE, type Series } from '../../../compiler/report/svgChart.js';
-import type { GpuContext } from '../../gpu/device.js';
+import { type Diagnostic, type Graph, buildModel, formatDiagnostic } from '../../../compiler/index.js';
+import { PALETTE, type Series, gradientFlow, lineChart } from '../../../compiler/tools.js';
+import type { GpuContext } from '../../core/device.js';
 import { batchRng, getTask, type Task } from '../../train/tasks.js';
 import { DEFAULT_OPTIMIZER, Trainer } from '../../train/trainer.js';
 

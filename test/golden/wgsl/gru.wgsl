@@ -1,6 +1,130 @@
-// cellc: GRU (sizes I=3, H=4); 8 WGSL kernel(s), 4 GEMM(s)
+// cellc: GRU (sizes I=3, H=4); 12 kernel(s); specialised for an adapter with maxComputeWorkgroupStorageSize 16384, maxComputeInvocationsPerWorkgroup 256
 
-// ===== kernel f_loop_level0 — forward, per step (T times, t = 0 … T−1); workgroups ceil(4/64) × ceil(B/4); bindings: params (read), tape, step
+// ===== kernel f_pre_gemm0 (gemm) — forward, before the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(12/64) × ceil(T·B/64)
+//   computes: C[T·B×12] = A·Bᵀ (K = 3), A = x:x, B = p:r.W_x, C = t:f_pre_gemm0: %3: f32[B,H] = matmul %2, %0; %11: f32[B,H] = matmul %10, %0; %20: f32[B,H] = matmul %19, %0
+//   @group(0) @binding(0) A: read-only-storage ← arena tape
+//   @group(0) @binding(1) B: read-only-storage ← arena params
+//   @group(0) @binding(2) C: storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 12, K = 3, lda = 3, ldb = 3, ldc = 12, offsetA = 0, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+// gemm_nt_64x64x16_4x4: C[M,N] = alpha · A[M,K] · Bᵀ[K,N]
+// Row-major f32. A is stored M×K (stride lda), B N×K (stride ldb), C M×N (stride ldc).
+// Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
+// The K loop stages 64×16 of op(A) and 16×64 of op(B) in workgroup memory (k-major).
+// workgroup_id.z selects a problem of a batch: offsets advance by strideA/B/C elements.
+
+struct GemmParams {
+  M: u32, N: u32, K: u32,
+  lda: u32, ldb: u32, ldc: u32,
+  offsetA: u32, offsetB: u32, offsetC: u32,
+  strideA: u32, strideB: u32, strideC: u32,
+  alpha: f32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<f32>; // left operand A (f32, row-major)
+@group(0) @binding(1) var<storage, read> B: array<f32>; // right operand B (f32, row-major)
+@group(0) @binding(2) var<storage, read_write> C: array<f32>; // result C (f32, row-major; read too when accumulating)
+@group(0) @binding(3) var<uniform> params: GemmParams; // GemmParams: sizes, leading dimensions, offsets, batch strides, alpha
+
+const TILE_M = 64u;
+const TILE_N = 64u;
+const TILE_K = 16u;
+const WG_X = 16u;
+const WG_Y = 16u;
+const WA = 4u; // tileA vectors run along M
+const WB = 4u; // tileB vectors (and accumulators) run along N
+const A_ROW = 16u; // vec4<f32>s per k in tileA
+const B_ROW = 16u; // vec4<f32>s per k in tileB
+
+var<workgroup> tileA: array<vec4<f32>, 256>; // op(A)[m, k] at [k * A_ROW + m / 4]
+var<workgroup> tileB: array<vec4<f32>, 256>; // op(B)[k, n] at [k * B_ROW + n / 4]
+
+// op(A)[m, k], zero outside the matrix.
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (m < params.M && k < params.K) { return A[base + m * params.lda + k]; }
+  return 0.0;
+}
+
+// op(B)[k, n], zero outside the matrix.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (k < params.K && n < params.N) { return B[base + n * params.ldb + k]; }
+  return 0.0;
+}
+
+fn storeC(base: u32, m: u32, n: u32, v: f32) {
+  if (m < params.M && n < params.N) {
+    let i = base + m * params.ldc + n;
+    C[i] = params.alpha * v;
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) lidx: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let baseA = params.offsetA + wid.z * params.strideA;
+  let baseB = params.offsetB + wid.z * params.strideB;
+  let baseC = params.offsetC + wid.z * params.strideC;
+  let m0 = wid.y * TILE_M;
+  let n0 = wid.x * TILE_N;
+  var acc0_0 = vec4<f32>();
+  var acc1_0 = vec4<f32>();
+  var acc2_0 = vec4<f32>();
+  var acc3_0 = vec4<f32>();
+
+  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+    if (m0 + TILE_M <= params.M && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        let i = baseA + (m0 + mv * WA) * params.lda + k0 + k;
+        tileA[k * A_ROW + mv] = vec4<f32>(A[i], A[i + params.lda], A[i + 2u * params.lda], A[i + 3u * params.lda]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        tileA[k * A_ROW + mv] = vec4<f32>(loadA(baseA, m0 + mv * WA, k0 + k), loadA(baseA, m0 + mv * WA + 1u, k0 + k), loadA(baseA, m0 + mv * WA + 2u, k0 + k), loadA(baseA, m0 + mv * WA + 3u, k0 + k));
+      }
+    }
+    if (n0 + TILE_N <= params.N && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let nv = u / TILE_K;
+        let i = baseB + (n0 + nv * WB) * params.ldb + k0 + k;
+        tileB[k * B_ROW + nv] = vec4<f32>(B[i], B[i + params.ldb], B[i + 2u * params.ldb], B[i + 3u * params.ldb]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let nv = u / TILE_K;
+        tileB[k * B_ROW + nv] = vec4<f32>(loadB(baseB, k0 + k, n0 + nv * WB), loadB(baseB, k0 + k, n0 + nv * WB + 1u), loadB(baseB, k0 + k, n0 + nv * WB + 2u), loadB(baseB, k0 + k, n0 + nv * WB + 3u));
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TILE_K; k++) {
+      let a0 = tileA[k * A_ROW + lid.y];
+      let b0 = tileB[k * B_ROW + lid.x];
+      acc0_0 = fma(vec4<f32>(a0.x), b0, acc0_0);
+      acc1_0 = fma(vec4<f32>(a0.y), b0, acc1_0);
+      acc2_0 = fma(vec4<f32>(a0.z), b0, acc2_0);
+      acc3_0 = fma(vec4<f32>(a0.w), b0, acc3_0);
+    }
+    workgroupBarrier();
+  }
+
+  let mT = m0 + lid.y * WA;
+  let nT = n0 + lid.x * WB;
+  storeC(baseC, mT, nT, acc0_0.x); storeC(baseC, mT, nT + 1u, acc0_0.y); storeC(baseC, mT, nT + 2u, acc0_0.z); storeC(baseC, mT, nT + 3u, acc0_0.w);
+  storeC(baseC, mT + 1u, nT, acc1_0.x); storeC(baseC, mT + 1u, nT + 1u, acc1_0.y); storeC(baseC, mT + 1u, nT + 2u, acc1_0.z); storeC(baseC, mT + 1u, nT + 3u, acc1_0.w);
+  storeC(baseC, mT + 2u, nT, acc2_0.x); storeC(baseC, mT + 2u, nT + 1u, acc2_0.y); storeC(baseC, mT + 2u, nT + 2u, acc2_0.z); storeC(baseC, mT + 2u, nT + 3u, acc2_0.w);
+  storeC(baseC, mT + 3u, nT, acc3_0.x); storeC(baseC, mT + 3u, nT + 1u, acc3_0.y); storeC(baseC, mT + 3u, nT + 2u, acc3_0.z); storeC(baseC, mT + 3u, nT + 3u, acc3_0.w);
+}
+
+// ===== kernel f_loop_level0 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
+//   computes: %5: f32[B,H] = matmul %4, %1; %13: f32[B,H] = matmul %12, %1
+//   @group(0) @binding(0) params: read-only-storage ← arena params
+//   @group(0) @binding(1) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level0: one time step of GRU forward, level 0.
 // Writes: %5: f32[B,H] = matmul %4, %1; %13: f32[B,H] = matmul %12, %1
 @group(0) @binding(0) var<storage, read> params: array<f32>;
@@ -43,7 +167,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel f_loop_level1 — forward, per step (T times, t = 0 … T−1); workgroups ceil(4/64) × ceil(B/4); bindings: gemm:f_pre_gemm0 (read), params (read), tape, step
+// ===== kernel f_loop_level1 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
+//   computes: %22: f32[B,H] = matmul %21, %18; %31: f32[B,H] = add %27, %30
+//   @group(0) @binding(0) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) params: read-only-storage ← arena params
+//   @group(0) @binding(2) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level1: one time step of GRU forward, level 1.
 // Writes: %22: f32[B,H] = matmul %21, %18; %31: f32[B,H] = add %27, %30
 @group(0) @binding(0) var<storage, read> gemm_f_pre_gemm0: array<f32>;
@@ -104,7 +233,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel b_pre_level0 — backward, before the loop (once, over all T·B rows); workgroups ceil(4/64) × ceil(T·B/4); bindings: btape, gemm:f_pre_gemm0 (read), params (read), tape
+// ===== kernel b_pre_level0 (fused) — backward, before the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(H/64) × ceil(T·B/4)
+//   computes: %18: f32[B,H] = mul %9, %1
+//   @group(0) @binding(0) btape: storage ← arena btape
+//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) params: read-only-storage ← arena params
+//   @group(0) @binding(3) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_pre_level0: all T·B rows, before the time loop of GRU backward, level 0.
 // Writes: %18: f32[B,H] = mul %9, %1
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
@@ -139,7 +274,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel b_loop_level0 — backward, per step (T times, in reverse: t = T−1 … 0); workgroups ceil(4/64) × ceil(B/4); bindings: btape, gemm:f_pre_gemm0 (read), params (read), tape, step
+// ===== kernel b_loop_level0 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
+//   computes: %40: f32[B,H] = mul %33, %39; %49: f32[B,H] = mul %37, %48
+//   @group(0) @binding(0) btape: storage ← arena btape
+//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) params: read-only-storage ← arena params
+//   @group(0) @binding(3) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level0: one time step of GRU backward, level 0.
 // Writes: %40: f32[B,H] = mul %33, %39; %49: f32[B,H] = mul %37, %48
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
@@ -195,7 +336,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel b_loop_level1 — backward, per step (T times, in reverse: t = T−1 … 0); workgroups ceil(4/64) × ceil(B/4); bindings: btape, gemm:f_pre_gemm0 (read), params (read), tape, step
+// ===== kernel b_loop_level1 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
+//   computes: %58: f32[B,H] = mul %45, %57
+//   @group(0) @binding(0) btape: storage ← arena btape
+//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) params: read-only-storage ← arena params
+//   @group(0) @binding(3) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level1: one time step of GRU backward, level 1.
 // Writes: %58: f32[B,H] = mul %45, %57
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
@@ -244,7 +391,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel b_loop_level2 — backward, per step (T times, in reverse: t = T−1 … 0); workgroups ceil(4/64) × ceil(B/4); bindings: btape, gemm:f_pre_gemm0 (read), params (read), tape, step
+// ===== kernel b_loop_level2 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
+//   computes: %61: f32[B,H] = add %52, %60
+//   @group(0) @binding(0) btape: storage ← arena btape
+//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) params: read-only-storage ← arena params
+//   @group(0) @binding(3) tape: storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level2: one time step of GRU backward, level 2.
 // Writes: %61: f32[B,H] = add %52, %60
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
@@ -310,7 +463,373 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel b_post_level0 — backward, after the loop (once, over all T·B rows); workgroups ceil(3/64) × ceil(T·B/4); bindings: btape, gemm:b_post_gemm0 (read), gemm:b_post_gemm1 (read), gemm:b_post_gemm2 (read)
+// ===== kernel b_post_gemm2 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b58, B = p:r.W_x, C = t:b_post_gemm2: %63: f32[B,I] = matmul %58, %2
+//   @group(0) @binding(0) A: read-only-storage ← arena btape
+//   @group(0) @binding(1) B: read-only-storage ← arena params
+//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm2
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 11·T·B, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+// gemm_nn_64x64x16_4x4: C[M,N] = alpha · A[M,K] · B[K,N]
+// Row-major f32. A is stored M×K (stride lda), B K×N (stride ldb), C M×N (stride ldc).
+// Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
+// The K loop stages 64×16 of op(A) and 16×64 of op(B) in workgroup memory (k-major).
+// workgroup_id.z selects a problem of a batch: offsets advance by strideA/B/C elements.
+
+struct GemmParams {
+  M: u32, N: u32, K: u32,
+  lda: u32, ldb: u32, ldc: u32,
+  offsetA: u32, offsetB: u32, offsetC: u32,
+  strideA: u32, strideB: u32, strideC: u32,
+  alpha: f32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<f32>; // left operand A (f32, row-major)
+@group(0) @binding(1) var<storage, read> B: array<f32>; // right operand B (f32, row-major)
+@group(0) @binding(2) var<storage, read_write> C: array<f32>; // result C (f32, row-major; read too when accumulating)
+@group(0) @binding(3) var<uniform> params: GemmParams; // GemmParams: sizes, leading dimensions, offsets, batch strides, alpha
+
+const TILE_M = 64u;
+const TILE_N = 64u;
+const TILE_K = 16u;
+const WG_X = 16u;
+const WG_Y = 16u;
+const WA = 4u; // tileA vectors run along M
+const WB = 4u; // tileB vectors (and accumulators) run along N
+const A_ROW = 16u; // vec4<f32>s per k in tileA
+const B_ROW = 16u; // vec4<f32>s per k in tileB
+
+var<workgroup> tileA: array<vec4<f32>, 256>; // op(A)[m, k] at [k * A_ROW + m / 4]
+var<workgroup> tileB: array<vec4<f32>, 256>; // op(B)[k, n] at [k * B_ROW + n / 4]
+
+// op(A)[m, k], zero outside the matrix.
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (m < params.M && k < params.K) { return A[base + m * params.lda + k]; }
+  return 0.0;
+}
+
+// op(B)[k, n], zero outside the matrix.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (k < params.K && n < params.N) { return B[base + k * params.ldb + n]; }
+  return 0.0;
+}
+
+fn storeC(base: u32, m: u32, n: u32, v: f32) {
+  if (m < params.M && n < params.N) {
+    let i = base + m * params.ldc + n;
+    C[i] = params.alpha * v;
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) lidx: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let baseA = params.offsetA + wid.z * params.strideA;
+  let baseB = params.offsetB + wid.z * params.strideB;
+  let baseC = params.offsetC + wid.z * params.strideC;
+  let m0 = wid.y * TILE_M;
+  let n0 = wid.x * TILE_N;
+  var acc0_0 = vec4<f32>();
+  var acc1_0 = vec4<f32>();
+  var acc2_0 = vec4<f32>();
+  var acc3_0 = vec4<f32>();
+
+  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+    if (m0 + TILE_M <= params.M && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        let i = baseA + (m0 + mv * WA) * params.lda + k0 + k;
+        tileA[k * A_ROW + mv] = vec4<f32>(A[i], A[i + params.lda], A[i + 2u * params.lda], A[i + 3u * params.lda]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        tileA[k * A_ROW + mv] = vec4<f32>(loadA(baseA, m0 + mv * WA, k0 + k), loadA(baseA, m0 + mv * WA + 1u, k0 + k), loadA(baseA, m0 + mv * WA + 2u, k0 + k), loadA(baseA, m0 + mv * WA + 3u, k0 + k));
+      }
+    }
+    if (n0 + TILE_N <= params.N && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        let i = baseB + (k0 + k) * params.ldb + n0 + nv * WB;
+        tileB[k * B_ROW + nv] = vec4<f32>(B[i], B[i + 1u], B[i + 2u], B[i + 3u]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        tileB[k * B_ROW + nv] = vec4<f32>(loadB(baseB, k0 + k, n0 + nv * WB), loadB(baseB, k0 + k, n0 + nv * WB + 1u), loadB(baseB, k0 + k, n0 + nv * WB + 2u), loadB(baseB, k0 + k, n0 + nv * WB + 3u));
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TILE_K; k++) {
+      let a0 = tileA[k * A_ROW + lid.y];
+      let b0 = tileB[k * B_ROW + lid.x];
+      acc0_0 = fma(vec4<f32>(a0.x), b0, acc0_0);
+      acc1_0 = fma(vec4<f32>(a0.y), b0, acc1_0);
+      acc2_0 = fma(vec4<f32>(a0.z), b0, acc2_0);
+      acc3_0 = fma(vec4<f32>(a0.w), b0, acc3_0);
+    }
+    workgroupBarrier();
+  }
+
+  let mT = m0 + lid.y * WA;
+  let nT = n0 + lid.x * WB;
+  storeC(baseC, mT, nT, acc0_0.x); storeC(baseC, mT, nT + 1u, acc0_0.y); storeC(baseC, mT, nT + 2u, acc0_0.z); storeC(baseC, mT, nT + 3u, acc0_0.w);
+  storeC(baseC, mT + 1u, nT, acc1_0.x); storeC(baseC, mT + 1u, nT + 1u, acc1_0.y); storeC(baseC, mT + 1u, nT + 2u, acc1_0.z); storeC(baseC, mT + 1u, nT + 3u, acc1_0.w);
+  storeC(baseC, mT + 2u, nT, acc2_0.x); storeC(baseC, mT + 2u, nT + 1u, acc2_0.y); storeC(baseC, mT + 2u, nT + 2u, acc2_0.z); storeC(baseC, mT + 2u, nT + 3u, acc2_0.w);
+  storeC(baseC, mT + 3u, nT, acc3_0.x); storeC(baseC, mT + 3u, nT + 1u, acc3_0.y); storeC(baseC, mT + 3u, nT + 2u, acc3_0.z); storeC(baseC, mT + 3u, nT + 3u, acc3_0.w);
+}
+
+// ===== kernel b_post_gemm1 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b49, B = p:z.W_x, C = t:b_post_gemm1: %54: f32[B,I] = matmul %49, %10
+//   @group(0) @binding(0) A: read-only-storage ← arena btape
+//   @group(0) @binding(1) B: read-only-storage ← arena params
+//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm1
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 15·T·B, offsetB = 12, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+// gemm_nn_64x64x16_4x4: C[M,N] = alpha · A[M,K] · B[K,N]
+// Row-major f32. A is stored M×K (stride lda), B K×N (stride ldb), C M×N (stride ldc).
+// Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
+// The K loop stages 64×16 of op(A) and 16×64 of op(B) in workgroup memory (k-major).
+// workgroup_id.z selects a problem of a batch: offsets advance by strideA/B/C elements.
+
+struct GemmParams {
+  M: u32, N: u32, K: u32,
+  lda: u32, ldb: u32, ldc: u32,
+  offsetA: u32, offsetB: u32, offsetC: u32,
+  strideA: u32, strideB: u32, strideC: u32,
+  alpha: f32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<f32>; // left operand A (f32, row-major)
+@group(0) @binding(1) var<storage, read> B: array<f32>; // right operand B (f32, row-major)
+@group(0) @binding(2) var<storage, read_write> C: array<f32>; // result C (f32, row-major; read too when accumulating)
+@group(0) @binding(3) var<uniform> params: GemmParams; // GemmParams: sizes, leading dimensions, offsets, batch strides, alpha
+
+const TILE_M = 64u;
+const TILE_N = 64u;
+const TILE_K = 16u;
+const WG_X = 16u;
+const WG_Y = 16u;
+const WA = 4u; // tileA vectors run along M
+const WB = 4u; // tileB vectors (and accumulators) run along N
+const A_ROW = 16u; // vec4<f32>s per k in tileA
+const B_ROW = 16u; // vec4<f32>s per k in tileB
+
+var<workgroup> tileA: array<vec4<f32>, 256>; // op(A)[m, k] at [k * A_ROW + m / 4]
+var<workgroup> tileB: array<vec4<f32>, 256>; // op(B)[k, n] at [k * B_ROW + n / 4]
+
+// op(A)[m, k], zero outside the matrix.
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (m < params.M && k < params.K) { return A[base + m * params.lda + k]; }
+  return 0.0;
+}
+
+// op(B)[k, n], zero outside the matrix.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (k < params.K && n < params.N) { return B[base + k * params.ldb + n]; }
+  return 0.0;
+}
+
+fn storeC(base: u32, m: u32, n: u32, v: f32) {
+  if (m < params.M && n < params.N) {
+    let i = base + m * params.ldc + n;
+    C[i] = params.alpha * v;
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) lidx: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let baseA = params.offsetA + wid.z * params.strideA;
+  let baseB = params.offsetB + wid.z * params.strideB;
+  let baseC = params.offsetC + wid.z * params.strideC;
+  let m0 = wid.y * TILE_M;
+  let n0 = wid.x * TILE_N;
+  var acc0_0 = vec4<f32>();
+  var acc1_0 = vec4<f32>();
+  var acc2_0 = vec4<f32>();
+  var acc3_0 = vec4<f32>();
+
+  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+    if (m0 + TILE_M <= params.M && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        let i = baseA + (m0 + mv * WA) * params.lda + k0 + k;
+        tileA[k * A_ROW + mv] = vec4<f32>(A[i], A[i + params.lda], A[i + 2u * params.lda], A[i + 3u * params.lda]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        tileA[k * A_ROW + mv] = vec4<f32>(loadA(baseA, m0 + mv * WA, k0 + k), loadA(baseA, m0 + mv * WA + 1u, k0 + k), loadA(baseA, m0 + mv * WA + 2u, k0 + k), loadA(baseA, m0 + mv * WA + 3u, k0 + k));
+      }
+    }
+    if (n0 + TILE_N <= params.N && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        let i = baseB + (k0 + k) * params.ldb + n0 + nv * WB;
+        tileB[k * B_ROW + nv] = vec4<f32>(B[i], B[i + 1u], B[i + 2u], B[i + 3u]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        tileB[k * B_ROW + nv] = vec4<f32>(loadB(baseB, k0 + k, n0 + nv * WB), loadB(baseB, k0 + k, n0 + nv * WB + 1u), loadB(baseB, k0 + k, n0 + nv * WB + 2u), loadB(baseB, k0 + k, n0 + nv * WB + 3u));
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TILE_K; k++) {
+      let a0 = tileA[k * A_ROW + lid.y];
+      let b0 = tileB[k * B_ROW + lid.x];
+      acc0_0 = fma(vec4<f32>(a0.x), b0, acc0_0);
+      acc1_0 = fma(vec4<f32>(a0.y), b0, acc1_0);
+      acc2_0 = fma(vec4<f32>(a0.z), b0, acc2_0);
+      acc3_0 = fma(vec4<f32>(a0.w), b0, acc3_0);
+    }
+    workgroupBarrier();
+  }
+
+  let mT = m0 + lid.y * WA;
+  let nT = n0 + lid.x * WB;
+  storeC(baseC, mT, nT, acc0_0.x); storeC(baseC, mT, nT + 1u, acc0_0.y); storeC(baseC, mT, nT + 2u, acc0_0.z); storeC(baseC, mT, nT + 3u, acc0_0.w);
+  storeC(baseC, mT + 1u, nT, acc1_0.x); storeC(baseC, mT + 1u, nT + 1u, acc1_0.y); storeC(baseC, mT + 1u, nT + 2u, acc1_0.z); storeC(baseC, mT + 1u, nT + 3u, acc1_0.w);
+  storeC(baseC, mT + 2u, nT, acc2_0.x); storeC(baseC, mT + 2u, nT + 1u, acc2_0.y); storeC(baseC, mT + 2u, nT + 2u, acc2_0.z); storeC(baseC, mT + 2u, nT + 3u, acc2_0.w);
+  storeC(baseC, mT + 3u, nT, acc3_0.x); storeC(baseC, mT + 3u, nT + 1u, acc3_0.y); storeC(baseC, mT + 3u, nT + 2u, acc3_0.z); storeC(baseC, mT + 3u, nT + 3u, acc3_0.w);
+}
+
+// ===== kernel b_post_gemm0 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b40, B = p:n.W_x, C = t:b_post_gemm0: %44: f32[B,I] = matmul %40, %19
+//   @group(0) @binding(0) A: read-only-storage ← arena btape
+//   @group(0) @binding(1) B: read-only-storage ← arena params
+//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 19·T·B, offsetB = 24, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+// gemm_nn_64x64x16_4x4: C[M,N] = alpha · A[M,K] · B[K,N]
+// Row-major f32. A is stored M×K (stride lda), B K×N (stride ldb), C M×N (stride ldc).
+// Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
+// The K loop stages 64×16 of op(A) and 16×64 of op(B) in workgroup memory (k-major).
+// workgroup_id.z selects a problem of a batch: offsets advance by strideA/B/C elements.
+
+struct GemmParams {
+  M: u32, N: u32, K: u32,
+  lda: u32, ldb: u32, ldc: u32,
+  offsetA: u32, offsetB: u32, offsetC: u32,
+  strideA: u32, strideB: u32, strideC: u32,
+  alpha: f32, pad0: u32, pad1: u32, pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> A: array<f32>; // left operand A (f32, row-major)
+@group(0) @binding(1) var<storage, read> B: array<f32>; // right operand B (f32, row-major)
+@group(0) @binding(2) var<storage, read_write> C: array<f32>; // result C (f32, row-major; read too when accumulating)
+@group(0) @binding(3) var<uniform> params: GemmParams; // GemmParams: sizes, leading dimensions, offsets, batch strides, alpha
+
+const TILE_M = 64u;
+const TILE_N = 64u;
+const TILE_K = 16u;
+const WG_X = 16u;
+const WG_Y = 16u;
+const WA = 4u; // tileA vectors run along M
+const WB = 4u; // tileB vectors (and accumulators) run along N
+const A_ROW = 16u; // vec4<f32>s per k in tileA
+const B_ROW = 16u; // vec4<f32>s per k in tileB
+
+var<workgroup> tileA: array<vec4<f32>, 256>; // op(A)[m, k] at [k * A_ROW + m / 4]
+var<workgroup> tileB: array<vec4<f32>, 256>; // op(B)[k, n] at [k * B_ROW + n / 4]
+
+// op(A)[m, k], zero outside the matrix.
+fn loadA(base: u32, m: u32, k: u32) -> f32 {
+  if (m < params.M && k < params.K) { return A[base + m * params.lda + k]; }
+  return 0.0;
+}
+
+// op(B)[k, n], zero outside the matrix.
+fn loadB(base: u32, k: u32, n: u32) -> f32 {
+  if (k < params.K && n < params.N) { return B[base + k * params.ldb + n]; }
+  return 0.0;
+}
+
+fn storeC(base: u32, m: u32, n: u32, v: f32) {
+  if (m < params.M && n < params.N) {
+    let i = base + m * params.ldc + n;
+    C[i] = params.alpha * v;
+  }
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) lidx: u32,
+        @builtin(workgroup_id) wid: vec3<u32>) {
+  let baseA = params.offsetA + wid.z * params.strideA;
+  let baseB = params.offsetB + wid.z * params.strideB;
+  let baseC = params.offsetC + wid.z * params.strideC;
+  let m0 = wid.y * TILE_M;
+  let n0 = wid.x * TILE_N;
+  var acc0_0 = vec4<f32>();
+  var acc1_0 = vec4<f32>();
+  var acc2_0 = vec4<f32>();
+  var acc3_0 = vec4<f32>();
+
+  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+    if (m0 + TILE_M <= params.M && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        let i = baseA + (m0 + mv * WA) * params.lda + k0 + k;
+        tileA[k * A_ROW + mv] = vec4<f32>(A[i], A[i + params.lda], A[i + 2u * params.lda], A[i + 3u * params.lda]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u % TILE_K;
+        let mv = u / TILE_K;
+        tileA[k * A_ROW + mv] = vec4<f32>(loadA(baseA, m0 + mv * WA, k0 + k), loadA(baseA, m0 + mv * WA + 1u, k0 + k), loadA(baseA, m0 + mv * WA + 2u, k0 + k), loadA(baseA, m0 + mv * WA + 3u, k0 + k));
+      }
+    }
+    if (n0 + TILE_N <= params.N && k0 + TILE_K <= params.K) {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        let i = baseB + (k0 + k) * params.ldb + n0 + nv * WB;
+        tileB[k * B_ROW + nv] = vec4<f32>(B[i], B[i + 1u], B[i + 2u], B[i + 3u]);
+      }
+    } else {
+      for (var u = lidx; u < 256u; u += WG_X * WG_Y) {
+        let k = u / B_ROW;
+        let nv = u % B_ROW;
+        tileB[k * B_ROW + nv] = vec4<f32>(loadB(baseB, k0 + k, n0 + nv * WB), loadB(baseB, k0 + k, n0 + nv * WB + 1u), loadB(baseB, k0 + k, n0 + nv * WB + 2u), loadB(baseB, k0 + k, n0 + nv * WB + 3u));
+      }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < TILE_K; k++) {
+      let a0 = tileA[k * A_ROW + lid.y];
+      let b0 = tileB[k * B_ROW + lid.x];
+      acc0_0 = fma(vec4<f32>(a0.x), b0, acc0_0);
+      acc1_0 = fma(vec4<f32>(a0.y), b0, acc1_0);
+      acc2_0 = fma(vec4<f32>(a0.z), b0, acc2_0);
+      acc3_0 = fma(vec4<f32>(a0.w), b0, acc3_0);
+    }
+    workgroupBarrier();
+  }
+
+  let mT = m0 + lid.y * WA;
+  let nT = n0 + lid.x * WB;
+  storeC(baseC, mT, nT, acc0_0.x); storeC(baseC, mT, nT + 1u, acc0_0.y); storeC(baseC, mT, nT + 2u, acc0_0.z); storeC(baseC, mT, nT + 3u, acc0_0.w);
+  storeC(baseC, mT + 1u, nT, acc1_0.x); storeC(baseC, mT + 1u, nT + 1u, acc1_0.y); storeC(baseC, mT + 1u, nT + 2u, acc1_0.z); storeC(baseC, mT + 1u, nT + 3u, acc1_0.w);
+  storeC(baseC, mT + 2u, nT, acc2_0.x); storeC(baseC, mT + 2u, nT + 1u, acc2_0.y); storeC(baseC, mT + 2u, nT + 2u, acc2_0.z); storeC(baseC, mT + 2u, nT + 3u, acc2_0.w);
+  storeC(baseC, mT + 3u, nT, acc3_0.x); storeC(baseC, mT + 3u, nT + 1u, acc3_0.y); storeC(baseC, mT + 3u, nT + 2u, acc3_0.z); storeC(baseC, mT + 3u, nT + 3u, acc3_0.w);
+}
+
+// ===== kernel b_post_level0 (fused) — backward, after the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(I/64) × ceil(T·B/4)
+//   computes: %64: f32[B,I] = add %55, %63
+//   @group(0) @binding(0) btape: storage ← arena btape
+//   @group(0) @binding(1) gemm_b_post_gemm0: read-only-storage ← arena gemm:b_post_gemm0
+//   @group(0) @binding(2) gemm_b_post_gemm1: read-only-storage ← arena gemm:b_post_gemm1
+//   @group(0) @binding(3) gemm_b_post_gemm2: read-only-storage ← arena gemm:b_post_gemm2
+//   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_post_level0: all T·B rows, after the time loop of GRU backward, level 0.
 // Writes: %64: f32[B,I] = add %55, %63
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
@@ -342,7 +861,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-// ===== kernel grads_small — backward, parameter gradients (once, after the loop, into cleared gradients); workgroups ceil(96/64) × 1; bindings: btape (read), grads, tape (read)
+// ===== kernel grads_small (grads) — backward, parameter gradients (once, after the loop, into cleared gradients); workgroup 64×1×1; workgroups ceil(96/64) × 1 (folded into y past 65535)
+//   computes: ∂(r.W_x, r.W_h, r.b, z.W_x, z.W_h, z.b, n.W_x, n.W_2, n.b) = Σ_rows of their terms
+//   @group(0) @binding(0) btape: read-only-storage ← arena btape
+//   @group(0) @binding(1) grads: storage ← arena grads
+//   @group(0) @binding(2) tape: read-only-storage ← arena tape
+//   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // grads_small: parameter gradients of r.W_x, r.W_h, r.b, z.W_x, z.W_h, z.b, n.W_x, n.W_2, n.b, one invocation per element, summed over all T·B rows.
 struct Dims { t: u32, B: u32, T: u32 }
 @group(1) @binding(0) var<uniform> dims: Dims;
@@ -376,7 +900,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 0u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o31 + row * 4u + 0u + e / 3u] * tape[o18 + row * 3u + 0u + e % 3u];
+      s += btape[o31 + row * 4u + e / 3u] * tape[o18 + row * 3u + e % 3u];
     }
     grads[o9 + e] = s;
   }
@@ -384,7 +908,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 12u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o31 + row * 4u + 0u + e / 4u] * tape[o19 + row * 4u + 0u + e % 4u];
+      s += btape[o31 + row * 4u + e / 4u] * tape[o19 + row * 4u + e % 4u];
     }
     grads[o12 + e] = s;
   }
@@ -392,7 +916,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 28u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o31 + row * 4u + 0u + e];
+      s += btape[o31 + row * 4u + e];
     }
     grads[o13 + e] = s;
   }
@@ -400,7 +924,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 32u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o32 + row * 4u + 0u + e / 3u] * tape[o18 + row * 3u + 0u + e % 3u];
+      s += btape[o32 + row * 4u + e / 3u] * tape[o18 + row * 3u + e % 3u];
     }
     grads[o10 + e] = s;
   }
@@ -408,7 +932,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 44u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o32 + row * 4u + 0u + e / 4u] * tape[o19 + row * 4u + 0u + e % 4u];
+      s += btape[o32 + row * 4u + e / 4u] * tape[o19 + row * 4u + e % 4u];
     }
     grads[o14 + e] = s;
   }
@@ -416,7 +940,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 60u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o32 + row * 4u + 0u + e];
+      s += btape[o32 + row * 4u + e];
     }
     grads[o15 + e] = s;
   }
@@ -424,7 +948,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 64u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o33 + row * 4u + 0u + e / 3u] * tape[o18 + row * 3u + 0u + e % 3u];
+      s += btape[o33 + row * 4u + e / 3u] * tape[o18 + row * 3u + e % 3u];
     }
     grads[o11 + e] = s;
   }
@@ -432,7 +956,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 76u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o33 + row * 4u + 0u + e / 4u] * btape[o34 + row * 4u + 0u + e % 4u];
+      s += btape[o33 + row * 4u + e / 4u] * btape[o34 + row * 4u + e % 4u];
     }
     grads[o16 + e] = s;
   }
@@ -440,26 +964,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let e = i - 92u;
     var s = 0.0;
     for (var row = 0u; row < rows; row++) {
-      s += btape[o33 + row * 4u + 0u + e];
+      s += btape[o33 + row * 4u + e];
     }
     grads[o17 + e] = s;
   }
 }
-
-// ===== GEMM descriptors (run by the tiled GEMM kernel of compiler/codegen/gemm.ts; T·B rows are sized at run time)
-// gemm f_pre_gemm0 — forward, before the loop (once, over all T·B rows)
-//   C[T·B×12] = A·Bᵀ (K = 3)
-//   A = x:x, ld 3; B = p:r.W_x, ld 3; C = t:f_pre_gemm0, ld 12
-//   computes: %3: f32[B,H] = matmul %2, %0; %11: f32[B,H] = matmul %10, %0; %20: f32[B,H] = matmul %19, %0
-// gemm b_post_gemm2 — backward, after the loop (once, over all T·B rows)
-//   C[T·B×3] = A·B (K = 4)
-//   A = m:b58, ld 4; B = p:r.W_x, ld 3; C = t:b_post_gemm2, ld 3
-//   computes: %63: f32[B,I] = matmul %58, %2
-// gemm b_post_gemm1 — backward, after the loop (once, over all T·B rows)
-//   C[T·B×3] = A·B (K = 4)
-//   A = m:b49, ld 4; B = p:z.W_x, ld 3; C = t:b_post_gemm1, ld 3
-//   computes: %54: f32[B,I] = matmul %49, %10
-// gemm b_post_gemm0 — backward, after the loop (once, over all T·B rows)
-//   C[T·B×3] = A·B (K = 4)
-//   A = m:b40, ld 4; B = p:n.W_x, ld 3; C = t:b_post_gemm0, ld 3
-//   computes: %44: f32[B,I] = matmul %40, %19

@@ -5,7 +5,7 @@
 // label and line:column positions in the WGSL; anything else WebGPU rejects is
 // caught in error scopes (GpuValidationError naming the label).
 
-import type { KernelBinding } from '../../compiler/codegen/kernel.js';
+import { type KernelBinding } from '../../compiler/index.js';
 import type { GpuContext } from './device.js';
 import { WgslCompileError, withErrorScopes } from './errors.js';
 

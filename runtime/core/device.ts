@@ -8,6 +8,7 @@
 // device per adapter: every acquisition requests a fresh adapter.
 
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError } from './errors.js';
+import { targetFromLimits, type Target } from '../../compiler/index.js';
 
 /** The adapter limits the runtime raises from WebGPU's defaults to the adapter's maximum. */
 export const REQUESTED_LIMITS = [
@@ -242,4 +243,9 @@ export function contextForDevice(device: GPUDevice, adapterInfo?: GPUAdapterInfo
   const ctx = new GpuContext(device, hasNavigatorGpu || !isNode ? 'browser' : 'node', summarize(info), limits, new Set(device.features), {} as GPU, () => {});
   wrapped.set(device, ctx);
   return ctx;
+}
+
+/** The compilation target of this device: its kernel limits, and whether it is a CPU implementation. */
+export function targetOf(ctx: GpuContext): Target {
+  return targetFromLimits(ctx.limits, ctx.adapter.software);
 }

@@ -8,12 +8,11 @@
 // consumer that uses a name the cell no longer has fails to type-check.
 // createTypedCell also works with any artifact and a hand-written signature.
 
-import { ARTIFACT_FORMAT, type Artifact } from '../compiler/codegen/artifact.js';
-import type { Initializer } from '../compiler/ir/graph.js';
+import { ARTIFACT_FORMAT, type Artifact, type Initializer } from '../../compiler/index.js';
 import { CellRuntime, type RuntimeShape } from './cellRuntime.js';
-import { contextForDevice, GpuContext } from './gpu/device.js';
+import { contextForDevice, GpuContext } from './device.js';
 
-export type { Initializer } from '../compiler/ir/graph.js';
+export type { Initializer } from '../../compiler/index.js';
 
 /** A tensor shape (without the batch and time axes). */
 export type Shape = readonly number[];
@@ -186,7 +185,7 @@ class TypedCellImpl implements TypedCell<CellSignature> {
             if (v.length !== numel(p.shape)) throw new RangeError(`parameter ${p.name} needs ${numel(p.shape)} values, got ${v.length}`);
             rt.write(p.tensor, v);
           },
-          readGrad: () => rt.read(`g:${p.name}`, numel(p.shape)),
+          readGrad: () => rt.read(p.grad, numel(p.shape)),
         } satisfies ParamAccessor),
       ]),
     );

@@ -1,21 +1,32 @@
 /// <reference types="@webgpu/types" />
 // Executes a compiled artifact on a WebGPU device: allocates the arenas for a
-// batch size B and sequence length T, creates (cached) pipelines — B, T and
-// the step t come from a uniform, so pipelines are shared across B and T — and encodes a whole forward pass, or forward +
-// backward, into one command buffer with one submit. Only what is asked for is
-// read back.
+// batch size B and sequence length T, prepares every kernel record of the
+// plans (kernels.ts: pipelines cached per device — B, T and the step t come
+// from a uniform, so pipelines are shared across B and T — bind groups, the
+// workgroup counts of each record's dispatch formula), and encodes a whole
+// forward pass, or forward + backward, into one command buffer with one
+// submit. It creates no WGSL of its own. Only what is asked for is read back.
 
-import type { Artifact, ArtifactGemm, ArtifactTensor, ArtifactKernel, PassPlan, PlanStep, TensorRef } from '../compiler/codegen/artifact.js';
-import { evalLin, type ArenaName } from '../compiler/codegen/layout.js';
-import { DIMS_STRIDE } from '../compiler/codegen/wgslDims.js';
-import type { KernelBinding } from '../compiler/codegen/kernel.js';
-import { initialize } from '../compiler/numeric/initializers.js';
-import { Rng } from '../compiler/numeric/random.js';
-import { BufferUsage, checkStorageBufferSize, createStorageBuffer, readFloat32 } from './gpu/buffers.js';
-import type { GpuContext } from './gpu/device.js';
-import { withErrorScopes } from './gpu/errors.js';
-import { prepareGemm, type GemmPlan } from './gpu/gemm.js';
-import { getComputePipeline } from './gpu/pipelines.js';
+import {
+  DIMS_STRIDE,
+  dispatchCounts,
+  elementAddress,
+  evalLin,
+  initialize,
+  Rng,
+  type ArenaName,
+  type Artifact,
+  type ArtifactTensor,
+  type DispatchCounts,
+  type KernelRecord,
+  type PassPlan,
+  type TensorId,
+  type TensorRef,
+} from '../../compiler/index.js';
+import { BufferUsage, checkStorageBufferSize, createStorageBuffer, readFloat32 } from './buffers.js';
+import type { GpuContext } from './device.js';
+import { withErrorScopes } from './errors.js';
+import { encodeKernel, prepareKernel, type PreparedKernel, type ResourceResolver } from './kernels.js';
 
 export interface RuntimeShape {
   readonly B: number;
@@ -31,15 +42,13 @@ interface Resolved {
 
 const STEP_STRIDE = DIMS_STRIDE; // bytes between the dims records (minUniformBufferOffsetAlignment ≤ 256)
 
-type Encoded = { kernel: ArtifactKernel; pipeline: GPUComputePipeline; group0: GPUBindGroup; workgroups: [number, number, number] };
-
 export class CellRuntime {
   private readonly buffers = new Map<ArenaName, GPUBuffer>();
-  private readonly kernels = new Map<string, Encoded>();
-  private readonly gemms = new Map<string, GemmPlan>();
+  private readonly kernels = new Map<string, PreparedKernel>();
+  private readonly records: ReadonlyMap<string, KernelRecord>;
+  private readonly tensors: ReadonlyMap<string, ArtifactTensor>;
   private stepBuffer!: GPUBuffer;
-  private stepGroups: GPUBindGroup[] = [];
-  private stepLayout!: GPUBindGroupLayout;
+  private stepGroups = new Map<GPUBindGroupLayout, GPUBindGroup[]>();
 
   private constructor(
     readonly ctx: GpuContext,
@@ -48,6 +57,7 @@ export class CellRuntime {
     readonly T: number,
   ) {
     this.tensors = new Map(artifact.tensors.map((t) => [t.name, t]));
+    this.records = new Map(artifact.kernels.map((k) => [k.name, k]));
   }
 
   static async create(ctx: GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<CellRuntime> {
@@ -59,8 +69,6 @@ export class CellRuntime {
     return rt;
   }
 
-  private readonly tensors: ReadonlyMap<string, ArtifactTensor>;
-
   private tensor(name: string) {
     const t = this.tensors.get(name);
     if (!t) throw new Error(`artifact has no tensor ${name}`);
@@ -68,13 +76,40 @@ export class CellRuntime {
   }
 
   /** A tensor reference → buffer and element offset of its row 0 at t = 0. */
-  resolve(ref: TensorRef | string): Resolved {
+  resolve(ref: TensorRef | TensorId): Resolved {
     let r: TensorRef = typeof ref === 'string' ? { tensor: ref, shift: 0, col: 0 } : ref;
     const alias = this.artifact.aliases[r.tensor];
     if (alias) r = { tensor: alias.tensor, shift: alias.shift, col: alias.col + r.col };
     const t = this.tensor(r.tensor);
-    const base = evalLin(t.offset, this.B, this.T) + r.col + (r.shift ? this.B * t.width : 0);
-    return { buffer: this.buffers.get(t.arena)!, offset: base, width: t.width };
+    return { buffer: this.arena(t.arena), offset: elementAddress(t, r, this.B, this.T), width: t.width };
+  }
+
+  /** The buffer of an arena. */
+  arena(name: ArenaName): GPUBuffer {
+    const b = this.buffers.get(name);
+    if (!b) throw new Error(`artifact has no arena ${name}`);
+    return b;
+  }
+
+  /** What kernel records' resources resolve to here; `host` names the application's buffers. */
+  resources(host: Readonly<Record<string, GPUBuffer>> = {}): ResourceResolver {
+    return {
+      arena: (a) => this.arena(a),
+      dimsGroups: (layout) => this.dimsGroups(layout),
+      host: (name) => host[name],
+      B: this.B,
+      T: this.T,
+    };
+  }
+
+  private dimsGroups(layout: GPUBindGroupLayout): GPUBindGroup[] {
+    let groups = this.stepGroups.get(layout);
+    if (!groups) {
+      groups = [];
+      for (let t = 0; t <= this.T; t++) groups.push(this.ctx.device.createBindGroup({ label: `step ${t}`, layout, entries: [{ binding: 0, resource: { buffer: this.stepBuffer, offset: t * STEP_STRIDE, size: 16 } }] }));
+      this.stepGroups.set(layout, groups);
+    }
+    return groups;
   }
 
   private async allocate() {
@@ -86,67 +121,38 @@ export class CellRuntime {
       checkStorageBufferSize(ctx.limits, what, elements * 4);
       this.buffers.set(arena, createStorageBuffer(ctx, `${artifact.cell} ${arena}`, Math.max(1, elements)));
     }
-    // the dims uniform: record t holds (t, B, T); every kernel binds one record at group 1
+    // the dims uniform: record t holds (t, B, T); kernels bind one record at group 1
     const data = new Uint32Array(((T + 1) * STEP_STRIDE) / 4);
     for (let t = 0; t <= T; t++) data.set([t, B, T], (t * STEP_STRIDE) / 4);
     this.stepBuffer = ctx.device.createBuffer({ label: `${artifact.cell} steps`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     ctx.queue.writeBuffer(this.stepBuffer, 0, data);
-    const stepBinding: KernelBinding = { group: 1, binding: 0, name: 'dims', kind: 'uniform', role: 'the time step t, B and T' };
+    const scheduled = new Set([...planKernels(artifact.forward), ...planKernels(artifact.backward), ...artifact.backward.grads]);
+    const resources = this.resources();
     await withErrorScopes(ctx.device, `${artifact.cell}: pipelines`, async () => {
-      for (const k of artifact.kernels) {
-        const bindings: KernelBinding[] = k.arenas.map((a, i) => ({ group: 0, binding: i, name: a, kind: k.readOnly.includes(a) ? 'read-only-storage' : 'storage', role: `${a} arena` }));
-        bindings.push(stepBinding);
-        const pipeline = await getComputePipeline(ctx, { label: `${artifact.cell}/${k.name}`, wgsl: k.wgsl, entryPoint: k.entryPoint, bindings });
-        const group0 = ctx.device.createBindGroup({
-          label: `${artifact.cell}/${k.name}`,
-          layout: pipeline.getBindGroupLayout(0),
-          entries: k.arenas.map((a, i) => ({ binding: i, resource: { buffer: this.buffers.get(a)! } })),
-        });
-        this.stepLayout ??= pipeline.getBindGroupLayout(1);
-        const x = Math.ceil(k.dispatch.elements / k.dispatch.workgroupSize);
-        const rows = k.dispatch.rows === 'B' ? B : k.dispatch.rows === 'TB' ? T * B : 1;
-        const y = Math.ceil(rows / k.dispatch.rowsPerThread);
-        if (y > ctx.limits.maxComputeWorkgroupsPerDimension) throw new RangeError(`${k.name}: ${y} workgroups exceed maxComputeWorkgroupsPerDimension; use a smaller B or T`);
-        this.kernels.set(k.name, { kernel: k, pipeline, group0, workgroups: [x, y, 1] });
-      }
+      for (const k of artifact.kernels) if (scheduled.has(k.name)) this.kernels.set(k.name, await prepareKernel(ctx, artifact.cell, k, resources));
     });
-    if (this.stepLayout) {
-      for (let t = 0; t <= T; t++) {
-        this.stepGroups.push(ctx.device.createBindGroup({ label: `step ${t}`, layout: this.stepLayout, entries: [{ binding: 0, resource: { buffer: this.stepBuffer, offset: t * STEP_STRIDE, size: 16 } }] }));
-      }
-    }
-    const allGemms = [...planSteps(artifact.forward), ...planSteps(artifact.backward), ...artifact.backward.grads].filter((s): s is Extract<PlanStep, { kind: 'gemm' }> => s.kind === 'gemm');
-    for (const { gemm } of allGemms) this.gemms.set(gemm.name, await this.prepare(gemm));
   }
 
-  private prepare(g: ArtifactGemm): Promise<GemmPlan> {
-    const dim = (d: number | 'TB') => (d === 'TB' ? this.T * this.B : d);
-    const operand = (ref: TensorRef, ld: number) => {
-      const r = this.resolve(ref);
-      return { buffer: r.buffer, offset: r.offset, ld };
-    };
-    return prepareGemm(this.ctx, {
-      A: operand(g.A, g.lda),
-      B: operand(g.B, g.ldb),
-      C: operand(g.C, g.ldc),
-      M: dim(g.M),
-      N: g.N,
-      K: dim(g.K),
-      transA: g.transA,
-      transB: g.transB,
-      accumulate: g.accumulate,
-      label: `${this.artifact.cell}/${g.name}`,
-    });
+  /**
+   * Prepares a kernel of the artifact that binds application buffers (the
+   * optimizer's), for `encode`. The runtime owns what it returns.
+   */
+  async prepareHostKernel(name: string, host: Readonly<Record<string, GPUBuffer>>): Promise<PreparedKernel> {
+    const k = this.records.get(name);
+    if (!k) throw new Error(`artifact has no kernel ${name}`);
+    const p = await withErrorScopes(this.ctx.device, `${this.artifact.cell}: ${name}`, () => prepareKernel(this.ctx, this.artifact.cell, k, this.resources(host)));
+    this.kernels.set(name, p);
+    return p;
   }
 
   // ---- data in and out -------------------------------------------------
 
-  write(ref: TensorRef | string, data: Float32Array, elementOffset = 0): void {
+  write(ref: TensorRef | TensorId, data: Float32Array, elementOffset = 0): void {
     const r = this.resolve(ref);
     this.ctx.queue.writeBuffer(r.buffer, (r.offset + elementOffset) * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  async read(ref: TensorRef | string, count: number, elementOffset = 0): Promise<Float32Array> {
+  async read(ref: TensorRef | TensorId, count: number, elementOffset = 0): Promise<Float32Array> {
     const r = this.resolve(ref);
     return readFloat32(this.ctx, r.buffer, r.offset + elementOffset, count);
   }
@@ -174,10 +180,10 @@ export class CellRuntime {
   }
 
   async readGrads(): Promise<Map<string, Float32Array>> {
-    return this.readNamed(this.artifact.params.map((p) => [p.name, `g:${p.name}`, p.shape]));
+    return this.readNamed(this.artifact.params.map((p) => [p.name, p.grad, p.shape]));
   }
 
-  private async readNamed(list: [string, string, readonly number[]][]): Promise<Map<string, Float32Array>> {
+  private async readNamed(list: [string, TensorId, readonly number[]][]): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     for (const [name, tensor, shape] of list) out.set(name, await this.read(tensor, shape.reduce((a, b) => a * b, 1)));
     return out;
@@ -272,25 +278,20 @@ export class CellRuntime {
 
   // ---- encoding ----------------------------------------------------------
 
-  private dispatch(pass: GPUComputePassEncoder, step: PlanStep, t: number): void {
-    if (step.kind === 'gemm') {
-      this.gemms.get(step.gemm.name)!.encode(pass);
-      return;
-    }
-    const k = this.kernels.get(step.kernel)!;
-    pass.setPipeline(k.pipeline);
-    pass.setBindGroup(0, k.group0);
-    pass.setBindGroup(1, this.stepGroups[k.kernel.usesStep ? t : 0]);
-    pass.dispatchWorkgroups(...k.workgroups);
+  /** Records one dispatch of a kernel of the artifact at step t (0 for kernels that run once). */
+  encode(pass: GPUComputePassEncoder, kernel: string, t = 0): void {
+    const k = this.kernels.get(kernel);
+    if (!k) throw new Error(`kernel ${kernel} is not prepared`);
+    encodeKernel(pass, k, t);
   }
 
   /** Encodes the forward pass over all T steps. */
   encodeForward(encoder: GPUCommandEncoder): void {
     const pass = encoder.beginComputePass({ label: `${this.artifact.cell} forward` });
     const f = this.artifact.forward;
-    for (const s of [...f.prelude, ...f.before]) this.dispatch(pass, s, 0);
-    for (let t = 0; t < this.T; t++) for (const s of f.step) this.dispatch(pass, s, t);
-    for (const s of f.after) this.dispatch(pass, s, 0);
+    for (const s of [...f.prelude, ...f.before]) this.encode(pass, s, 0);
+    for (let t = 0; t < this.T; t++) for (const s of f.step) this.encode(pass, s, t);
+    for (const s of f.after) this.encode(pass, s, 0);
     pass.end();
   }
 
@@ -302,7 +303,7 @@ export class CellRuntime {
   encodeBackward(encoder: GPUCommandEncoder, window = this.T): void {
     const b = this.artifact.backward;
     let pass = encoder.beginComputePass({ label: `${this.artifact.cell} backward` });
-    for (const s of [...b.prelude, ...b.before]) this.dispatch(pass, s, 0);
+    for (const s of [...b.prelude, ...b.before]) this.encode(pass, s, 0);
     for (let t = this.T - 1; t >= 0; t--) {
       if (t + 1 < this.T && (t + 1) % window === 0) {
         pass.end();
@@ -313,13 +314,13 @@ export class CellRuntime {
         }
         pass = encoder.beginComputePass({ label: `${this.artifact.cell} backward window` });
       }
-      for (const s of b.step) this.dispatch(pass, s, t);
+      for (const s of b.step) this.encode(pass, s, t);
     }
-    for (const s of b.after) this.dispatch(pass, s, 0);
+    for (const s of b.after) this.encode(pass, s, 0);
     pass.end();
-    encoder.clearBuffer(this.buffers.get('grads')!);
+    encoder.clearBuffer(this.arena('grads'));
     pass = encoder.beginComputePass({ label: `${this.artifact.cell} parameter gradients` });
-    for (const s of b.grads) this.dispatch(pass, s, 0);
+    for (const s of b.grads) this.encode(pass, s, 0);
     pass.end();
   }
 
@@ -346,26 +347,18 @@ export class CellRuntime {
     await ctx.queue.onSubmittedWorkDone();
   }
 
-  /** Dispatch counts: per call (prelude + before + after) and per time step. */
-  dispatchCounts() {
-    const n = (p: readonly PlanStep[]) => p.length;
-    const f = this.artifact.forward;
-    const b = this.artifact.backward;
-    return {
-      forwardPerStep: n(f.step),
-      forwardOther: n(f.prelude) + n(f.before) + n(f.after),
-      backwardPerStep: n(b.step),
-      backwardOther: n(b.prelude) + n(b.before) + n(b.after) + n(b.grads),
-    };
+  /** Dispatches per call and per step (the compiler's count of the plans). */
+  dispatchCounts(): DispatchCounts {
+    return dispatchCounts(this.artifact);
   }
 
   destroy(): void {
-    for (const g of this.gemms.values()) g.release();
+    for (const k of this.kernels.values()) for (const b of k.owned) b.destroy();
     for (const b of this.buffers.values()) b.destroy();
     this.stepBuffer?.destroy();
   }
 }
 
-function planSteps(p: PassPlan): PlanStep[] {
+function planKernels(p: PassPlan): string[] {
   return [...p.prelude, ...p.before, ...p.step, ...p.after];
 }

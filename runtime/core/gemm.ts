@@ -11,16 +11,7 @@
 // larger than maxStorageBufferBindingSize still works, and a window that would
 // run past the buffer is an error here rather than a silently clamped read.
 
-import {
-  checkGemmTiling,
-  chooseGemmTiling,
-  gemmDispatchSize,
-  gemmKernel,
-  packGemmParams,
-  type GemmKernel,
-  type GemmKernelOptions,
-  type GemmTiling,
-} from '../../compiler/codegen/gemm.js';
+import { type GemmKernel, type GemmKernelOptions, type GemmTiling, checkGemmTiling, chooseGemmTiling, gemmDispatchSize, gemmKernel, packGemmParams } from '../../compiler/index.js';
 import { BufferUsage, createUniformBuffer } from './buffers.js';
 import type { GpuContext } from './device.js';
 import { BufferTooLargeError, GpuError, withErrorScopes } from './errors.js';

@@ -2,7 +2,7 @@
 // adapter for a few shapes and tilings, next to a naive one-invocation-per-output
 // kernel as the floor.
 //
-//   XDG_RUNTIME_DIR=/tmp npx tsx runtime/gpu/benchGemm.ts [--reps 20] [--all-tilings]
+//   XDG_RUNTIME_DIR=/tmp npx tsx runtime/apps/bench/gemm.ts [--reps 20] [--all-tilings]
 //
 // Each figure is 2·M·N·K flops per GEMM over the wall time of `reps` GEMMs
 // recorded in one compute pass and one submit, after a warm-up submit (lavapipe
@@ -10,11 +10,11 @@
 // caches compiled shaders on disk: MESA_SHADER_CACHE_DISABLE=true shows the cold
 // compile time in the "first submit" figure.
 
-import { chooseGemmTiling, type GemmTiling } from '../../compiler/codegen/gemm.js';
-import { createStorageBuffer, readFloat32 } from './buffers.js';
-import { acquireDevice, type GpuContext } from './device.js';
-import { prepareGemm } from './gemm.js';
-import { getComputePipeline } from './pipelines.js';
+import { chooseGemmTiling, NAIVE_GEMM_WGSL, type GemmTiling } from '../../../compiler/index.js';
+import { createStorageBuffer, readFloat32 } from '../../core/buffers.js';
+import { acquireDevice, type GpuContext } from '../../core/device.js';
+import { prepareGemm } from '../../core/gemm.js';
+import { getComputePipeline } from '../../core/pipelines.js';
 
 const args = process.argv.slice(2);
 const reps = Number(args[args.indexOf('--reps') + 1] ?? 20) || 20;
@@ -31,19 +31,6 @@ const SHAPES: [number, number, number][] = [
   [1024, 256, 64],
 ];
 
-const NAIVE_WGSL = `
-struct P { M: u32, N: u32, K: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: P;
-@compute @workgroup_size(16, 16)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  if (g.x >= p.N || g.y >= p.M) { return; }
-  var s = 0.0;
-  for (var k = 0u; k < p.K; k++) { s += A[g.y * p.K + k] * B[k * p.N + g.x]; }
-  C[g.y * p.N + g.x] = s;
-}`;
 
 interface Timing {
   /** Wall milliseconds per GEMM. */
@@ -93,7 +80,7 @@ async function main() {
         { tileM: 32, tileN: 64, tileK: 32, threadM: 4, threadN: 8 },
       ]
     : custom.length ? custom : [chosen];
-  const naive = await getComputePipeline(ctx, { label: 'naive gemm', wgsl: NAIVE_WGSL });
+  const naive = await getComputePipeline(ctx, { label: 'naive gemm', wgsl: NAIVE_GEMM_WGSL });
   try {
     for (const [M, N, K] of SHAPES) {
       const flops = 2 * M * N * K;

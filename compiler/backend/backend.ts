@@ -1,0 +1,30 @@
+// The seam between the compiler's core and code generation. A backend turns
+// a scheduled cell (schedule/cellSchedule.ts: both passes scheduled, memory
+// laid out) into an artifact whose every kernel is a KernelRecord
+// (codegen/kernel.ts). The per-step WebGPU schedule is one backend; a
+// persistent kernel, a parallel scan over time or another target language
+// is another file that implements this interface and is listed in BACKENDS.
+
+import type { Artifact } from '../codegen/artifact.js';
+import type { Scheduled } from '../schedule/cellSchedule.js';
+import { generatePerStep, type GenerateOptions } from './webgpu/perStep.js';
+
+export interface Backend {
+  /** What `--schedule NAME` / the driver's `backend` option selects. */
+  readonly name: string;
+  /** One sentence for `cellc plan` and the docs. */
+  readonly description: string;
+  generate(cell: Scheduled, options: GenerateOptions): Artifact;
+}
+
+export const BACKENDS = {
+  'per-step': {
+    name: 'per-step',
+    description: 'WebGPU, one or a few fused dispatches per time step; input and gradient GEMMs hoisted out of the loop',
+    generate: generatePerStep,
+  },
+} as const satisfies Record<string, Backend>;
+
+export type BackendName = keyof typeof BACKENDS;
+
+export type { GenerateOptions } from './webgpu/perStep.js';

@@ -1,0 +1,12 @@
+// The tools around the compiler (package entry "cellc/tools"): the float64
+// reference interpreter of a cell's scan with BPTT, the gradient check and
+// gradient-flow analysis built on it, losses, and SVG charts for reports.
+// The compiler does not use them; the runtime's comparisons, the CLI and the
+// playground do, through this entry only.
+
+export { CellInterpreter, type Gradients, type NamedArrays, type Sequences, type Tape } from './interp/scan.js';
+export { concatArrays } from './interp/tensor.js';
+export { gradcheck, gradcheckSizes, indexRange, type GradcheckOptions, type GradcheckReport, type TensorCheck } from './interp/gradcheck.js';
+export { gradientFlow, meanDecayPerStep, type GradflowOptions, type GradflowResult } from './interp/gradflow.js';
+export { lossAndGradient, type LossSpec, type LossKind } from './interp/loss.js';
+export { lineChart, PALETTE, type ChartOptions, type Series } from './report/svgChart.js';
