@@ -12,7 +12,8 @@
 
 import { evalDim, type Dim } from '../ir/dims.js';
 import type { Node } from '../ir/graph.js';
-import { isCompare, type OpAttrs } from '../ir/ops.js';
+import { isCompare, sizeAttrs } from '../ir/opInfo.js';
+import type { OpAttrs } from '../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
 import { readsLocally } from '../schedule/schedule.js';
 import { assert, CompilerBug } from '../util/assert.js';
@@ -141,7 +142,7 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
   function value(id: number, idx: string, s: Scope): string {
     const n = nodes[id];
     if (n.op === 'const') return f((n.attrs as OpAttrs['const']).value);
-    if (n.op === 'dim') return f(dimValues.get(id)!);
+    if (n.op === 'dim') return f(sizeOf(id, 'dim'));
     if (idx === 'j' && fastMatvec.has(id)) return `${fastMatvec.get(id)}[r]`;
     if (!computedHere(id)) return load(id, idx);
     const key = `${id}@${idx}`;
@@ -299,7 +300,7 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
         const xs = k.shape(n.args[0]);
         const inner = numel(sh.slice(a.axis + 1));
         const dimOut = sh[a.axis];
-        const start = sliceStart.get(n.id)!;
+        const start = sizeOf(n.id, 'start');
         return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
       }
       case 'gather': {
@@ -385,18 +386,18 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     return out;
   }
 
-  // Symbolic slice starts and size values, resolved with the concrete sizes.
-  const concrete = (d: Dim) => {
-    const v = evalDim(d, k.sizes);
-    assert(v !== undefined, 'size without a value');
-    return v;
-  };
-  const sliceStart = new Map<number, number>();
-  const dimValues = new Map<number, number>();
+  // Every size attribute (ir/opInfo.ts: a slice's start, a dim's size, …) resolved
+  // with the concrete sizes; shapes come from k.shape instead.
+  const sizeValues = new Map<string, number>(); // `${node}.${attribute}` → value
   for (const n of nodes) {
-    if (n.op === 'slice') sliceStart.set(n.id, concrete((n.attrs as OpAttrs['slice']).start));
-    if (n.op === 'dim') dimValues.set(n.id, concrete((n.attrs as OpAttrs['dim']).dim));
+    for (const { key, kind } of sizeAttrs(n.op)) {
+      if (kind !== 'dim') continue;
+      const v = evalDim((n.attrs as Readonly<Record<string, Dim>>)[key], k.sizes);
+      assert(v !== undefined, 'size without a value');
+      sizeValues.set(`${n.id}.${key}`, v);
+    }
   }
+  const sizeOf = (id: number, key: 'start' | 'dim') => sizeValues.get(`${id}.${key}`)!;
 
   // Group outputs into blocks of equal element count.
   const blocks = new Map<number, number[]>();
