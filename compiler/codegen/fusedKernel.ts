@@ -16,10 +16,11 @@ import { isCompare, sizeAttrs } from '../ir/opInfo.js';
 import type { OpAttrs } from '../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
 import { readsLocally } from '../schedule/schedule.js';
-import { assert, CompilerBug } from '../util/assert.js';
+import { assert, assertNever, CompilerBug } from '../util/assert.js';
 import type { ArenaName, Layout } from './layout.js';
 import { arenaVar } from './layout.js';
 import { NameAllocator } from './names.js';
+import { isStructural, WGSL_OPS } from './wgslOps.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 
 export interface KernelDispatch {
@@ -160,32 +161,11 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
     const idx = /^\w+$/.test(at) ? at : `(${at})`;
     const arg = (i: number, where = idx) => value(n.args[i], where, s);
     const sh = k.shape(n.id);
-    switch (n.op) {
-      case 'neg': return `-(${arg(0)})`;
-      case 'exp': return `exp(${arg(0)})`;
-      case 'log': return `log(${arg(0)})`;
-      case 'tanh': return `tanh(clamp(${arg(0)}, -15.0, 15.0))`;
-      case 'sigmoid': return `1.0 / (1.0 + exp(-(${arg(0)})))`;
-      case 'relu': return `max(${arg(0)}, 0.0)`;
-      case 'sqrt': return `sqrt(${arg(0)})`;
-      case 'rsqrt': return `inverseSqrt(${arg(0)})`;
-      case 'abs': return `abs(${arg(0)})`;
-      case 'softplus': { const x = arg(0); return `select(log(1.0 + exp(${x})), ${x}, ${x} > 20.0)`; }
-      case 'square': { const x = arg(0); return `${x} * ${x}`; }
-      case 'recip': return `1.0 / (${arg(0)})`;
-      case 'add': return `${arg(0)} + ${arg(1)}`;
-      case 'sub': return `${arg(0)} - (${arg(1)})`;
-      case 'mul': return `(${arg(0)}) * (${arg(1)})`;
-      case 'div': return `(${arg(0)}) / (${arg(1)})`;
-      case 'max': return `max(${arg(0)}, ${arg(1)})`;
-      case 'min': return `min(${arg(0)}, ${arg(1)})`;
-      case 'lt': return `${arg(0)} < ${arg(1)}`;
-      case 'le': return `${arg(0)} <= ${arg(1)}`;
-      case 'gt': return `${arg(0)} > ${arg(1)}`;
-      case 'ge': return `${arg(0)} >= ${arg(1)}`;
-      case 'eq': return `${arg(0)} == ${arg(1)}`;
-      case 'ne': return `${arg(0)} != ${arg(1)}`;
-      case 'select': return `select(${arg(2)}, ${arg(1)}, ${arg(0)})`;
+    const spelling = WGSL_OPS[n.op];
+    if (spelling.kind === 'expr') return spelling.spell((i) => arg(i));
+    const op = n.op;
+    if (!isStructural(op)) throw new CompilerBug(`leaf ${op} computed in a kernel`);
+    switch (op) {
       case 'matmul': {
         const [A, Bm] = n.args.map((a) => k.shape(a));
         const K = A[A.length - 1];
@@ -319,12 +299,8 @@ export function renderFusedKernel(k: KernelInput): RenderedKernel {
       case 'inv':
       case 'logdet':
         return gaussJordan(n, idx, s);
-      case 'input':
-      case 'state':
-      case 'param':
-      case 'const':
-      case 'dim':
-        throw new CompilerBug(`leaf ${n.op} computed in a kernel`);
+      default:
+        return assertNever(op, 'op');
     }
   }
 
