@@ -14,9 +14,13 @@
 // them: fetching an operand may emit the `let` lines that compute it, and the
 // kernel text (golden files) follows that order.
 //
-// Spellings must be safe for every finite f32 operand: WGSL leaves overflow to
-// infinity unspecified, so tanh clamps its argument where it is ±1 in f32
-// anyway, and softplus switches to x where log(1 + eˣ) = x.
+// Large operands: WGSL lets an implementation assume that no overflow or
+// infinity occurs at run time (the result is then an indeterminate value), so
+// a spelling whose value is finite should keep its intermediates finite too.
+// tanh clamps its argument where tanh is ±1 in f32 anyway; softplus selects x
+// where log(1 + eˣ) = x in f32; silu clamps the exponent's argument. sigmoid
+// does not: for x < −88, exp(−x) overflows and it relies on 1/∞ = 0, as IEEE
+// arithmetic (and lavapipe) gives.
 
 import type { Op } from '../ir/ops.js';
 
@@ -56,6 +60,12 @@ export const WGSL_OPS = {
     return `${v} * ${v}`;
   }),
   recip: expr((x) => `1.0 / (${x(0)})`),
+  // x / (1 + e⁻ˣ) with the exponent's argument clamped to ±80: e⁸⁰ ≈ 5.5e34 stays finite in f32,
+  // and past it the clamp changes the value by less than |x|·e⁻⁸⁰ (x itself for x > 80, ≈ 0 for x < −80)
+  silu: expr((x) => {
+    const v = x(0);
+    return `(${v}) / (1.0 + exp(-clamp(${v}, -80.0, 80.0)))`;
+  }),
   add: expr((x) => `${x(0)} + ${x(1)}`),
   sub: expr((x) => `${x(0)} - (${x(1)})`),
   mul: expr((x) => `(${x(0)}) * (${x(1)})`),

@@ -58,7 +58,7 @@ export const OP_INFO = {
   // neg is the language's unary minus and recip only the autodiff's, so neither is a named built-in
   neg: unary(false), exp: unary(true), log: unary(true), tanh: unary(true), sigmoid: unary(true), relu: unary(true),
   sqrt: unary(true), rsqrt: unary(true), abs: unary(true), softplus: unary(true), square: unary(true),
-  recip: unary(false),
+  recip: unary(false), silu: unary(true),
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   lt: compare, le: compare, gt: compare, ge: compare, eq: compare, ne: compare,
   select: { kind: 'select', expensive: false, saved: false, attrs: NONE },

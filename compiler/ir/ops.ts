@@ -35,6 +35,8 @@ export interface OpAttrs {
   // elementwise
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; tanh: NoAttrs; sigmoid: NoAttrs; relu: NoAttrs;
   sqrt: NoAttrs; rsqrt: NoAttrs; abs: NoAttrs; softplus: NoAttrs; square: NoAttrs; recip: NoAttrs;
+  /** x · sigmoid(x) (SiLU, swish). */
+  silu: NoAttrs;
   add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; max: NoAttrs; min: NoAttrs;
   lt: NoAttrs; le: NoAttrs; gt: NoAttrs; ge: NoAttrs; eq: NoAttrs; ne: NoAttrs;
   select: NoAttrs;
@@ -143,7 +145,7 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
   const: (args, attrs: OpAttrs['const']) => (args.length ? leafError() : f32(attrs.shape, false)),
   dim: (args) => (args.length ? leafError() : f32([], false)),
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary,
-  sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary,
+  sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary, silu: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   lt: compare, le: compare, gt: compare, ge: compare, eq: compare, ne: compare,
   select: (args) => {
