@@ -18,7 +18,8 @@
 //   ∂h = g @ U;  ∂W = outer(g, x);  ∂U = outer(g, h);  ∂b = g.
 
 import { compactNodes, GraphBuilder, type Graph, type Node } from '../ir/graph.js';
-import { isElementwise, isLeaf, type OpAttrs, type TensorType } from '../ir/ops.js';
+import { isLeaf, isSavedOp } from '../ir/opInfo.js';
+import type { OpAttrs, TensorType } from '../ir/ops.js';
 import { verifyNodes } from '../ir/verify.js';
 import { assert } from '../util/assert.js';
 import { VJP_RULES } from './vjpRules.js';
@@ -48,9 +49,13 @@ export interface BackwardStep {
   readonly results: readonly BackwardResult[];
 }
 
-/** The forward values kept on the tape (see the header). */
+/**
+ * The forward values kept on the tape (see the header): batched values of the
+ * ops whose `saved` entry in ir/opInfo.ts is true (every op that is not a
+ * leaf, not elementwise and not a broadcast).
+ */
 export function isSaved(n: Node): boolean {
-  return n.type.batched && !isLeaf(n.op) && !isElementwise(n.op) && n.op !== 'broadcast';
+  return n.type.batched && isSavedOp(n.op);
 }
 
 export function buildBackward(fwd: Graph): BackwardStep {

@@ -62,6 +62,12 @@ export const VJP_RULES: Record<Op, VjpRule> = {
   softplus: unary((b, x) => e(b, 'sigmoid', x)),
   square: unary((b, x) => e(b, 'mul', konst(b, 2, x), x)),
   recip: ({ b, y, g }) => [e(b, 'neg', e(b, 'mul', g, e(b, 'square', y)))],
+  // d/dx x·s(x) = s + x·s·(1 − s) = s·(1 + x·(1 − s)), s = sigmoid(x) recomputed from x
+  silu: unary((b, x) => {
+    const s = e(b, 'sigmoid', x);
+    const one = konst(b, 1, x);
+    return e(b, 'mul', s, e(b, 'add', one, e(b, 'mul', x, e(b, 'sub', one, s))));
+  }),
 
   add: ({ g }) => [g, g],
   sub: ({ b, g }) => [g, e(b, 'neg', g)],

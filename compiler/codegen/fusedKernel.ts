@@ -12,14 +12,16 @@
 
 import { dimKey, evalDim, type Dim } from '../ir/dims.js';
 import type { Node } from '../ir/graph.js';
-import { isCompare, type OpAttrs } from '../ir/ops.js';
+import { isCompare, sizeAttrs } from '../ir/opInfo.js';
+import type { OpAttrs } from '../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../schedule/schedule.js';
 import { readsLocally } from '../schedule/schedule.js';
-import { assert, CompilerBug } from '../util/assert.js';
+import { assert, assertNever, CompilerBug } from '../util/assert.js';
 import type { KernelRecord } from './kernel.js';
 import { arenaBindings, dimsBinding } from './bindings.js';
 import { arenaVar, lin, wgslAddress, type ArenaName, type Layout } from './layout.js';
 import { NameAllocator } from './names.js';
+import { isStructural, WGSL_OPS } from './wgslOps.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 
 export interface KernelInput {
@@ -113,7 +115,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
   function value(id: number, idx: string, s: Scope): string {
     const n = nodes[id];
     if (n.op === 'const') return f((n.attrs as OpAttrs['const']).value);
-    if (n.op === 'dim') return f(dimValues.get(id)!);
+    if (n.op === 'dim') return f(sizeOf(id, 'dim'));
     if (idx === 'j' && fastMatvec.has(id)) return `${fastMatvec.get(id)}[r]`;
     if (!computedHere(id)) return load(id, idx);
     const key = `${id}@${idx}`;
@@ -131,32 +133,11 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     const idx = /^\w+$/.test(at) ? at : `(${at})`;
     const arg = (i: number, where = idx) => value(n.args[i], where, s);
     const sh = k.shape(n.id);
-    switch (n.op) {
-      case 'neg': return `-(${arg(0)})`;
-      case 'exp': return `exp(${arg(0)})`;
-      case 'log': return `log(${arg(0)})`;
-      case 'tanh': return `tanh(clamp(${arg(0)}, -15.0, 15.0))`;
-      case 'sigmoid': return `1.0 / (1.0 + exp(-(${arg(0)})))`;
-      case 'relu': return `max(${arg(0)}, 0.0)`;
-      case 'sqrt': return `sqrt(${arg(0)})`;
-      case 'rsqrt': return `inverseSqrt(${arg(0)})`;
-      case 'abs': return `abs(${arg(0)})`;
-      case 'softplus': { const x = arg(0); return `select(log(1.0 + exp(${x})), ${x}, ${x} > 20.0)`; }
-      case 'square': { const x = arg(0); return `${x} * ${x}`; }
-      case 'recip': return `1.0 / (${arg(0)})`;
-      case 'add': return `${arg(0)} + ${arg(1)}`;
-      case 'sub': return `${arg(0)} - (${arg(1)})`;
-      case 'mul': return `(${arg(0)}) * (${arg(1)})`;
-      case 'div': return `(${arg(0)}) / (${arg(1)})`;
-      case 'max': return `max(${arg(0)}, ${arg(1)})`;
-      case 'min': return `min(${arg(0)}, ${arg(1)})`;
-      case 'lt': return `${arg(0)} < ${arg(1)}`;
-      case 'le': return `${arg(0)} <= ${arg(1)}`;
-      case 'gt': return `${arg(0)} > ${arg(1)}`;
-      case 'ge': return `${arg(0)} >= ${arg(1)}`;
-      case 'eq': return `${arg(0)} == ${arg(1)}`;
-      case 'ne': return `${arg(0)} != ${arg(1)}`;
-      case 'select': return `select(${arg(2)}, ${arg(1)}, ${arg(0)})`;
+    const spelling = WGSL_OPS[n.op];
+    if (spelling.kind === 'expr') return spelling.spell((i) => arg(i));
+    const op = n.op;
+    if (!isStructural(op)) throw new CompilerBug(`leaf ${op} computed in a kernel`);
+    switch (op) {
       case 'matmul': {
         const [A, Bm] = n.args.map((a) => k.shape(a));
         const K = A[A.length - 1];
@@ -271,7 +252,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
         const xs = k.shape(n.args[0]);
         const inner = numel(sh.slice(a.axis + 1));
         const dimOut = sh[a.axis];
-        const start = sliceStart.get(n.id)!;
+        const start = sizeOf(n.id, 'start');
         return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
       }
       case 'gather': {
@@ -290,12 +271,8 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       case 'inv':
       case 'logdet':
         return gaussJordan(n, idx, s);
-      case 'input':
-      case 'state':
-      case 'param':
-      case 'const':
-      case 'dim':
-        throw new CompilerBug(`leaf ${n.op} computed in a kernel`);
+      default:
+        return assertNever(op, 'op');
     }
   }
 
@@ -357,18 +334,18 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     return out;
   }
 
-  // Symbolic slice starts and size values, resolved with the concrete sizes.
-  const concrete = (d: Dim) => {
-    const v = evalDim(d, k.sizes);
-    assert(v !== undefined, 'size without a value');
-    return v;
-  };
-  const sliceStart = new Map<number, number>();
-  const dimValues = new Map<number, number>();
+  // Every size attribute (ir/opInfo.ts: a slice's start, a dim's size, …) resolved
+  // with the concrete sizes; shapes come from k.shape instead.
+  const sizeValues = new Map<string, number>(); // `${node}.${attribute}` → value
   for (const n of nodes) {
-    if (n.op === 'slice') sliceStart.set(n.id, concrete((n.attrs as OpAttrs['slice']).start));
-    if (n.op === 'dim') dimValues.set(n.id, concrete((n.attrs as OpAttrs['dim']).dim));
+    for (const { key, kind } of sizeAttrs(n.op)) {
+      if (kind !== 'dim') continue;
+      const v = evalDim((n.attrs as Readonly<Record<string, Dim>>)[key], k.sizes);
+      assert(v !== undefined, 'size without a value');
+      sizeValues.set(`${n.id}.${key}`, v);
+    }
   }
+  const sizeOf = (id: number, key: 'start' | 'dim') => sizeValues.get(`${id}.${key}`)!;
 
   // Group outputs into blocks of equal element count.
   const blocks = new Map<number, number[]>();

@@ -194,6 +194,7 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
   softplus: map1(softplus),
   square: map1((v) => v * v),
   recip: map1((v) => 1 / v),
+  silu: map1((v) => v * sigmoid(v)),
   add: map2((a, b) => a + b),
   sub: map2((a, b) => a - b),
   mul: map2((a, b) => a * b),

@@ -1,8 +1,10 @@
 // The closed op vocabulary of the step IR and the typing rule of every op.
 //
-// Every per-op concern in the compiler (typing here, VJP rules in autodiff,
-// evaluation in the interpreter, spelling in the WGSL renderer) is a
-// `Record<Op, …>`, so adding an op does not compile until each has a rule.
+// Every per-op concern in the compiler is a table keyed by every op: typing
+// here, classification and attribute kinds (opInfo.ts), VJP rules
+// (autodiff/vjpRules.ts), evaluation (interp/evalRules.ts) and WGSL spelling
+// (codegen/wgslOps.ts). Adding an op to OpAttrs does not compile until each
+// table has its entry.
 //
 // Values carry a `batched` flag: inputs, states and everything computed from
 // them have an implicit leading batch axis B that is never written in shapes;
@@ -19,16 +21,6 @@ export interface TensorType {
   readonly batched: boolean;
 }
 
-export const UNARY_OPS = ['neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'recip'] as const;
-export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'max', 'min'] as const;
-export const COMPARE_OPS = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
-export const REDUCE_OPS = ['sum', 'rmax', 'logsumexp', 'argmax'] as const;
-
-export type UnaryOp = (typeof UNARY_OPS)[number];
-export type BinaryOp = (typeof BINARY_OPS)[number];
-export type CompareOp = (typeof COMPARE_OPS)[number];
-export type ReduceOp = (typeof REDUCE_OPS)[number];
-
 type NoAttrs = Record<string, never>;
 
 /** Each op's attributes. The keys of this interface are the op vocabulary. */
@@ -43,6 +35,8 @@ export interface OpAttrs {
   // elementwise
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; tanh: NoAttrs; sigmoid: NoAttrs; relu: NoAttrs;
   sqrt: NoAttrs; rsqrt: NoAttrs; abs: NoAttrs; softplus: NoAttrs; square: NoAttrs; recip: NoAttrs;
+  /** x · sigmoid(x) (SiLU, swish). */
+  silu: NoAttrs;
   add: NoAttrs; sub: NoAttrs; mul: NoAttrs; div: NoAttrs; max: NoAttrs; min: NoAttrs;
   lt: NoAttrs; le: NoAttrs; gt: NoAttrs; ge: NoAttrs; eq: NoAttrs; ne: NoAttrs;
   select: NoAttrs;
@@ -151,7 +145,7 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
   const: (args, attrs: OpAttrs['const']) => (args.length ? leafError() : f32(attrs.shape, false)),
   dim: (args) => (args.length ? leafError() : f32([], false)),
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary,
-  sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary,
+  sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary, silu: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,
   lt: compare, le: compare, gt: compare, ge: compare, eq: compare, ne: compare,
   select: (args) => {
@@ -251,11 +245,3 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
     return f32([...args[0].shape, attrs.depth], args[0].batched);
   },
 };
-
-export const isUnary = (op: Op): op is UnaryOp => (UNARY_OPS as readonly string[]).includes(op);
-export const isBinary = (op: Op): op is BinaryOp => (BINARY_OPS as readonly string[]).includes(op);
-export const isCompare = (op: Op): op is CompareOp => (COMPARE_OPS as readonly string[]).includes(op);
-export const isReduce = (op: Op): op is ReduceOp => (REDUCE_OPS as readonly string[]).includes(op);
-export const isLeaf = (op: Op) => op === 'input' || op === 'state' || op === 'param' || op === 'const' || op === 'dim';
-/** Pure per-element ops: the fusable kind. */
-export const isElementwise = (op: Op) => isUnary(op) || isBinary(op) || isCompare(op) || op === 'select';

@@ -12,8 +12,10 @@
 // B is the implicit batch axis of batched values. Attributes follow in braces.
 
 import type { BackwardStep } from '../autodiff/backward.js';
-import { dimKey, type Shape } from './dims.js';
+import { assertNever } from '../util/assert.js';
+import { dimKey, type Dim, type Shape } from './dims.js';
 import type { Graph, Initializer, Node } from './graph.js';
+import { attrSpec, isLeaf, type AttrKind } from './opInfo.js';
 import type { OpAttrs, TensorType } from './ops.js';
 
 export function printType(t: TensorType): string {
@@ -40,38 +42,38 @@ export function printInit(init: Initializer): string {
   }
 }
 
-function printAttrs(n: Node): string {
-  switch (n.op) {
-    case 'input':
-    case 'state':
-    case 'param':
-      return ` ${(n.attrs as OpAttrs['input']).name}`;
-    case 'const':
-      return ` ${(n.attrs as OpAttrs['const']).value}`;
+function printAttr(kind: AttrKind, v: unknown): string {
+  switch (kind) {
+    case 'name':
+    case 'number':
+    case 'axis':
+      return String(v);
+    case 'axes':
+      return `[${(v as readonly number[]).join(',')}]`;
     case 'dim':
-      return ` ${dimKey((n.attrs as OpAttrs['dim']).dim)}`;
-    case 'sum':
-    case 'rmax':
-    case 'logsumexp':
-    case 'argmax':
-    case 'concat':
-      return ` {axis=${(n.attrs as { axis: number }).axis}}`;
-    case 'broadcast':
-    case 'sumto': {
-      const a = n.attrs as OpAttrs['broadcast'];
-      return ` {shape=${showShape(a.shape)}, axes=[${a.axes.join(',')}]}`;
-    }
-    case 'slice': {
-      const a = n.attrs as OpAttrs['slice'];
-      return ` {axis=${a.axis}, range=${dimKey(a.start)}:${dimKey(a.end)}}`;
-    }
-    case 'onehot':
-      return ` {depth=${dimKey((n.attrs as OpAttrs['onehot']).depth)}}`;
-    case 'eye':
-      return ` {n=${dimKey((n.attrs as OpAttrs['eye']).n)}}`;
+      return dimKey(v as Dim);
+    case 'shape':
+      return showShape(v as Shape);
     default:
-      return '';
+      return assertNever(kind, 'attribute kind');
   }
+}
+
+/**
+ * Attributes as the op table lists them: ` {key=value, …}`, nothing for an op
+ * without any. A leaf prints its identifying attribute bare (the first: a
+ * name, a const's value — its shape is the node's type — or a dim's size);
+ * a slice prints its bounds as one range.
+ */
+function printAttrs(n: Node): string {
+  const a = n.attrs as Readonly<Record<string, unknown>>;
+  const spec = attrSpec(n.op);
+  if (isLeaf(n.op)) return ` ${printAttr(spec[0][1], a[spec[0][0]])}`;
+  if (n.op === 'slice') {
+    const s = n.attrs as OpAttrs['slice'];
+    return ` {axis=${s.axis}, range=${dimKey(s.start)}:${dimKey(s.end)}}`;
+  }
+  return spec.length ? ` {${spec.map(([key, kind]) => `${key}=${printAttr(kind, a[key])}`).join(', ')}}` : '';
 }
 
 export function printNode(n: Node): string {

@@ -4,7 +4,8 @@
 import { CompilerBug } from '../util/assert.js';
 import { shapeEq } from './dims.js';
 import type { Graph, Node } from './graph.js';
-import { TYPE_RULES, isLeaf } from './ops.js';
+import { isLeaf } from './opInfo.js';
+import { TYPE_RULES } from './ops.js';
 import { printNode, printType } from './print.js';
 
 /** Node-level invariants: ids are positions, operands come first, every node is typed by its rule. */

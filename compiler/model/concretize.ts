@@ -4,6 +4,7 @@
 
 import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
 import type { Graph, GraphBuilder, ParamBinding, StateBinding } from '../ir/graph.js';
+import { attrSpec, sizeAttrs } from '../ir/opInfo.js';
 import type { Op, OpAttrs } from '../ir/ops.js';
 import { assert } from '../util/assert.js';
 
@@ -20,30 +21,16 @@ export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record
     return dimConst(v);
   };
   const shape = (s: Shape): Shape => s.map(dim);
+  // every size-carrying attribute (ir/opInfo.ts) gets its value; the others are copied
   const attrs = (op: Op, a: OpAttrs[Op]): OpAttrs[Op] => {
-    switch (op) {
-      case 'const': {
-        const c = a as OpAttrs['const'];
-        return { value: c.value, shape: shape(c.shape) };
-      }
-      case 'dim':
-        return { dim: dim((a as OpAttrs['dim']).dim) };
-      case 'broadcast':
-      case 'sumto': {
-        const c = a as OpAttrs['broadcast'];
-        return { shape: shape(c.shape), axes: c.axes };
-      }
-      case 'slice': {
-        const c = a as OpAttrs['slice'];
-        return { axis: c.axis, start: dim(c.start), end: dim(c.end) };
-      }
-      case 'onehot':
-        return { depth: dim((a as OpAttrs['onehot']).depth) };
-      case 'eye':
-        return { n: dim((a as OpAttrs['eye']).n) };
-      default:
-        return a;
-    }
+    const sized = sizeAttrs(op);
+    if (!sized.length) return a;
+    const src = a as Readonly<Record<string, unknown>>;
+    const out: Record<string, unknown> = {};
+    // rebuilt in the table's key order, so equal attributes intern to one node (graph.ts keys on their JSON)
+    for (const [key] of attrSpec(op)) out[key] = src[key];
+    for (const { key, kind } of sized) out[key] = kind === 'dim' ? dim(src[key] as Dim) : shape(src[key] as Shape);
+    return out as OpAttrs[Op];
   };
   const map = new Map<number, number>();
   const states: StateBinding[] = [];

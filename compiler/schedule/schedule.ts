@@ -24,7 +24,7 @@
 //    Parameter gradients are GEMMs (Σ_rows a ⊗ b) or column sums after the loop.
 
 import type { Node } from '../ir/graph.js';
-import { isElementwise, isLeaf } from '../ir/ops.js';
+import { isElementwise, isExpensiveOp, isLeaf } from '../ir/opInfo.js';
 import { assert } from '../util/assert.js';
 import type { GradTerm, Role, StepFunction, TensorUse } from './stepFunction.js';
 import { tensorId, type TensorId } from '../codegen/layout.js';
@@ -83,8 +83,8 @@ export interface ScheduleOptions {
   readonly tag: string;
 }
 
-const EXPENSIVE = new Set(['matmul', 'sum', 'rmax', 'logsumexp', 'argmax', 'inv', 'logdet']);
-export const isExpensive = (n: Node) => EXPENSIVE.has(n.op);
+/** Worth materialising once rather than recomputing in each reader (the `expensive` column of ir/opInfo.ts). */
+export const isExpensive = (n: Node) => isExpensiveOp(n.op);
 
 /** Does `consumer` read operand k at its own element index (same shape, elementwise)? */
 export function readsLocally(consumer: Node, operand: Node): boolean {

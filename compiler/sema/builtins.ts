@@ -1,10 +1,10 @@
-// The built-in functions of the language (SPEC.md §5) and how each lowers to
+// The built-in functions of the language (SPEC.md §6) and how each lowers to
 // IR ops. Sugar (dense, softmax, layernorm, mean) expands here; everything
 // else maps onto one op of the closed vocabulary.
 
 import type * as A from '../syntax/ast.js';
 import { dimConst, dimEq, dimKey, dimMul, shapeEq, type Dim } from '../ir/dims.js';
-import type { UnaryOp } from '../ir/ops.js';
+import { UNARY_BUILTINS } from '../ir/opInfo.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initializers.js';
 
@@ -17,8 +17,6 @@ interface Builtin {
   readonly keywords: readonly string[];
   readonly lower: (ctx: Ctx, call: Call, lower: Lower) => Value;
 }
-
-const UNARY: readonly UnaryOp[] = ['exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square'];
 
 function kw(call: Call, key: string): A.KeywordArg | undefined {
   return call.kwargs.find((k) => k.key === key);
@@ -165,7 +163,8 @@ function delay(ctx: Ctx, call: Call, lower: Lower): Value {
 
 export const BUILTINS: Readonly<Record<string, Builtin>> = {
   ...Object.fromEntries(
-    UNARY.map((op): [string, Builtin] => [
+    // `tanh(x)` … : the unary ops the op table marks as built-ins, each lowering to itself
+    UNARY_BUILTINS.map((op): [string, Builtin] => [
       op,
       {
         arity: [1, 1],

@@ -10,13 +10,13 @@ import type * as A from '../syntax/ast.js';
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { dimAdd, dimConst, dimKey, type Dim, type Shape } from '../ir/dims.js';
 import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/graph.js';
-import type { CompareOp } from '../ir/ops.js';
+import type { OpOfKind } from '../ir/opInfo.js';
 import { BUILTINS, checkCallShape } from './builtins.js';
 import { Ctx, POISON, type Entry, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initializers.js';
 import { collectSizes, dimNonNegative, dimPositive, evalDimExpr } from './sizes.js';
 
-const COMPARE: Record<string, CompareOp> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' };
+const COMPARE: Record<string, OpOfKind<'compare'>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' };
 const ARITH = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' } as const;
 
 function shapeOf(ctx: Ctx, dims: readonly A.DimExpr[]): Shape | undefined {

@@ -109,6 +109,17 @@ cell Cmp(x[I]) {
   h' = tanh(select(a < h, a, h) + select(a <= 0.5, a * 2, a) + select(a >= h, h, a * 3) + select(a == a, a, h) + select(a != h, h, -a) + onehot(argmax(a), H))
   output h'
 }`,
+  // silu at moderate and large magnitudes (|8·a| reaches ~20), in the state and the output
+  silu: `
+cell Swish(x[I]) {
+  size I = 3
+  size H = 4
+  param W[H, I] init glorot
+  state h[H] = 0
+  a = W @ x + h
+  h' = tanh(silu(a) + 0.5 * silu(3 * a - 2) + h * silu(h))
+  output y = silu(h') + silu(8 * a)
+}`,
   // max over two copies of the same vector: every maximum is a tie
   tiedMax: `
 cell Tie(x[I]) {
@@ -133,7 +144,7 @@ describe('gradcheck of cells that exercise the rest of the op vocabulary', () =>
     for (const [, g] of graphs) for (const n of g.nodes) used.add(n.op);
     for (const [, f, cell] of EXAMPLE_CELLS) for (const n of example(f, cell).nodes) used.add(n.op);
     // the ops only the autodiff emits (outer, sumto) are checked through the VJPs that use them; recip has no spelling yet
-    const expected: Op[] = ['input', 'state', 'param', 'const', 'dim', 'neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square',
+    const expected: Op[] = ['input', 'state', 'param', 'const', 'dim', 'neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'silu',
       'add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'select', 'matmul', 'transpose', 'sum', 'rmax', 'logsumexp', 'argmax', 'broadcast', 'concat', 'slice', 'gather', 'onehot', 'inv', 'logdet', 'eye'];
     expect([...expected].filter((op) => !used.has(op))).toEqual([]);
   });

@@ -6,18 +6,24 @@
 // virtual file — and type-checks compiler/autodiff/vjpRules.ts with the
 // TypeScript compiler API: the table must now fail to compile, naming the
 // op. Without the augmentation the same program has no error (the control).
-// The interpreter's EVAL_RULES table is held to the same property.
+// The interpreter's EVAL_RULES table, the op classification (ir/opInfo.ts)
+// and the WGSL spellings (codegen/wgslOps.ts) are held to the same property.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { VJP_RULES, type VjpRule } from '../../compiler/autodiff/vjpRules.js';
+import { WGSL_OPS } from '../../compiler/codegen/wgslOps.js';
+import { OP_INFO } from '../../compiler/ir/opInfo.js';
 import { TYPE_RULES, type Op } from '../../compiler/ir/ops.js';
 import { ROOT } from './util.js';
 
 const VJP = join(ROOT, 'compiler', 'autodiff', 'vjpRules.ts');
 const EVAL = join(ROOT, 'compiler', 'interp', 'evalRules.ts');
+const INFO = join(ROOT, 'compiler', 'ir', 'opInfo.ts');
+const WGSL = join(ROOT, 'compiler', 'codegen', 'wgslOps.ts');
+const TABLES = [VJP, EVAL, INFO, WGSL];
 const AUGMENT = join(ROOT, 'compiler', 'autodiff', '__new_op_augmentation__.ts');
 const AUGMENT_TEXT = `// a new op, added to the vocabulary as ops.ts would add it
 declare module '../ir/ops.js' {
@@ -59,13 +65,17 @@ describe('every op has a VJP rule, enforced by the type checker', () => {
     expect(total).toBe(VJP_RULES);
   });
 
-  it('adding an op to OpAttrs without a rule makes vjpRules.ts (and evalRules.ts) fail to compile', () => {
+  it('the classification and WGSL tables cover exactly the op vocabulary at run time too', () => {
+    expect(Object.keys(OP_INFO).sort()).toEqual(Object.keys(TYPE_RULES).sort());
+    expect(Object.keys(WGSL_OPS).sort()).toEqual(Object.keys(TYPE_RULES).sort());
+  });
+
+  it('adding an op to OpAttrs without a rule makes vjpRules.ts, evalRules.ts, opInfo.ts and wgslOps.ts fail to compile', () => {
     expect(readFileSync(VJP, 'utf8')).toMatch(/export const VJP_RULES: Record<Op, VjpRule>/);
-    const control = typeErrors([VJP, EVAL], false);
-    expect(control.get(VJP)).toEqual([]);
-    expect(control.get(EVAL)).toEqual([]);
-    const extended = typeErrors([VJP, EVAL], true);
-    for (const f of [VJP, EVAL]) {
+    const control = typeErrors(TABLES, false);
+    for (const f of TABLES) expect(control.get(f), f).toEqual([]);
+    const extended = typeErrors(TABLES, true);
+    for (const f of TABLES) {
       const errs = extended.get(f)!;
       expect(errs.length, `${f} should not compile with a new op and no rule`).toBeGreaterThan(0);
       expect(errs.join('\n')).toMatch(/Property 'frobnicate' is missing/);

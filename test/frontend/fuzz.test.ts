@@ -99,7 +99,7 @@ const VOCAB = [
   '0', '1', '2', '0.5', '1e-5', '.5', '1e999', '-1', '128', '4294967296',
   '(', ')', '{', '}', '[', ']', ',', ';', ':', '=', '==', '!=', '<', '<=', '>', '>=',
   '+', '-', '*', '/', '@', "'", '#', '\n', '$', '`', '"', '\\', '?', '!', '%', '&', '|', '^', '~',
-  'tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square',
+  'tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'silu',
   'maximum', 'minimum', 'select', 'sum', 'mean', 'max', 'logsumexp', 'argmax', 'softmax',
   'layernorm', 'concat', 'transpose', 'onehot', 'gather', 'dense', 'tanhh',
   'out', 'bias', 'axis', 'eps', 'false', 'glorot', 'orthogonal', 'identity', 'zeros', 'ones', 'uniform', 'normal',

@@ -104,7 +104,7 @@ afterAll(() => {
 const files = readdirSync(join(ROOT, 'dsl-examples')).filter((f) => f.endsWith('.cell')).sort();
 
 describe('every dispatch of the runtime comes from the artifact', () => {
-  it.each(files)('every cell of %s, forward and backward, at odd B and T and small distinct sizes', async (file, t) => {
+  it.for(files)('every cell of %s, forward and backward, at odd B and T and small distinct sizes', async (file, t) => {
     const ctx = deviceOrSkip(t, dev);
     const [B, T] = [3, 5];
     let cells = 0;
