@@ -16,12 +16,17 @@ import { assert } from '../util/assert.js';
 /**
  * A tensor of the layout, by id: `p:W` (a parameter), `g:W` (its gradient),
  * `s:h` (a state's sequence s_0 … s_T), `x:x`, `y:h`, `v:12` (a saved value),
- * `ds:`, `dy:`, `dx:` (cotangents), `f:…`/`b:…`/`t:…` (schedule temporaries).
- * The brand keeps arbitrary strings out: ids are made by `tensorNames`
- * (schedule/stepFunction.ts) and the scheduler only.
+ * `ds:`, `dy:`, `dx:` (cotangents), `t:…` (a GEMM result), `m:…` (a value the
+ * schedule materialises). The type admits only these forms, so a bare name
+ * or a misspelt prefix does not type-check; ids are made by `tensorNames`
+ * (schedule/stepFunction.ts) and the scheduler.
  */
-export type TensorId = string & { readonly __tensorId: true };
-export const tensorId = (s: string) => s as TensorId;
+export type TensorId = `${'p' | 'g' | 's' | 'x' | 'y' | 'v' | 'ds' | 'dy' | 'dx' | 't' | 'm'}:${string}`;
+const TENSOR_ID = /^(p|g|s|x|y|v|ds|dy|dx|t|m):./;
+export function tensorId(s: string): TensorId {
+  assert(TENSOR_ID.test(s), `not a tensor id: ${s}`);
+  return s as TensorId;
+}
 
 /** A place in a tensor: its row `col` elements in, at time shift `shift` (s_{t+1} for a state). */
 export interface TensorRef {
