@@ -68,10 +68,10 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 }
 
 export { checkSource, type FrontEndResult } from './frontend.js';
-export { printGraph, printBackward } from './ir/print.js';
+export { printGraph, printBackward, describeNode } from './ir/print.js';
 export { compileGraph } from './codegen/compile.js';
 export { formatDiagnostic, DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
-export type { Graph } from './ir/graph.js';
+export type { Graph, Origin, Origins, SourceAt } from './ir/graph.js';
 export {
   ARTIFACT_FORMAT,
   type Artifact,

@@ -11,7 +11,7 @@
 
 import { evalShape } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
-import { printNode } from '../ir/print.js';
+import { describeNode } from '../ir/print.js';
 import { scheduleStep, type GemmStage, type Schedule, type Stage, type Store } from '../schedule/schedule.js';
 import { backwardStepFunction, forwardStepFunction, resolveAliases, tensorNames, type StepFunction } from '../schedule/stepFunction.js';
 import { buildBackward } from '../autodiff/backward.js';
@@ -63,7 +63,7 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   const layout = L.finish();
 
   const kernels: ArtifactKernel[] = [];
-  const describe = (fn: StepFunction) => (id: number) => printNode(fn.nodes[id]);
+  const describe = (fn: StepFunction) => (id: number) => describeNode(fn.nodes, id, fn.origins);
   const planOf = (s: Schedule, fn: StepFunction): PassPlan => {
     const steps = (stages: readonly Stage[]): PlanStep[] =>
       stages.map((st) => {
@@ -97,7 +97,7 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
           lda: tensorWidth(layout, a.tensor), ldb: tensorWidth(layout, b.tensor), ldc: shape[1],
           M: shape[0], N: shape[1], K: 'TB',
           transA: true, transB: false, accumulate: true,
-          summary: `∂${term.param} += Σ_rows outer(%${term.a}, %${term.b})`,
+          summary: `∂${term.param} += Σ_rows outer(${operand(bwdFn, term.a)}, ${operand(bwdFn, term.b)})`,
         },
       });
     } else if (bigParams.has(term.param)) {
@@ -146,6 +146,9 @@ export function compileGraph(g: Graph, sizes: Readonly<Record<string, number>>, 
   };
 }
 
+/** A node by its source name (`∂f`), or `%12` when it has none. */
+const operand = (fn: StepFunction, id: number): string => fn.origins.get(id)?.name ?? `%${id}`;
+
 function tensorWidth(layout: Layout, tensor: string): number {
   const t = layout.tensors.get(tensor);
   assert(t, `no tensor ${tensor}`);
@@ -175,6 +178,6 @@ function gemmOf(st: GemmStage, s: Schedule, fn: StepFunction, layout: Layout, si
     ldc: tensorWidth(layout, Cref.tensor),
     M: 'TB', N, K,
     transA: false, transB: st.weightLeft, accumulate: false,
-    summary: st.matmuls.map((id) => printNode(nodes[id])).join('; '),
+    summary: st.matmuls.map((id) => describeNode(nodes, id, fn.origins)).join('; '),
   };
 }
