@@ -1,7 +1,8 @@
 // The schedule view: the kernels and GEMMs of one forward and one backward
 // call, per stage (prelude, before the loop, per step, after, parameter
 // gradients), with what each computes and its dispatch size, from the
-// artifact's forward/backward plans.
+// artifact's forward/backward plans. "Computes" lists the values a step
+// writes, one per line, by their source names and lines (`%37 c': … (line 24)`).
 
 import type { Artifact } from '../../../compiler/codegen/artifact.js';
 import {
@@ -15,6 +16,9 @@ import {
   STAGES,
 } from '../../../compiler/codegen/inspect.js';
 import { h } from './dom.js';
+
+/** A summary (`value; value; …`) as one line per value. */
+const summaryCell = (summary: string) => h('td', { class: 'summary' }, ...summary.split('; ').map((s) => h('div', { class: 'value' }, s)));
 
 export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
   const c = dispatchCounts(a);
@@ -53,14 +57,14 @@ export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
               {},
               h('td', {}, 'kernel'),
               h('td', {}, h('a', { href: '#', class: 'kernel-link', 'data-kernel': k.name }, k.name)),
-              h('td', { class: 'summary' }, k.summary),
+              summaryCell(k.summary),
               h('td', {}, `${d.formula} = ${d.x}×${d.y}`),
             ),
           );
         } else {
           const g = step.gemm;
           const d = gemmDispatchSizeOf(g, tiling, a.sizes, B, T);
-          table.append(h('tr', {}, h('td', {}, 'GEMM'), h('td', {}, g.name), h('td', { class: 'summary' }, g.summary), h('td', {}, `${d.formula} = ${d.x}×${d.y}`)));
+          table.append(h('tr', {}, h('td', {}, 'GEMM'), h('td', {}, g.name), summaryCell(g.summary), h('td', {}, `${d.formula} = ${d.x}×${d.y}`)));
         }
       }
       root.append(table);
