@@ -78,10 +78,14 @@ function printAttrs(n: Node): string {
   }
 }
 
+function formatNode(n: Node, origin: Origin | undefined, operand: (id: number) => string): string {
+  const args = n.args.map(operand).join(', ');
+  return `%${n.id}${origin ? ` ${origin.name}` : ''}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}`;
+}
+
 /** `%ID NAME: TYPE = OP OPERANDS ATTRIBUTES`; the name only for a node with an origin. */
 export function printNode(n: Node, origin?: Origin): string {
-  const args = n.args.map((a) => `%${a}`).join(', ');
-  return `%${n.id}${origin ? ` ${origin.name}` : ''}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}`;
+  return formatNode(n, origin, (a) => `%${a}`);
 }
 
 /** The trailing comment of a named node's line: `  # line 21`. */
@@ -96,16 +100,14 @@ const lineComment = (o: Origin | undefined) => (o?.at ? `  # line ${o.at.line}` 
  *   %6: f32[B,H] = matmul i.W_h, h
  */
 export function describeNode(nodes: readonly Node[], id: number, origins: Origins): string {
-  const n = nodes[id];
   const o = origins.get(id);
-  const ref = (a: number) => {
+  const operand = (a: number) => {
     const x = nodes[a];
     if (x.op === 'const') return String((x.attrs as OpAttrs['const']).value);
     if (x.op === 'dim') return dimKey((x.attrs as OpAttrs['dim']).dim);
     return origins.get(a)?.name ?? `%${a}`;
   };
-  const args = n.args.map(ref).join(', ');
-  return `%${id}${o ? ` ${o.name}` : ''}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}${o?.at ? `  (line ${o.at.line})` : ''}`;
+  return formatNode(nodes[id], o, operand) + (o?.at ? `  (line ${o.at.line})` : '');
 }
 
 export function printGraph(g: Graph): string {
