@@ -40,7 +40,7 @@ export function checkSource(path: string, text: string): FrontEndResult {
   for (const cell of program.cells) {
     if (names.has(cell.name.name)) diags.push(diag('E110', `cell '${cell.name.name}' is defined twice in this file`, cell.name.span));
     names.add(cell.name.name);
-    const g = elaborateCell(cell, diags);
+    const g = elaborateCell(cell, diags, file);
     if (g) {
       verifyGraph(g);
       graphs.push(g);

@@ -39,9 +39,10 @@ export type { FrontEndResult } from './frontend.js';
 export type { SourceFile } from './source.js';
 
 // the step IR and its pictures
-export type { Graph, Initializer } from './ir/graph.js';
+export type { Graph, Initializer, Origin, Origins, SourceAt } from './ir/graph.js';
 export { evalDim, evalShape } from './ir/dims.js';
-export { printGraph, printBackward } from './ir/print.js';
+export { printGraph, describeNode } from './ir/print.js';
+export { printBackward } from './autodiff/printBackward.js';
 export { graphToDot } from './ir/dot.js';
 export { buildBackward } from './autodiff/backward.js';
 export { BUILTINS } from './sema/builtins.js';

@@ -16,8 +16,13 @@
 // Example (Elman, h' = tanh(W x + U h + b)):
 //   saved: W x, U h;  g = ∂L/∂h' · (1 − tanh(…)²);
 //   ∂h = g @ U;  ∂W = outer(g, x);  ∂U = outer(g, h);  ∂b = g.
+//
+// Names: the primal values keep their forward names (`f`, `c'`, a saved
+// `W @ x` has none), the seeds are `∂next.h` (∂L/∂s_t from the step after)
+// and `∂out.y` (∂L/∂y_t), and the complete cotangent of a named forward value
+// `f` is `∂f`, at f's place in the source.
 
-import { compactNodes, GraphBuilder, type Graph, type Node } from '../ir/graph.js';
+import { compactNodes, GraphBuilder, type Graph, type Node, type Origin, type Origins } from '../ir/graph.js';
 import { isLeaf, isSavedOp } from '../ir/opInfo.js';
 import type { OpAttrs, TensorType } from '../ir/ops.js';
 import { verifyNodes } from '../ir/verify.js';
@@ -47,7 +52,12 @@ export interface BackwardStep {
   readonly nodes: readonly Node[];
   readonly leaves: readonly BackwardLeaf[];
   readonly results: readonly BackwardResult[];
+  /** Source names of the backward nodes (derived from the forward ones; see the header). */
+  readonly origins: Origins;
 }
+
+/** `∂f` from `f`: the name of a cotangent, at its primal's place in the source. */
+export const cotangentName = (o: Origin, what = o.name): Origin => ({ ...o, name: `∂${what}` });
 
 /**
  * The forward values kept on the tape (see the header): batched values of the
@@ -64,6 +74,10 @@ export function buildBackward(fwd: Graph): BackwardStep {
   const leaves: BackwardLeaf[] = [];
   const saved: number[] = [];
   const leafName = (n: Node) => (n.attrs as { name: string }).name;
+  const nameLike = (id: number, fwdNode: number) => {
+    const o = fwd.origins.get(fwdNode);
+    if (o) b.name(id, o);
+  };
 
   // 1. The primal values: leaves, saved values, and recomputation of the rest.
   for (const n of fwd.nodes) {
@@ -79,6 +93,7 @@ export function buildBackward(fwd: Graph): BackwardStep {
     } else {
       prim.set(n.id, b.emit(n.op as "add", n.args.map((a) => prim.get(a)!), n.attrs as OpAttrs["add"]));
     }
+    nameLike(prim.get(n.id)!, n.id);
   }
 
   // 2. Seeds: the cotangents of s_t and y_t.
@@ -91,6 +106,8 @@ export function buildBackward(fwd: Graph): BackwardStep {
     const t: TensorType = { ...fwd.nodes[fwdNode].type, batched: true };
     const id = b.leaf('input', kind === 'dnext' ? `d${name}'` : `d:${name}`, t);
     leaves.push({ kind, name, node: id });
+    const at = fwd.origins.get(fwdNode)?.at;
+    b.name(id, { name: `∂${kind === 'dnext' ? 'next' : 'out'}.${name}`, ...(at ? { at } : {}) });
     accumulate(fwdNode, id);
   };
   for (const s of fwd.states) seed('dnext', s.name, s.next);
@@ -109,6 +126,14 @@ export function buildBackward(fwd: Graph): BackwardStep {
     });
   }
 
+  // Each named forward value's complete cotangent is ∂name (latest forward value first: a
+  // cotangent shared by several values, as `a + b` passes its own to both, is named after the last).
+  for (let i = fwd.nodes.length - 1; i >= 0; i--) {
+    const o = fwd.origins.get(i);
+    const g = ct.get(i);
+    if (o && g !== undefined) b.name(g, cotangentName(o));
+  }
+
   // 4. Results; a value the loss does not depend on has a zero cotangent.
   const cotangentOf = (fwdNode: number) => ct.get(fwdNode) ?? b.constant(0, fwd.nodes[fwdNode].type.shape);
   const results: BackwardResult[] = [
@@ -117,13 +142,14 @@ export function buildBackward(fwd: Graph): BackwardStep {
     ...fwd.params.map((p) => ({ kind: 'dparam' as const, name: p.name, node: cotangentOf(p.node) })),
   ];
 
-  const { nodes, remap } = compactNodes(b.nodes, results.map((r) => r.node), leaves.map((l) => l.node));
+  const { nodes, remap, origins } = compactNodes(b.nodes, results.map((r) => r.node), leaves.map((l) => l.node), b.origins);
   const step: BackwardStep = {
     forward: fwd,
     saved,
     nodes,
     leaves: leaves.map((l) => ({ ...l, node: remap(l.node) })),
     results: results.map((r) => ({ ...r, node: remap(r.node) })),
+    origins,
   };
   verifyNodes(nodes, `backward of ${fwd.name}`);
   return step;

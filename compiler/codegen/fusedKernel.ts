@@ -122,7 +122,8 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     const hit = s.get(key);
     if (hit) return hit;
     const expr = compute(n, idx, s);
-    const name = fresh('v');
+    // a value with a source name is declared under it (`let f = …`, `let c_p = …`, `let d_f = …`)
+    const name = fresh(schedule.fn.origins.get(id)?.name ?? 'v');
     s.emit(`let ${name} = ${expr};`);
     s.set(key, name);
     return name;

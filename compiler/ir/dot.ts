@@ -1,5 +1,6 @@
 // Graphviz DOT rendering of a step graph: leaves as boxes (inputs, states,
-// params), ops as ellipses, next states and outputs as double octagons.
+// params), ops as ellipses, next states and outputs as double octagons. A node
+// with a source name is labelled with it (`%18 f = sigmoid`) and its line.
 
 import type { Graph } from './graph.js';
 import { printType } from './print.js';
@@ -11,7 +12,9 @@ export function graphToDot(g: Graph): string {
   const colors: Record<string, string> = { input: '#cfe8ff', state: '#ffe2b8', param: '#e3e3e3', const: '#ffffff', dim: '#ffffff' };
   for (const n of g.nodes) {
     const leafName = 'name' in (n.attrs as object) ? ` ${(n.attrs as { name: string }).name}` : '';
-    const label = `%${n.id} ${n.op}${leafName}\n${printType(n.type)}`;
+    const o = g.origins.get(n.id);
+    const head = o && !leafName ? `%${n.id} ${o.name} = ${n.op}` : `%${n.id} ${n.op}${leafName}`;
+    const label = `${head}\n${printType(n.type)}${o?.at ? `\nline ${o.at.line}` : ''}`;
     const shape = colors[n.op] ? 'box' : 'ellipse';
     const fill = colors[n.op] ? `, style=filled, fillcolor=${quote(colors[n.op])}` : '';
     lines.push(`  n${n.id} [label=${quote(label)}, shape=${shape}${fill}];`);

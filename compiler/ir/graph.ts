@@ -4,7 +4,14 @@
 //
 // Nodes are interned by the builder (structural equality is identity, so CSE
 // is free), stored in topological order, and referenced by index.
+//
+// Source names live beside the nodes, never in them: a node's identity is its
+// op, operands and attributes, while `origins` says which name of the source
+// (a local `f`, a next state `c'`, a parameter `f.W_x`) a node holds and where
+// it is defined. Two equations that compute the same value share one node;
+// it keeps the name it got first.
 
+import type { Span } from '../source.js';
 import { assert } from '../util/assert.js';
 import { shapeEq, type Shape } from './dims.js';
 import { TYPE_RULES, type Op, type OpAttrs, type TensorType } from './ops.js';
@@ -16,6 +23,26 @@ export interface Node<O extends Op = Op> {
   readonly attrs: OpAttrs[O];
   readonly type: TensorType;
 }
+
+/** Where a name is defined in the source: its statement's span and the 1-based line and column of its start. */
+export interface SourceAt {
+  readonly span: Span;
+  readonly line: number;
+  readonly col: number;
+}
+
+/**
+ * The source name of a node's value: `f`, `c'`, `x`, `f.W_x`, or a name
+ * derived from one (`∂f`, the cotangent of f in the backward step graph).
+ */
+export interface Origin {
+  readonly name: string;
+  /** Absent for a name the compiler gives (a model's readout `z`). */
+  readonly at?: SourceAt;
+}
+
+/** Origins by node id (only named nodes have one). */
+export type Origins = ReadonlyMap<number, Origin>;
 
 export type Initializer =
   | { readonly kind: 'zeros' }
@@ -57,6 +84,8 @@ export interface Graph {
   readonly states: readonly StateBinding[];
   readonly params: readonly ParamBinding[];
   readonly outputs: readonly Binding[];
+  /** The source names of nodes, by node id; not part of any node's identity. */
+  readonly origins: Origins;
 }
 
 export type EmitResult = { readonly id: number } | { readonly error: string };
@@ -69,9 +98,27 @@ function attrsKey(attrs: unknown): string {
 export class GraphBuilder {
   private readonly list: Node[] = [];
   private readonly interned = new Map<string, number>();
+  private readonly named = new Map<number, Origin>();
 
   get nodes(): readonly Node[] {
     return this.list;
+  }
+
+  /** The names given so far (builder ids). */
+  get origins(): Origins {
+    return this.named;
+  }
+
+  /**
+   * Gives node `id` a source name, unless it has one already (the first name a
+   * node gets is its name). Literals (`const`, `dim`) stay unnamed: they are
+   * shared by every use of the same number, and print as themselves.
+   */
+  name(id: number, origin: Origin): void {
+    if (id < 0 || id >= this.list.length || this.named.has(id)) return;
+    const op = this.list[id].op;
+    if (op === 'const' || op === 'dim') return;
+    this.named.set(id, origin);
   }
 
   node(id: number): Node {
@@ -147,7 +194,12 @@ export interface GraphSignature {
  * Dead-code elimination + renumbering: keeps the nodes reachable from
  * `roots` plus the `keep` nodes, in their (topological) order.
  */
-export function compactNodes(nodes: readonly Node[], roots: readonly number[], keep: readonly number[]): { nodes: Node[]; remap: (id: number) => number } {
+export function compactNodes(
+  nodes: readonly Node[],
+  roots: readonly number[],
+  keep: readonly number[],
+  origins: Origins = new Map(),
+): { nodes: Node[]; remap: (id: number) => number; origins: Origins } {
   const live = new Uint8Array(nodes.length);
   const stack = [...roots];
   while (stack.length) {
@@ -170,14 +222,19 @@ export function compactNodes(nodes: readonly Node[], roots: readonly number[], k
     assert(v !== undefined, `dangling node ${x}`);
     return v;
   };
-  return { nodes: out, remap };
+  const kept = new Map<number, Origin>();
+  for (const [id, o] of origins) {
+    const v = map.get(id);
+    if (v !== undefined) kept.set(v, o);
+  }
+  return { nodes: out, remap, origins: kept };
 }
 
 /** Freezes a builder into a Graph: drops nodes nothing uses (declared leaves are kept). */
 export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
   const roots = [...sig.states.map((s) => s.next), ...sig.outputs.map((o) => o.node)];
   const keep = [...sig.inputs, ...sig.states, ...sig.params].map((l) => l.node);
-  const { nodes, remap: r } = compactNodes(b.nodes, roots, keep);
+  const { nodes, remap: r, origins } = compactNodes(b.nodes, roots, keep, b.origins);
   return {
     name: sig.name,
     ...(sig.reverse ? { reverse: true } : {}),
@@ -187,5 +244,6 @@ export function finishGraph(b: GraphBuilder, sig: GraphSignature): Graph {
     states: sig.states.map((x) => ({ ...x, node: r(x.node), next: r(x.next) })),
     params: sig.params.map((x) => ({ ...x, node: r(x.node) })),
     outputs: sig.outputs.map((x) => ({ ...x, node: r(x.node) })),
+    origins,
   };
 }

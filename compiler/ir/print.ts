@@ -1,20 +1,23 @@
-// The canonical text form of the step IR (golden files compare it):
+// The canonical text form of the step IR (golden files compare it; SPEC.md 7.2):
 //
 //   cell Elman
-//     sizes I = 64, H = 64
-//     %0: f32[B,I] = input x
-//     %3: f32[H,I] = param W init glorot
-//     %5: f32[B,H] = matmul %3, %0
-//     %9: f32[B,H] = tanh %8
+//     sizes I = 64, H = 128
+//     %0 x: f32[B,I] = input x  # line 9
+//     %1 W: f32[H,I] = param W init glorot  # line 13
+//     …
+//     %5: f32[B,H] = matmul %1, %0
+//     …
+//     %9 h': f32[B,H] = tanh %8  # line 19
 //     next h = %9
 //     output h = %9
 //
 // B is the implicit batch axis of batched values. Attributes follow in braces.
+// A node with a source name has it after its id, and `# line N` says where the
+// name is defined; operands are always ids.
 
-import type { BackwardStep } from '../autodiff/backward.js';
 import { assertNever } from '../util/assert.js';
 import { dimKey, type Dim, type Shape } from './dims.js';
-import type { Graph, Initializer, Node } from './graph.js';
+import type { Graph, Initializer, Node, Origin, Origins } from './graph.js';
 import { attrSpec, isLeaf, type AttrKind } from './opInfo.js';
 import type { OpAttrs, TensorType } from './ops.js';
 
@@ -76,9 +79,36 @@ function printAttrs(n: Node): string {
   return spec.length ? ` {${spec.map(([key, kind]) => `${key}=${printAttr(kind, a[key])}`).join(', ')}}` : '';
 }
 
-export function printNode(n: Node): string {
-  const args = n.args.map((a) => `%${a}`).join(', ');
-  return `%${n.id}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}`;
+function formatNode(n: Node, origin: Origin | undefined, operand: (id: number) => string): string {
+  const args = n.args.map(operand).join(', ');
+  return `%${n.id}${origin ? ` ${origin.name}` : ''}: ${printType(n.type)} = ${n.op}${args ? ' ' + args : ''}${printAttrs(n)}`;
+}
+
+/** `%ID NAME: TYPE = OP OPERANDS ATTRIBUTES`; the name only for a node with an origin. */
+export function printNode(n: Node, origin?: Origin): string {
+  return formatNode(n, origin, (a) => `%${a}`);
+}
+
+/** The trailing comment of a named node's line: `  # line 21`. */
+export const lineComment = (o: Origin | undefined) => (o?.at ? `  # line ${o.at.line}` : '');
+
+/**
+ * A node for people — WGSL comments, kernel and GEMM summaries, `cellc plan`:
+ * its text-form line with the operands that have source names shown by name
+ * (literals by value), and the source line of its own name.
+ *
+ *   %18 f: f32[B,H] = sigmoid %17  (line 21)
+ *   %6: f32[B,H] = matmul i.W_h, h
+ */
+export function describeNode(nodes: readonly Node[], id: number, origins: Origins): string {
+  const o = origins.get(id);
+  const operand = (a: number) => {
+    const x = nodes[a];
+    if (x.op === 'const') return String((x.attrs as OpAttrs['const']).value);
+    if (x.op === 'dim') return dimKey((x.attrs as OpAttrs['dim']).dim);
+    return origins.get(a)?.name ?? `%${a}`;
+  };
+  return formatNode(nodes[id], o, operand) + (o?.at ? `  (line ${o.at.line})` : '');
 }
 
 export function printGraph(g: Graph): string {
@@ -89,49 +119,14 @@ export function printGraph(g: Graph): string {
   const stateInit = new Map(g.states.map((s) => [s.node, s.init]));
   const paramInit = new Map(g.params.map((p) => [p.node, p.init]));
   for (const n of g.nodes) {
-    let line = `  ${printNode(n)}`;
+    const o = g.origins.get(n.id);
+    let line = `  ${printNode(n, o)}`;
     if (stateInit.has(n.id)) line += ` = ${stateInit.get(n.id)}`;
     const pi = paramInit.get(n.id);
     if (pi) line += ` init ${printInit(pi)}`;
-    lines.push(line);
+    lines.push(line + lineComment(o));
   }
   for (const s of g.states) lines.push(`  next ${s.name} = %${s.next}`);
   for (const o of g.outputs) lines.push(`  output ${o.name} = %${o.node}`);
-  return lines.join('\n') + '\n';
-}
-
-/**
- * The canonical text of a backward step graph (golden files compare it):
- *
- *   backward Elman
- *     sizes I = 64, H = 128
- *     saved %5, %7
- *     %0: f32[B,I] = input x  (leaf input x)
- *     %4: f32[B,H] = input saved%5  (leaf saved %5 = matmul)
- *     %6: f32[B,H] = input dh'  (leaf dnext h)
- *     …
- *     dstate h = %12
- *     dparam W = %14
- *
- * Leaves carry their kind: input, state, param (the forward values),
- * saved (a forward node's value from the tape), dnext (∂L/∂s_t) and
- * doutput (∂L/∂y_t). Results: dstate (∂L/∂s_{t−1}), dinput (∂L/∂x_t), dparam
- * (this step's per-example contribution to ∂L/∂param).
- */
-export function printBackward(step: BackwardStep): string {
-  const f = step.forward;
-  const lines = [`backward ${f.name}${f.reverse ? ' reverse' : ''}`];
-  if (f.sizes.length) {
-    lines.push(`  sizes ${f.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
-  }
-  lines.push(`  saved ${step.saved.length ? step.saved.map((id) => `%${id}`).join(', ') : '(none)'}`);
-  const leafOf = new Map(step.leaves.map((l) => [l.node, l]));
-  for (const n of step.nodes) {
-    const l = leafOf.get(n.id);
-    let line = `  ${printNode(n)}`;
-    if (l) line += l.kind === 'saved' ? `  (leaf saved %${l.name} = ${f.nodes[Number(l.name)].op})` : `  (leaf ${l.kind} ${l.name})`;
-    lines.push(line);
-  }
-  for (const r of step.results) lines.push(`  ${r.kind} ${r.name} = %${r.node}`);
   return lines.join('\n') + '\n';
 }

@@ -62,6 +62,9 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     width = spec.input.embed;
   }
   inputs.push({ name: spec.input.kind === 'float' ? 'x' : 'tok', node: x });
+  // the model's own values have names but no place in a source file
+  const name = (id: number, n: string) => (b.name(id, { name: n }), id);
+  name(x, spec.input.kind === 'float' ? 'x' : 'tok');
   const params: ParamBinding[] = [];
   // A first layer with an index input (an HMM over symbols) reads the tokens themselves: no embedding.
   const first = spec.layers[0]?.graph;
@@ -69,7 +72,8 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
   if (spec.input.kind === 'index' && !indexCell) {
     const E = b.leaf('param', 'embed.E', { dtype: 'f32', shape: [dimConst(spec.input.vocab), dimConst(spec.input.embed)], batched: false });
     params.push({ name: 'embed.E', node: E, init: { kind: 'normal', std: 0.1 } });
-    x = b.emit('gather', [E, x], {});
+    name(E, 'embed.E');
+    x = name(b.emit('gather', [E, x], {}), 'embed');
   }
   const likelihood = spec.output.kind === 'likelihood';
   const states: StateBinding[] = [];
@@ -151,29 +155,31 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     // loss_t = −mask_t · Σ ℓ_t: the objective Σ_t loss_t is the negative (weighted) log-likelihood
     let ll = x;
     while (b.type(ll).shape.length > 0) ll = b.emit('sum', [ll], { axis: 0 });
-    const mask = b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true });
+    const mask = name(b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true }), 'mask');
     inputs.push({ name: 'mask', node: mask });
-    const loss = b.emit('neg', [b.emit('mul', [mask, ll], {})], {});
+    const loss = name(b.emit('neg', [b.emit('mul', [mask, name(ll, 'll')], {})], {}), 'loss');
     return finish({ name: 'll', node: ll }, loss);
   }
   const K = spec.output.kind === 'mse' ? spec.output.size : spec.output.classes;
   const W = b.leaf('param', 'readout.W', { dtype: 'f32', shape: [dimConst(K), dimConst(width)], batched: false });
   const bias = b.leaf('param', 'readout.b', { dtype: 'f32', shape: c(K), batched: false });
   params.push({ name: 'readout.W', node: W, init: { kind: 'glorot' } }, { name: 'readout.b', node: bias, init: { kind: 'zeros' } });
-  const z = b.emit('add', [b.emit('matmul', [W, x], {}), bias], {});
-  const mask = b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true });
+  name(W, 'readout.W');
+  name(bias, 'readout.b');
+  const z = name(b.emit('add', [b.emit('matmul', [W, x], {}), bias], {}), 'z');
+  const mask = name(b.leaf('input', 'mask', { dtype: 'f32', shape: [], batched: true }), 'mask');
   let loss: number;
   if (spec.output.kind === 'mse') {
-    const target = b.leaf('input', 'target', { dtype: 'f32', shape: c(K), batched: true });
+    const target = name(b.leaf('input', 'target', { dtype: 'f32', shape: c(K), batched: true }), 'target');
     inputs.push({ name: 'target', node: target });
     const err = b.emit('square', [b.emit('sub', [z, target], {})], {});
     loss = b.emit('mul', [b.emit('sum', [err], { axis: 0 }), b.constant(1 / K)], {});
   } else {
-    const target = b.leaf('input', 'target', { dtype: 'i32', shape: [], batched: true });
+    const target = name(b.leaf('input', 'target', { dtype: 'i32', shape: [], batched: true }), 'target');
     inputs.push({ name: 'target', node: target });
     const picked = b.emit('sum', [b.emit('mul', [z, b.emit('onehot', [target], { depth: dimConst(K) })], {})], { axis: 0 });
     loss = b.emit('sub', [b.emit('logsumexp', [z], { axis: 0 }), picked], {});
   }
   inputs.push({ name: 'mask', node: mask });
-  return finish({ name: 'z', node: z }, b.emit('mul', [mask, loss], {}));
+  return finish({ name: 'z', node: z }, name(b.emit('mul', [mask, loss], {}), 'loss'));
 }

@@ -1,5 +1,5 @@
 // Copies a cell's step graph into another builder with every size replaced by
-// its value, every name prefixed, and its inputs bound to given nodes. This
+// its value, every name prefixed (source names too), and its inputs bound to given nodes. This
 // is how cells are stacked into a model: layer k's input is layer k−1's output.
 
 import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
@@ -46,6 +46,8 @@ export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record
     } else {
       map.set(n.id, b.emit(n.op as 'add', n.args.map((x) => map.get(x)!), attrs(n.op, n.attrs) as OpAttrs['add']));
     }
+    const o = g.origins.get(n.id);
+    if (o && n.op !== 'input') b.name(map.get(n.id)!, { ...o, name: prefix + o.name });
   }
   for (const s of g.states) states.push({ name: prefix + s.name, node: map.get(s.node)!, init: s.init, next: map.get(s.next)! });
   for (const p of g.params) params.push({ name: prefix + p.name, node: map.get(p.node)!, init: p.init });

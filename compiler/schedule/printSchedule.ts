@@ -3,7 +3,7 @@
 // memory layout (arena, kind, row width and offset of every tensor).
 
 import { linText } from '../codegen/kernel.js';
-import { printNode } from '../ir/print.js';
+import { describeNode } from '../ir/print.js';
 import type { Scheduled } from './cellSchedule.js';
 import { REGIONS, type Schedule } from './schedule.js';
 import type { StepFunction } from './stepFunction.js';
@@ -19,7 +19,7 @@ function printPass(title: string, s: Schedule, fn: StepFunction, out: string[]):
     for (const st of stages) {
       const ids = st.kind === 'fused' ? st.outputs : st.matmuls;
       out.push(`    ${st.kind === 'fused' ? 'fused' : 'gemm '} ${st.name} (level ${st.level})`);
-      for (const id of ids) out.push(`      ${printNode(fn.nodes[id])}${(s.stores.get(id) ?? []).map((x) => `  → ${x.tensor}${x.shift ? '[t+1]' : ''}${x.col ? ` col ${x.col}` : ''}`).join('')}`);
+      for (const id of ids) out.push(`      ${describeNode(fn.nodes, id, fn.origins)}${(s.stores.get(id) ?? []).map((x) => `  → ${x.tensor}${x.shift ? '[t+1]' : ''}${x.col ? ` col ${x.col}` : ''}`).join('')}`);
     }
   }
   if (s.gradTerms.length) out.push(`  parameter-gradient terms: ${s.gradTerms.map((t) => (t.kind === 'outer' ? `∂${t.param} += Σ outer(%${t.a}, %${t.b})` : `∂${t.param} += Σ %${t.a}`)).join('; ')}`);

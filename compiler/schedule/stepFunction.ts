@@ -8,9 +8,10 @@
 //          the state cotangents, which flow from t+1 to t)
 //
 // Tensors are named; their storage is decided by the layout (layout.ts).
+// The nodes' source names (`origins`) travel along for the renderers.
 
 import { buildBackward, type BackwardStep } from '../autodiff/backward.js';
-import type { Graph, Node } from '../ir/graph.js';
+import type { Graph, Node, Origin, Origins } from '../ir/graph.js';
 import { tensorId, type TensorId } from '../codegen/layout.js';
 
 export type Role = 'const' | 'step' | 'carry';
@@ -46,6 +47,8 @@ export interface StepFunction {
   readonly leaves: readonly StepLeaf[];
   readonly results: readonly StepResult[];
   readonly gradTerms: readonly GradTerm[];
+  /** Source names of the nodes (by node id), for comments and summaries. */
+  readonly origins: Origins;
 }
 
 /** The ids of the tensors a step function reads and writes (the only place they are spelled). */
@@ -68,8 +71,9 @@ const at = (tensor: TensorId, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift }
  * `s' = s + x` passes ∂s' straight to ∂x) has no kernel that would write it:
  * such results get a copy, an appended node `mul(leaf, const 1)`.
  */
-function copyLeafResults(nodes: readonly Node[], results: StepResult[]): { nodes: readonly Node[]; results: StepResult[] } {
+function copyLeafResults(nodes: readonly Node[], results: StepResult[], origins: Origins): { nodes: readonly Node[]; results: StepResult[]; origins: Origins } {
   const out = [...nodes];
+  const named = new Map<number, Origin>(origins);
   const copies = new Map<number, number>();
   const rebound = results.map((r) => {
     const n = nodes[r.node];
@@ -81,10 +85,12 @@ function copyLeafResults(nodes: readonly Node[], results: StepResult[]): { nodes
       id = out.length;
       out.push({ id, op: 'mul', args: [r.node, one.id], attrs: {}, type: n.type });
       copies.set(r.node, id);
+      const o = origins.get(r.node);
+      if (o) named.set(id, o);
     }
     return { ...r, node: id };
   });
-  return copies.size ? { nodes: out, results: rebound } : { nodes, results };
+  return copies.size ? { nodes: out, results: rebound, origins: named } : { nodes, results, origins };
 }
 
 export function forwardStepFunction(g: Graph, saved: readonly number[]): StepFunction {
@@ -98,7 +104,7 @@ export function forwardStepFunction(g: Graph, saved: readonly number[]): StepFun
     ...g.outputs.map((o) => ({ node: o.node, role: 'step' as const, use: at(tensorNames.output(o.name)) })),
     ...saved.map((id) => ({ node: id, role: 'step' as const, use: at(tensorNames.saved(id)) })),
   ];
-  return { name: `${g.name} forward`, ...copyLeafResults(g.nodes, results), leaves, gradTerms: [] };
+  return { name: `${g.name} forward`, ...copyLeafResults(g.nodes, results, g.origins), leaves, gradTerms: [] };
 }
 
 /** Splits each parameter's per-step gradient into GEMM (outer) and column-sum terms. */
@@ -142,7 +148,7 @@ export function backwardStepFunction(step: BackwardStep, opts: { inputGradients?
     if (r.kind === 'dstate') results.push({ node: r.node, role: 'carry', use: at(tensorNames.dstate(r.name)) });
     else if (r.kind === 'dinput' && opts.inputGradients !== false) results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
   }
-  return { name: `${step.forward.name} backward`, ...copyLeafResults(step.nodes, results), leaves, gradTerms: gradTermsOf(step) };
+  return { name: `${step.forward.name} backward`, ...copyLeafResults(step.nodes, results, step.origins), leaves, gradTerms: gradTermsOf(step) };
 }
 
 export function stepFunctions(g: Graph): { forward: StepFunction; backward: StepFunction; step: BackwardStep } {

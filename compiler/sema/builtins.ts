@@ -96,7 +96,7 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   let acc: Value | undefined;
   call.args.forEach((a, i) => {
     const suffix = a.kind === 'name' ? a.name + (a.primed ? "'" : '') : String(i + 1);
-    const W = ctx.newParam(`${base}.W_${suffix}`, [out!, ctx.shape(args[i])[0]], { kind: 'glorot' });
+    const W = ctx.newParam(`${base}.W_${suffix}`, [out!, ctx.shape(args[i])[0]], { kind: 'glorot' }, call.span);
     const term = ctx.b.emit('matmul', [W, args[i]], {});
     acc = acc === undefined ? term : ctx.b.emit('add', [acc, term], {});
   });
@@ -104,7 +104,7 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   if (biasKw && biasKw.value.kind === 'name' && biasKw.value.name === 'false') return acc ?? POISON;
   const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags) : { kind: 'zeros' as const };
   if (!init) return POISON;
-  const bias = ctx.newParam(`${base}.b`, [out!], init);
+  const bias = ctx.newParam(`${base}.b`, [out!], init, call.span);
   return acc === undefined ? ctx.broadcastTo(bias, [out!]) : ctx.b.emit('add', [acc, bias], {});
 }
 
@@ -157,6 +157,8 @@ function delay(ctx: Ctx, call: Call, lower: Lower): Value {
   const shifted = ctx.b.emit('concat', [row, buf], { axis: 0 });
   const next = ctx.b.emit('slice', [shifted], { axis: 0, start: dimConst(0), end: len });
   ctx.hiddenStates.push({ name, node: buf, init: 0, next });
+  ctx.nameValue(buf, name, call.span);
+  ctx.nameValue(next, `${name}'`, call.span);
   ctx.delays.set(key, buf);
   return buf;
 }

@@ -4,10 +4,10 @@
 
 import { diag, type Diagnostic, type DiagnosticCode } from '../diagnostics.js';
 import { dimKey, isConstDim, shapeEq, type Dim, type Shape } from '../ir/dims.js';
-import { GraphBuilder, type Initializer, type ParamBinding } from '../ir/graph.js';
+import { GraphBuilder, type Initializer, type ParamBinding, type SourceAt } from '../ir/graph.js';
 import type { Op, OpAttrs } from '../ir/ops.js';
 import { showType } from '../ir/ops.js';
-import type { Span } from '../source.js';
+import type { SourceFile, Span } from '../source.js';
 import type { SizeScope } from './sizes.js';
 
 /** A value during elaboration: a node, or POISON after an error (suppresses follow-on errors). */
@@ -39,7 +39,19 @@ export class Ctx {
   constructor(
     readonly sizes: SizeScope,
     readonly diags: Diagnostic[],
+    readonly file: SourceFile,
   ) {}
+
+  /** A span with its line and column, for the origins of the IR. */
+  at(span: Span): SourceAt {
+    const { line, col } = this.file.position(span.start);
+    return { span, line, col };
+  }
+
+  /** Gives a value the source name `name` defined at `span` (a node keeps the first name it gets). */
+  nameValue(v: Value, name: string, span: Span): void {
+    if (v !== POISON) this.b.name(v, { name, at: this.at(span) });
+  }
 
   error(code: DiagnosticCode, message: string, span: Span): Value {
     this.diags.push(diag(code, message, span));
@@ -63,9 +75,11 @@ export class Ctx {
     return this.b.type(v).shape;
   }
 
-  newParam(name: string, shape: Shape, init: Initializer): Value {
+  /** A parameter leaf, named after the declaration (or the `dense` call) at `span`. */
+  newParam(name: string, shape: Shape, init: Initializer, span: Span): Value {
     const node = this.b.leaf('param', name, { dtype: 'f32', shape, batched: false });
     this.params.push({ name, node, init });
+    this.nameValue(node, name, span);
     return node;
   }
 

@@ -8,6 +8,7 @@
 
 import type * as A from '../syntax/ast.js';
 import { diag, type Diagnostic } from '../diagnostics.js';
+import type { SourceFile } from '../source.js';
 import { dimAdd, dimConst, dimKey, type Dim, type Shape } from '../ir/dims.js';
 import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/graph.js';
 import type { OpOfKind } from '../ir/opInfo.js';
@@ -141,19 +142,21 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
     if (inp.indexRange) {
       const range = evalDimExpr(inp.indexRange, ctx.sizes, ctx.diags);
       const node = ctx.names.has(inp.name.name) ? POISON : ctx.b.leaf('input', inp.name.name, { dtype: 'i32', shape: [], batched: true });
+      ctx.nameValue(node, inp.name.name, inp.span);
       define(ctx, inp.name, { kind: 'input', value: node, span: inp.span, ...(range ? { indexRange: range } : {}) });
       continue;
     }
     const shape = shapeOf(ctx, inp.shape);
     if (shape && shape.length > 2) ctx.error('E203', 'an input has at most two axes', inp.span);
     const node = shape && !ctx.names.has(inp.name.name) ? ctx.b.leaf('input', inp.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
+    ctx.nameValue(node, inp.name.name, inp.span);
     define(ctx, inp.name, { kind: 'input', value: node, span: inp.span });
   }
   for (const st of cell.body) {
     if (st.kind === 'param') {
       const shape = shapeOf(ctx, st.shape);
       const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
-      const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init) : POISON;
+      const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init, st.span) : POISON;
       define(ctx, st.name, { kind: 'param', value: node, span: st.span });
     } else if (st.kind === 'state') {
       const shape = shapeOf(ctx, st.shape);
@@ -166,20 +169,24 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
       }
       if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
       const node = shape && !ctx.names.has(st.name.name) ? ctx.b.leaf('state', st.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
+      ctx.nameValue(node, st.name.name, st.span);
       define(ctx, st.name, { kind: 'state', value: node, span: st.span });
       if (node !== POISON) states.set(st.name.name, { node, init, span: st.name });
     }
   }
 }
 
-/** Elaborates one cell; returns undefined when any diagnostic was reported. */
-export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | undefined {
+/**
+ * Elaborates one cell; returns undefined when any diagnostic was reported.
+ * `file` holds the cell's text: the graph's origins carry lines and columns in it.
+ */
+export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: SourceFile): Graph | undefined {
   const before = diags.length;
   if (cell.attribute && cell.attribute.name !== 'reverse') {
     diags.push(diag('E002', `unknown cell attribute '${cell.attribute.name}'; the only one is 'reverse' (a reverse-time scan)`, cell.attribute.span));
   }
   const sizes = collectSizes(cell, diags);
-  const ctx = new Ctx(sizes, diags);
+  const ctx = new Ctx(sizes, diags, file);
   const states = new Map<string, { node: number; init: number; span: A.Name }>();
   declare(ctx, cell, states);
   const outputs: (Binding & { span: A.Name })[] = [];
@@ -220,6 +227,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
       }
       if (st.primed) ctx.names.set(key, { kind: 'next', value: v, span: st.span });
       else define(ctx, st.target, { kind: 'local', value: v, span: st.span });
+      ctx.nameValue(v, key, st.span);
     } else if (st.kind === 'output') {
       ctx.target = st.name.name;
       ctx.denseCount = 0;
@@ -232,6 +240,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[]): Graph | un
         continue;
       }
       outputs.push({ name: st.name.name, node: v, span: st.name });
+      ctx.nameValue(v, st.name.name, st.span);
     }
   }
 

@@ -136,7 +136,7 @@ describe('cellc graph', () => {
     expect(r.stdout.split('\n')[1]).toBe('  sizes I = 64, H = 7');
     expect(r.stdout).toBe(goldenElman.replace('H = 128', 'H = 7'));
     // shapes stay symbolic
-    expect(r.stdout).toContain('%1: f32[H,I] = param W init glorot');
+    expect(r.stdout).toContain('%1 W: f32[H,I] = param W init glorot  # line 13');
   });
 
   it('--set Q=1 fails with E401 naming the settable sizes', () => {

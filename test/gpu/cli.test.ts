@@ -99,6 +99,8 @@ describe('cellc plan', () => {
     expect(out).toMatch(/^ {2}per step \(T times, t = 0 … T−1\): 1 dispatch$/m);
     expect(out).toMatch(/^ {4}kernel f_loop_level0 {2}workgroups ceil\(H\/64\) × ceil\(B\/4\) = 2 × 8$/m);
     expect(out).toMatch(/^ {6}fuses: %\d+: f32\[B,H\] = matmul /m);
+    // what a kernel fuses is named after the source, with the source line
+    expect(out).toMatch(/^ {6}fuses: %6: f32\[B,H\] = matmul i\.W_h, h; .*; %37 c': f32\[B,H\] = add %35, %36 {2}\(line 24\); %39 h': f32\[B,H\] = mul o, %38 {2}\(line 25\)$/m);
     expect(out).toMatch(/^ {2}per step \(T times, in reverse: t = T−1 … 0\): 2 dispatches$/m);
     expect(out).toMatch(/^ {2}parameter gradients \(once, after the loop, into cleared gradients\): \d+ dispatch/m);
     expect(out).toMatch(/^ {2}forward +1 +1 +51$/m);

@@ -1,4 +1,5 @@
-// Shared by the GPU test files: one device per file on the real adapter.
+// Shared by the GPU test files: one device per file on the real adapter, and a
+// scope-aware scan of generated WGSL for shadowed declarations.
 //
 // Without an adapter, a test fails in CI (CI=true) and skips elsewhere with the
 // reason, so a developer without a Vulkan driver can still run the suite.
@@ -43,4 +44,26 @@ export function randomF32(n: number, seed: number): Float32Array {
     out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
   }
   return out;
+}
+
+/** Every `let`/`var` that declares a name already visible in an enclosing (or the same) scope. */
+export function shadowedDeclarations(wgsl: string): string[] {
+  const scopes: Set<string>[] = [new Set()];
+  const pending: string[] = []; // `for (var q …)` declares q in the scope its `{` opens
+  const problems: string[] = [];
+  const visible = (name: string) => scopes.some((s) => s.has(name));
+  const tokens = wgsl.replace(/\/\/[^\n]*/g, '').matchAll(/\bfor\s*\(\s*var\s+([A-Za-z_]\w*)|\b(?:let|var)(?:<[^>]*>)?\s+([A-Za-z_]\w*)|[{}]/g);
+  for (const m of tokens) {
+    if (m[0] === '{') {
+      scopes.push(new Set(pending.splice(0)));
+    } else if (m[0] === '}') {
+      scopes.pop();
+    } else {
+      const name = m[1] ?? m[2];
+      if (visible(name) || pending.includes(name)) problems.push(name);
+      if (m[1]) pending.push(name);
+      else scopes[scopes.length - 1].add(name);
+    }
+  }
+  return problems;
 }

@@ -9,8 +9,9 @@
 //     test/fixtures/cells, no identifier is declared while another declaration
 //     of it is visible (a scope-aware scan of the WGSL text);
 //   - on the GPU: the adversarial cells (nested sums, sumto in sumto, slices of
-//     slices, broadcasts both ways, a matrix memory) match the float64
-//     interpreter at odd B and T, every output and gradient.
+//     slices, broadcasts both ways, a matrix memory, source names that are WGSL
+//     keywords or the kernel's own identifiers) match the float64 interpreter
+//     at odd B and T, every output and gradient.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { compileBound } from '../../compiler/index.js';
 import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
-import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
+import { acquireTestDevice, deviceOrSkip, shadowedDeclarations, type TestDevice } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = join(ROOT, 'test/fixtures/cells');
@@ -30,28 +31,6 @@ function graphsOf(path: string): readonly Graph[] {
   const r = checkSource(path, readFileSync(path, 'utf8'));
   expect(r.diagnostics, path).toEqual([]);
   return r.graphs;
-}
-
-/** Every `let`/`var` that declares a name already visible in an enclosing (or the same) scope. */
-export function shadowedDeclarations(wgsl: string): string[] {
-  const scopes: Set<string>[] = [new Set()];
-  const pending: string[] = []; // `for (var q …)` declares q in the scope its `{` opens
-  const problems: string[] = [];
-  const visible = (name: string) => scopes.some((s) => s.has(name));
-  const tokens = wgsl.replace(/\/\/[^\n]*/g, '').matchAll(/\bfor\s*\(\s*var\s+([A-Za-z_]\w*)|\b(?:let|var)(?:<[^>]*>)?\s+([A-Za-z_]\w*)|[{}]/g);
-  for (const m of tokens) {
-    if (m[0] === '{') {
-      scopes.push(new Set(pending.splice(0)));
-    } else if (m[0] === '}') {
-      scopes.pop();
-    } else {
-      const name = m[1] ?? m[2];
-      if (visible(name) || pending.includes(name)) problems.push(name);
-      if (m[1]) pending.push(name);
-      else scopes[scopes.length - 1].add(name);
-    }
-  }
-  return problems;
 }
 
 describe('no generated name is declared twice where both are visible', () => {

@@ -89,6 +89,12 @@ if (!exe && !inCi) {
     it('loads, compiles the default cell and draws its step graph', async () => {
       await page.waitForSelector('#graph svg', { timeout: 30_000 });
       expect(await page.locator('#graph svg').textContent()).toContain('sigmoid');
+      // the graph is labelled with the cell's names and their source lines
+      const drawn = (await page.locator('#graph svg').textContent()) ?? '';
+      expect(drawn).toContain('%18 f = sigmoid');
+      expect(drawn).toContain("%37 c' = add");
+      expect(drawn).toContain('line 21');
+      expect(await page.locator('#ir').textContent()).toContain('  %18 f: f32[B,H] = sigmoid %17  # line 21\n');
       expect(await page.locator('#statusA').textContent()).toMatch(/✓ LSTM/);
       await expect.poll(() => page.locator('#adapter').textContent()).toMatch(/^WebGPU: /);
       expect(await page.locator('#nogpu').isHidden()).toBe(true);
@@ -151,6 +157,12 @@ if (!exe && !inCi) {
       expect(perStep).toBeGreaterThanOrEqual(1);
       expect(await page.locator('table.plan[data-pass=forward][data-stage=step] tr').count()).toBe(perStep + 1);
       expect(await page.locator('table.plan[data-pass=backward]').count()).toBeGreaterThan(0);
+      // what each step computes, one value per line, by source name and line
+      const computes = await page.locator('table.plan[data-pass=forward][data-stage=step] td.summary .value').allTextContents();
+      expect(computes).toContain("%37 c': f32[B,H] = add %35, %36  (line 24)");
+      expect(computes).toContain('%14: f32[B,H] = matmul f.W_h, h');
+      const backward = await page.locator('table.plan[data-pass=backward] td.summary .value').allTextContents();
+      expect(backward.some((v) => v.startsWith('%53 ∂c: '))).toBe(true);
 
       await page.click('.tabs button[data-tab=wgsl]');
       const kernels = await page.locator('#kernel option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -159,6 +171,16 @@ if (!exe && !inCi) {
       const first = await code.textContent();
       expect(first).toContain('@compute');
       expect(first).toMatch(/fn \w+\(/);
+      // the forward step kernel declares the gates under their names (CodeMirror draws the lines in view: scroll)
+      expect(kernels[0]).toBe('f_loop_level0');
+      expect(await page.locator('#kernel-info').textContent()).toContain("%39 h': f32[B,H] = mul o, %38  (line 25)");
+      const gate = page.locator('#wgsl .cm-line', { hasText: 'let f = 1.0 / (1.0 + exp(' });
+      for (let i = 0; i < 40 && (await gate.count()) === 0; i++) {
+        await page.locator('#wgsl .cm-scroller').evaluate((el) => el.scrollBy(0, 200));
+        await page.waitForTimeout(50);
+      }
+      expect(await gate.count()).toBe(1);
+      await page.locator('#wgsl .cm-scroller').evaluate((el) => el.scrollTo(0, 0));
       await page.selectOption('#kernel', kernels[kernels.length - 1]);
       await expect.poll(() => code.textContent()).not.toBe(first);
       expect(await page.locator('#wgsl .cm-content').getAttribute('contenteditable')).toBe('false');

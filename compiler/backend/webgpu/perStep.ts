@@ -9,7 +9,7 @@
 // read from a uniform record by every kernel (see wgslDims.ts).
 
 import { evalShape } from '../../ir/dims.js';
-import { printNode } from '../../ir/print.js';
+import { describeNode } from '../../ir/print.js';
 import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.js';
 import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Scheduled } from '../../schedule/cellSchedule.js';
@@ -44,7 +44,7 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
     kernels.push(k);
     return k.name;
   };
-  const describe = (fn: StepFunction) => (id: number) => printNode(fn.nodes[id]);
+  const describe = (fn: StepFunction) => (id: number) => describeNode(fn.nodes, id, fn.origins);
   const planOf = (s: Schedule, fn: StepFunction): PassPlan => {
     const steps = (stages: readonly Stage[]): string[] =>
       stages.map((st) =>
@@ -73,7 +73,7 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
         lda: tensorWidth(layout, a.tensor), ldb: tensorWidth(layout, b.tensor), ldc: shape[1],
         M: shape[0], N: shape[1], K: 'TB',
         transA: true, transB: false, accumulate: true,
-        summary: `∂${term.param} += Σ_rows outer(%${term.a}, %${term.b})`,
+        summary: `∂${term.param} += Σ_rows outer(${operand(bwdFn, term.a)}, ${operand(bwdFn, term.b)})`,
       };
       grads.push(add(gemmRecord(gemm, layout, target)));
     } else if (bigParams.has(term.param)) {
@@ -131,6 +131,9 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
   };
 }
 
+/** A node by its source name (`∂f`), or `%12` when it has none. */
+const operand = (fn: StepFunction, id: number): string => fn.origins.get(id)?.name ?? `%${id}`;
+
 function tensorWidth(layout: Layout, tensor: TensorRef['tensor']): number {
   const t = layout.tensors.get(tensor);
   assert(t, `no tensor ${tensor}`);
@@ -160,6 +163,6 @@ function gemmOf(st: GemmStage, s: Schedule, fn: StepFunction, layout: Layout, si
     ldc: tensorWidth(layout, Cref.tensor),
     M: 'TB', N, K,
     transA: false, transB: st.weightLeft, accumulate: false,
-    summary: st.matmuls.map((id) => printNode(nodes[id])).join('; '),
+    summary: st.matmuls.map((id) => describeNode(nodes, id, fn.origins)).join('; '),
   };
 }

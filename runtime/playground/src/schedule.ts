@@ -1,10 +1,14 @@
 // The schedule view: the kernels and GEMMs of one forward and one backward
 // call, per stage (prelude, before the loop, per step, after, parameter
 // gradients), with what each computes and its dispatch size, from the
-// artifact's forward/backward plans.
+// artifact's forward/backward plans. "Computes" lists the values a step
+// writes, one per line, by their source names and lines (`%37 c': … (line 24)`).
 
 import { dispatchCounts, dispatchTotals, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, type Artifact } from '../../../compiler/index.js';
 import { h } from './dom.js';
+
+/** A summary (`value; value; …`) as one line per value. */
+const summaryCell = (summary: string) => h('td', { class: 'summary' }, ...summary.split('; ').map((s) => h('div', { class: 'value' }, s)));
 
 export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
   const c = dispatchCounts(a);
@@ -39,7 +43,7 @@ export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
             {},
             h('td', {}, k.role === 'gemm' ? 'GEMM' : 'kernel'),
             h('td', {}, h('a', { href: '#', class: 'kernel-link', 'data-kernel': k.name }, k.name)),
-            h('td', { class: 'summary' }, k.summary),
+            summaryCell(k.summary),
             h('td', {}, `${d.formula} = ${d.x}×${d.y}`),
           ),
         );

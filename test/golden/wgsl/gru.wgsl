@@ -1,7 +1,7 @@
 // cellc: GRU (sizes I=3, H=4); 12 kernel(s); specialised for an adapter with maxComputeWorkgroupStorageSize 16384, maxComputeInvocationsPerWorkgroup 256
 
 // ===== kernel f_pre_gemm0 (gemm) — forward, before the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(12/64) × ceil(T·B/64)
-//   computes: C[T·B×12] = A·Bᵀ (K = 3), A = x:x, B = p:r.W_x, C = t:f_pre_gemm0: %3: f32[B,H] = matmul %2, %0; %11: f32[B,H] = matmul %10, %0; %20: f32[B,H] = matmul %19, %0
+//   computes: C[T·B×12] = A·Bᵀ (K = 3), A = x:x, B = p:r.W_x, C = t:f_pre_gemm0: %3: f32[B,H] = matmul r.W_x, x; %11: f32[B,H] = matmul z.W_x, x; %20: f32[B,H] = matmul n.W_x, x
 //   @group(0) @binding(0) A: read-only-storage ← arena tape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:f_pre_gemm0
@@ -121,12 +121,12 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel f_loop_level0 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %5: f32[B,H] = matmul %4, %1; %13: f32[B,H] = matmul %12, %1
+//   computes: %5: f32[B,H] = matmul r.W_h, h; %13: f32[B,H] = matmul z.W_h, h
 //   @group(0) @binding(0) params: read-only-storage ← arena params
 //   @group(0) @binding(1) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level0: one time step of GRU forward, level 0.
-// Writes: %5: f32[B,H] = matmul %4, %1; %13: f32[B,H] = matmul %12, %1
+// Writes: %5: f32[B,H] = matmul r.W_h, h; %13: f32[B,H] = matmul z.W_h, h
 @group(0) @binding(0) var<storage, read> params: array<f32>;
 @group(0) @binding(1) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -159,22 +159,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      // %5: f32[B,H] = matmul %4, %1
+      // %5: f32[B,H] = matmul r.W_h, h
       tape[o21 + dims.t * B * 4u + row * 4u + j] = mv[r];
-      // %13: f32[B,H] = matmul %12, %1
+      // %13: f32[B,H] = matmul z.W_h, h
       tape[o22 + dims.t * B * 4u + row * 4u + j] = mv_1[r];
     }
   }
 }
 
 // ===== kernel f_loop_level1 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %22: f32[B,H] = matmul %21, %18; %31: f32[B,H] = add %27, %30
+//   computes: %22: f32[B,H] = matmul n.W_2, %18; %31 h': f32[B,H] = add %27, %30  (line 22)
 //   @group(0) @binding(0) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(1) params: read-only-storage ← arena params
 //   @group(0) @binding(2) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level1: one time step of GRU forward, level 1.
-// Writes: %22: f32[B,H] = matmul %21, %18; %31: f32[B,H] = add %27, %30
+// Writes: %22: f32[B,H] = matmul n.W_2, %18; %31 h': f32[B,H] = add %27, %30  (line 22)
 @group(0) @binding(0) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tape: array<f32>;
@@ -206,42 +206,42 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         if (row >= B) { break; }
         let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + kk] + tape[o21 + dims.t * B * 4u + row * 4u + kk];
         let v_1 = v + params[o4 + kk];
-        let v_2 = 1.0 / (1.0 + exp(-(v_1)));
-        let v_3 = (v_2) * (tape[o19 + dims.t * B * 4u + row * 4u + kk]);
-        mv[r] += w * v_3;
+        let r_1 = 1.0 / (1.0 + exp(-(v_1)));
+        let v_2 = (r_1) * (tape[o19 + dims.t * B * 4u + row * 4u + kk]);
+        mv[r] += w * v_2;
       }
     }
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      // %22: f32[B,H] = matmul %21, %18
+      // %22: f32[B,H] = matmul n.W_2, %18
       tape[o23 + dims.t * B * 4u + row * 4u + j] = mv[r];
-      let v_4 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v_5 = v_4 + params[o6 + j];
-      let v_6 = 1.0 / (1.0 + exp(-(v_5)));
-      let v_7 = (v_6) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v_8 = 1.0 - (v_6);
-      let v_9 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
-      let v_10 = v_9 + params[o8 + j];
-      let v_11 = tanh(clamp(v_10, -15.0, 15.0));
-      let v_12 = (v_8) * (v_11);
-      let v_13 = v_7 + v_12;
-      // %31: f32[B,H] = add %27, %30
-      tape[o19 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_13;
-      tape[o20 + dims.t * B * 4u + row * 4u + j] = v_13;
+      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_4 = v_3 + params[o6 + j];
+      let z = 1.0 / (1.0 + exp(-(v_4)));
+      let v_5 = (z) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let v_6 = 1.0 - (z);
+      let v_7 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
+      let v_8 = v_7 + params[o8 + j];
+      let n = tanh(clamp(v_8, -15.0, 15.0));
+      let v_9 = (v_6) * (n);
+      let h_p = v_5 + v_9;
+      // %31 h': f32[B,H] = add %27, %30  (line 22)
+      tape[o19 + (dims.t + 1u) * B * 4u + row * 4u + j] = h_p;
+      tape[o20 + dims.t * B * 4u + row * 4u + j] = h_p;
     }
   }
 }
 
 // ===== kernel b_pre_level0 (fused) — backward, before the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(H/64) × ceil(T·B/4)
-//   computes: %18: f32[B,H] = mul %9, %1
+//   computes: %18: f32[B,H] = mul r, h
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_pre_level0: all T·B rows, before the time loop of GRU backward, level 0.
-// Writes: %18: f32[B,H] = mul %9, %1
+// Writes: %18: f32[B,H] = mul r, h
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
@@ -266,23 +266,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (row >= (T * B)) { break; }
       let v = gemm_f_pre_gemm0[o24 + row * 12u + j] + tape[o21 + row * 4u + j];
       let v_1 = v + params[o4 + j];
-      let v_2 = 1.0 / (1.0 + exp(-(v_1)));
-      let v_3 = (v_2) * (tape[o19 + row * 4u + j]);
-      // %18: f32[B,H] = mul %9, %1
-      btape[o34 + row * 4u + j] = v_3;
+      let r_1 = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = (r_1) * (tape[o19 + row * 4u + j]);
+      // %18: f32[B,H] = mul r, h
+      btape[o34 + row * 4u + j] = v_2;
     }
   }
 }
 
 // ===== kernel b_loop_level0 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %40: f32[B,H] = mul %33, %39; %49: f32[B,H] = mul %37, %48
+//   computes: %40 ∂n.b: f32[B,H] = mul ∂n, %39  (line 21); %49 ∂z.b: f32[B,H] = mul ∂z, %48  (line 20)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level0: one time step of GRU backward, level 0.
-// Writes: %40: f32[B,H] = mul %33, %39; %49: f32[B,H] = mul %37, %48
+// Writes: %40 ∂n.b: f32[B,H] = mul ∂n, %39  (line 21); %49 ∂z.b: f32[B,H] = mul ∂z, %48  (line 20)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
@@ -310,41 +310,41 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v_2 = v_1 + params[o6 + j];
-      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
-      let v_4 = 1.0 - (v_3);
-      let v_5 = (v) * (v_4);
-      let v_6 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
-      let v_7 = v_6 + params[o8 + j];
-      let v_8 = tanh(clamp(v_7, -15.0, 15.0));
-      let v_9 = v_8 * v_8;
-      let v_10 = 1.0 - (v_9);
-      let v_11 = (v_5) * (v_10);
-      // %40: f32[B,H] = mul %33, %39
-      btape[o33 + dims.t * B * 4u + row * 4u + j] = v_11;
-      let v_12 = (v) * (v_8);
-      let v_13 = -(v_12);
-      let v_14 = (v) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v_15 = v_13 + v_14;
-      let v_16 = (v_3) * (v_4);
-      let v_17 = (v_15) * (v_16);
-      // %49: f32[B,H] = mul %37, %48
-      btape[o32 + dims.t * B * 4u + row * 4u + j] = v_17;
+      let d_h_p = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = v + params[o6 + j];
+      let z = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = 1.0 - (z);
+      let d_n = (d_h_p) * (v_2);
+      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
+      let v_4 = v_3 + params[o8 + j];
+      let n = tanh(clamp(v_4, -15.0, 15.0));
+      let v_5 = n * n;
+      let v_6 = 1.0 - (v_5);
+      let d_n_b = (d_n) * (v_6);
+      // %40 ∂n.b: f32[B,H] = mul ∂n, %39  (line 21)
+      btape[o33 + dims.t * B * 4u + row * 4u + j] = d_n_b;
+      let v_7 = (d_h_p) * (n);
+      let v_8 = -(v_7);
+      let v_9 = (d_h_p) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let d_z = v_8 + v_9;
+      let v_10 = (z) * (v_2);
+      let d_z_b = (d_z) * (v_10);
+      // %49 ∂z.b: f32[B,H] = mul ∂z, %48  (line 20)
+      btape[o32 + dims.t * B * 4u + row * 4u + j] = d_z_b;
     }
   }
 }
 
 // ===== kernel b_loop_level1 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %58: f32[B,H] = mul %45, %57
+//   computes: %58 ∂r.b: f32[B,H] = mul ∂r, %57  (line 19)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level1: one time step of GRU backward, level 1.
-// Writes: %58: f32[B,H] = mul %45, %57
+// Writes: %58 ∂r.b: f32[B,H] = mul ∂r, %57  (line 19)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
@@ -378,28 +378,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v = (mv[r]) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
-      let v_2 = v_1 + params[o4 + j];
-      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
-      let v_4 = 1.0 - (v_3);
-      let v_5 = (v_3) * (v_4);
-      let v_6 = (v) * (v_5);
-      // %58: f32[B,H] = mul %45, %57
-      btape[o31 + dims.t * B * 4u + row * 4u + j] = v_6;
+      let d_r = (mv[r]) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
+      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = v + params[o4 + j];
+      let r_1 = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = 1.0 - (r_1);
+      let v_3 = (r_1) * (v_2);
+      let d_r_b = (d_r) * (v_3);
+      // %58 ∂r.b: f32[B,H] = mul ∂r, %57  (line 19)
+      btape[o31 + dims.t * B * 4u + row * 4u + j] = d_r_b;
     }
   }
 }
 
 // ===== kernel b_loop_level2 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %61: f32[B,H] = add %52, %60
+//   computes: %61 ∂h: f32[B,H] = add %52, %60  (line 17)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level2: one time step of GRU backward, level 2.
-// Writes: %61: f32[B,H] = add %52, %60
+// Writes: %61 ∂h: f32[B,H] = add %52, %60  (line 17)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
@@ -445,26 +445,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v_1 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
-      let v_2 = v_1 + params[o6 + j];
-      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
-      let v_4 = (v) * (v_3);
-      let v_5 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
-      let v_6 = v_5 + params[o4 + j];
-      let v_7 = 1.0 / (1.0 + exp(-(v_6)));
-      let v_8 = (mv[r]) * (v_7);
-      let v_9 = v_4 + v_8;
-      let v_10 = v_9 + mv_1[r];
-      let v_11 = v_10 + mv_2[r];
-      // %61: f32[B,H] = add %52, %60
-      btape[o25 + dims.t * B * 4u + row * 4u + j] = v_11;
+      let d_h_p = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = v + params[o6 + j];
+      let z = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = (d_h_p) * (z);
+      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v_4 = v_3 + params[o4 + j];
+      let r_1 = 1.0 / (1.0 + exp(-(v_4)));
+      let v_5 = (mv[r]) * (r_1);
+      let v_6 = v_2 + v_5;
+      let v_7 = v_6 + mv_1[r];
+      let d_h = v_7 + mv_2[r];
+      // %61 ∂h: f32[B,H] = add %52, %60  (line 17)
+      btape[o25 + dims.t * B * 4u + row * 4u + j] = d_h;
     }
   }
 }
 
 // ===== kernel b_post_gemm2 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b58, B = p:r.W_x, C = t:b_post_gemm2: %63: f32[B,I] = matmul %58, %2
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b58, B = p:r.W_x, C = t:b_post_gemm2: %63: f32[B,I] = matmul ∂r.b, r.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm2
@@ -584,7 +584,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_gemm1 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b49, B = p:z.W_x, C = t:b_post_gemm1: %54: f32[B,I] = matmul %49, %10
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b49, B = p:z.W_x, C = t:b_post_gemm1: %54: f32[B,I] = matmul ∂z.b, z.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm1
@@ -704,7 +704,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_gemm0 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b40, B = p:n.W_x, C = t:b_post_gemm0: %44: f32[B,I] = matmul %40, %19
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b40, B = p:n.W_x, C = t:b_post_gemm0: %44: f32[B,I] = matmul ∂n.b, n.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm0
@@ -824,14 +824,14 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_level0 (fused) — backward, after the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(I/64) × ceil(T·B/4)
-//   computes: %64: f32[B,I] = add %55, %63
+//   computes: %64 ∂x: f32[B,I] = add %55, %63  (line 13)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_b_post_gemm0: read-only-storage ← arena gemm:b_post_gemm0
 //   @group(0) @binding(2) gemm_b_post_gemm1: read-only-storage ← arena gemm:b_post_gemm1
 //   @group(0) @binding(3) gemm_b_post_gemm2: read-only-storage ← arena gemm:b_post_gemm2
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_post_level0: all T·B rows, after the time loop of GRU backward, level 0.
-// Writes: %64: f32[B,I] = add %55, %63
+// Writes: %64 ∂x: f32[B,I] = add %55, %63  (line 13)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_b_post_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> gemm_b_post_gemm1: array<f32>;
@@ -854,9 +854,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
       let v = gemm_b_post_gemm0[o28 + row * 3u + j] + gemm_b_post_gemm1[o29 + row * 3u + j];
-      let v_1 = v + gemm_b_post_gemm2[o30 + row * 3u + j];
-      // %64: f32[B,I] = add %55, %63
-      btape[o27 + row * 3u + j] = v_1;
+      let d_x = v + gemm_b_post_gemm2[o30 + row * 3u + j];
+      // %64 ∂x: f32[B,I] = add %55, %63  (line 13)
+      btape[o27 + row * 3u + j] = d_x;
     }
   }
 }

@@ -1,7 +1,7 @@
 // cellc: LSTM (sizes I=3, H=4); 10 kernel(s); specialised for an adapter with maxComputeWorkgroupStorageSize 16384, maxComputeInvocationsPerWorkgroup 256
 
 // ===== kernel f_pre_gemm0 (gemm) — forward, before the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(16/64) × ceil(T·B/64)
-//   computes: C[T·B×16] = A·Bᵀ (K = 3), A = x:x, B = p:i.W_x, C = t:f_pre_gemm0: %4: f32[B,H] = matmul %3, %0; %12: f32[B,H] = matmul %11, %0; %20: f32[B,H] = matmul %19, %0; %28: f32[B,H] = matmul %27, %0
+//   computes: C[T·B×16] = A·Bᵀ (K = 3), A = x:x, B = p:i.W_x, C = t:f_pre_gemm0: %4: f32[B,H] = matmul i.W_x, x; %12: f32[B,H] = matmul f.W_x, x; %20: f32[B,H] = matmul o.W_x, x; %28: f32[B,H] = matmul g.W_x, x
 //   @group(0) @binding(0) A: read-only-storage ← arena tape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:f_pre_gemm0
@@ -121,13 +121,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel f_loop_level0 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %6: f32[B,H] = matmul %5, %1; %14: f32[B,H] = matmul %13, %1; %22: f32[B,H] = matmul %21, %1; %30: f32[B,H] = matmul %29, %1; %37: f32[B,H] = add %35, %36; %39: f32[B,H] = mul %26, %38
+//   computes: %6: f32[B,H] = matmul i.W_h, h; %14: f32[B,H] = matmul f.W_h, h; %22: f32[B,H] = matmul o.W_h, h; %30: f32[B,H] = matmul g.W_h, h; %37 c': f32[B,H] = add %35, %36  (line 24); %39 h': f32[B,H] = mul o, %38  (line 25)
 //   @group(0) @binding(0) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(1) params: read-only-storage ← arena params
 //   @group(0) @binding(2) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level0: one time step of LSTM forward, level 0.
-// Writes: %6: f32[B,H] = matmul %5, %1; %14: f32[B,H] = matmul %13, %1; %22: f32[B,H] = matmul %21, %1; %30: f32[B,H] = matmul %29, %1; %37: f32[B,H] = add %35, %36; %39: f32[B,H] = mul %26, %38
+// Writes: %6: f32[B,H] = matmul i.W_h, h; %14: f32[B,H] = matmul f.W_h, h; %22: f32[B,H] = matmul o.W_h, h; %30: f32[B,H] = matmul g.W_h, h; %37 c': f32[B,H] = add %35, %36  (line 24); %39 h': f32[B,H] = mul o, %38  (line 25)
 @group(0) @binding(0) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tape: array<f32>;
@@ -178,49 +178,49 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      // %6: f32[B,H] = matmul %5, %1
+      // %6: f32[B,H] = matmul i.W_h, h
       tape[o28 + dims.t * B * 4u + row * 4u + j] = mv[r];
-      // %14: f32[B,H] = matmul %13, %1
+      // %14: f32[B,H] = matmul f.W_h, h
       tape[o29 + dims.t * B * 4u + row * 4u + j] = mv_1[r];
-      // %22: f32[B,H] = matmul %21, %1
+      // %22: f32[B,H] = matmul o.W_h, h
       tape[o30 + dims.t * B * 4u + row * 4u + j] = mv_2[r];
-      // %30: f32[B,H] = matmul %29, %1
+      // %30: f32[B,H] = matmul g.W_h, h
       tape[o31 + dims.t * B * 4u + row * 4u + j] = mv_3[r];
       let v = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + mv_1[r];
       let v_1 = v + params[o7 + j];
-      let v_2 = 1.0 / (1.0 + exp(-(v_1)));
-      let v_3 = (v_2) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v_4 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + mv[r];
-      let v_5 = v_4 + params[o5 + j];
-      let v_6 = 1.0 / (1.0 + exp(-(v_5)));
-      let v_7 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
-      let v_8 = v_7 + params[o11 + j];
-      let v_9 = tanh(clamp(v_8, -15.0, 15.0));
-      let v_10 = (v_6) * (v_9);
-      let v_11 = v_3 + v_10;
-      // %37: f32[B,H] = add %35, %36
-      tape[o26 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_11;
-      let v_12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
-      let v_13 = v_12 + params[o9 + j];
-      let v_14 = 1.0 / (1.0 + exp(-(v_13)));
-      let v_15 = tanh(clamp(v_11, -15.0, 15.0));
-      let v_16 = (v_14) * (v_15);
-      // %39: f32[B,H] = mul %26, %38
-      tape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] = v_16;
-      tape[o27 + dims.t * B * 4u + row * 4u + j] = v_16;
+      let f = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = (f) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_3 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + mv[r];
+      let v_4 = v_3 + params[o5 + j];
+      let i = 1.0 / (1.0 + exp(-(v_4)));
+      let v_5 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
+      let v_6 = v_5 + params[o11 + j];
+      let g = tanh(clamp(v_6, -15.0, 15.0));
+      let v_7 = (i) * (g);
+      let c_p = v_2 + v_7;
+      // %37 c': f32[B,H] = add %35, %36  (line 24)
+      tape[o26 + (dims.t + 1u) * B * 4u + row * 4u + j] = c_p;
+      let v_8 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
+      let v_9 = v_8 + params[o9 + j];
+      let o = 1.0 / (1.0 + exp(-(v_9)));
+      let v_10 = tanh(clamp(c_p, -15.0, 15.0));
+      let h_p = (o) * (v_10);
+      // %39 h': f32[B,H] = mul o, %38  (line 25)
+      tape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] = h_p;
+      tape[o27 + dims.t * B * 4u + row * 4u + j] = h_p;
     }
   }
 }
 
 // ===== kernel b_loop_level0 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %53: f32[B,H] = mul %49, %18; %56: f32[B,H] = mul %51, %55; %63: f32[B,H] = mul %43, %62; %72: f32[B,H] = mul %52, %71; %81: f32[B,H] = mul %50, %80
+//   computes: %53 ∂c: f32[B,H] = mul ∂c', f  (line 19); %56 ∂g.b: f32[B,H] = mul ∂g, %55  (line 23); %63 ∂o.b: f32[B,H] = mul ∂o, %62  (line 22); %72 ∂f.b: f32[B,H] = mul ∂f, %71  (line 21); %81 ∂i.b: f32[B,H] = mul ∂i, %80  (line 20)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level0: one time step of LSTM backward, level 0.
-// Writes: %53: f32[B,H] = mul %49, %18; %56: f32[B,H] = mul %51, %55; %63: f32[B,H] = mul %43, %62; %72: f32[B,H] = mul %52, %71; %81: f32[B,H] = mul %50, %80
+// Writes: %53 ∂c: f32[B,H] = mul ∂c', f  (line 19); %56 ∂g.b: f32[B,H] = mul ∂g, %55  (line 23); %63 ∂o.b: f32[B,H] = mul ∂o, %62  (line 22); %72 ∂f.b: f32[B,H] = mul ∂f, %71  (line 21); %81 ∂i.b: f32[B,H] = mul ∂i, %80  (line 20)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
@@ -255,66 +255,66 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= B) { break; }
-      let v = btape[o33 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o35 + dims.t * B * 4u + row * 4u + j];
-      let v_1 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
-      let v_2 = v_1 + params[o9 + j];
-      let v_3 = 1.0 / (1.0 + exp(-(v_2)));
-      let v_4 = (v) * (v_3);
-      let v_5 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
-      let v_6 = v_5 + params[o7 + j];
-      let v_7 = 1.0 / (1.0 + exp(-(v_6)));
-      let v_8 = (v_7) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v_9 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
-      let v_10 = v_9 + params[o5 + j];
-      let v_11 = 1.0 / (1.0 + exp(-(v_10)));
-      let v_12 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
-      let v_13 = v_12 + params[o11 + j];
-      let v_14 = tanh(clamp(v_13, -15.0, 15.0));
-      let v_15 = (v_11) * (v_14);
-      let v_16 = v_8 + v_15;
-      let v_17 = tanh(clamp(v_16, -15.0, 15.0));
-      let v_18 = v_17 * v_17;
-      let v_19 = 1.0 - (v_18);
-      let v_20 = (v_4) * (v_19);
-      let v_21 = btape[o34 + (dims.t + 1u) * B * 4u + row * 4u + j] + v_20;
-      let v_22 = (v_21) * (v_7);
-      // %53: f32[B,H] = mul %49, %18
-      btape[o34 + dims.t * B * 4u + row * 4u + j] = v_22;
-      let v_23 = (v_21) * (v_11);
-      let v_24 = v_14 * v_14;
-      let v_25 = 1.0 - (v_24);
-      let v_26 = (v_23) * (v_25);
-      // %56: f32[B,H] = mul %51, %55
-      btape[o44 + dims.t * B * 4u + row * 4u + j] = v_26;
-      let v_27 = (v) * (v_17);
-      let v_28 = 1.0 - (v_3);
-      let v_29 = (v_3) * (v_28);
-      let v_30 = (v_27) * (v_29);
-      // %63: f32[B,H] = mul %43, %62
-      btape[o43 + dims.t * B * 4u + row * 4u + j] = v_30;
-      let v_31 = (v_21) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v_32 = 1.0 - (v_7);
-      let v_33 = (v_7) * (v_32);
-      let v_34 = (v_31) * (v_33);
-      // %72: f32[B,H] = mul %52, %71
-      btape[o42 + dims.t * B * 4u + row * 4u + j] = v_34;
-      let v_35 = (v_21) * (v_14);
-      let v_36 = 1.0 - (v_11);
-      let v_37 = (v_11) * (v_36);
-      let v_38 = (v_35) * (v_37);
-      // %81: f32[B,H] = mul %50, %80
-      btape[o41 + dims.t * B * 4u + row * 4u + j] = v_38;
+      let d_h_p = btape[o33 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o35 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
+      let v_1 = v + params[o9 + j];
+      let o = 1.0 / (1.0 + exp(-(v_1)));
+      let v_2 = (d_h_p) * (o);
+      let v_3 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
+      let v_4 = v_3 + params[o7 + j];
+      let f = 1.0 / (1.0 + exp(-(v_4)));
+      let v_5 = (f) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_6 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
+      let v_7 = v_6 + params[o5 + j];
+      let i = 1.0 / (1.0 + exp(-(v_7)));
+      let v_8 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
+      let v_9 = v_8 + params[o11 + j];
+      let g = tanh(clamp(v_9, -15.0, 15.0));
+      let v_10 = (i) * (g);
+      let c_p = v_5 + v_10;
+      let v_11 = tanh(clamp(c_p, -15.0, 15.0));
+      let v_12 = v_11 * v_11;
+      let v_13 = 1.0 - (v_12);
+      let v_14 = (v_2) * (v_13);
+      let d_c_p = btape[o34 + (dims.t + 1u) * B * 4u + row * 4u + j] + v_14;
+      let d_c = (d_c_p) * (f);
+      // %53 ∂c: f32[B,H] = mul ∂c', f  (line 19)
+      btape[o34 + dims.t * B * 4u + row * 4u + j] = d_c;
+      let d_g = (d_c_p) * (i);
+      let v_15 = g * g;
+      let v_16 = 1.0 - (v_15);
+      let d_g_b = (d_g) * (v_16);
+      // %56 ∂g.b: f32[B,H] = mul ∂g, %55  (line 23)
+      btape[o44 + dims.t * B * 4u + row * 4u + j] = d_g_b;
+      let d_o = (d_h_p) * (v_11);
+      let v_17 = 1.0 - (o);
+      let v_18 = (o) * (v_17);
+      let d_o_b = (d_o) * (v_18);
+      // %63 ∂o.b: f32[B,H] = mul ∂o, %62  (line 22)
+      btape[o43 + dims.t * B * 4u + row * 4u + j] = d_o_b;
+      let d_f = (d_c_p) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
+      let v_19 = 1.0 - (f);
+      let v_20 = (f) * (v_19);
+      let d_f_b = (d_f) * (v_20);
+      // %72 ∂f.b: f32[B,H] = mul ∂f, %71  (line 21)
+      btape[o42 + dims.t * B * 4u + row * 4u + j] = d_f_b;
+      let d_i = (d_c_p) * (g);
+      let v_21 = 1.0 - (i);
+      let v_22 = (i) * (v_21);
+      let d_i_b = (d_i) * (v_22);
+      // %81 ∂i.b: f32[B,H] = mul ∂i, %80  (line 20)
+      btape[o41 + dims.t * B * 4u + row * 4u + j] = d_i_b;
     }
   }
 }
 
 // ===== kernel b_loop_level1 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
-//   computes: %84: f32[B,H] = add %75, %83
+//   computes: %84 ∂h: f32[B,H] = add %75, %83  (line 18)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) params: read-only-storage ← arena params
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level1: one time step of LSTM backward, level 1.
-// Writes: %84: f32[B,H] = add %75, %83
+// Writes: %84 ∂h: f32[B,H] = add %75, %83  (line 18)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -359,15 +359,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (row >= B) { break; }
       let v = mv[r] + mv_1[r];
       let v_1 = v + mv_2[r];
-      let v_2 = v_1 + mv_3[r];
-      // %84: f32[B,H] = add %75, %83
-      btape[o33 + dims.t * B * 4u + row * 4u + j] = v_2;
+      let d_h = v_1 + mv_3[r];
+      // %84 ∂h: f32[B,H] = add %75, %83  (line 18)
+      btape[o33 + dims.t * B * 4u + row * 4u + j] = d_h;
     }
   }
 }
 
 // ===== kernel b_post_gemm3 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b81, B = p:i.W_x, C = t:b_post_gemm3: %86: f32[B,I] = matmul %81, %3
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b81, B = p:i.W_x, C = t:b_post_gemm3: %86: f32[B,I] = matmul ∂i.b, i.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm3
@@ -487,7 +487,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_gemm2 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b72, B = p:f.W_x, C = t:b_post_gemm2: %77: f32[B,I] = matmul %72, %11
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b72, B = p:f.W_x, C = t:b_post_gemm2: %77: f32[B,I] = matmul ∂f.b, f.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm2
@@ -607,7 +607,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_gemm1 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b63, B = p:o.W_x, C = t:b_post_gemm1: %68: f32[B,I] = matmul %63, %19
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b63, B = p:o.W_x, C = t:b_post_gemm1: %68: f32[B,I] = matmul ∂o.b, o.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm1
@@ -727,7 +727,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_gemm0 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
-//   computes: C[T·B×3] = A·B (K = 4), A = m:b56, B = p:g.W_x, C = t:b_post_gemm0: %60: f32[B,I] = matmul %56, %27
+//   computes: C[T·B×3] = A·B (K = 4), A = m:b56, B = p:g.W_x, C = t:b_post_gemm0: %60: f32[B,I] = matmul ∂g.b, g.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
 //   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm0
@@ -847,7 +847,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 }
 
 // ===== kernel b_post_level0 (fused) — backward, after the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(I/64) × ceil(T·B/4)
-//   computes: %87: f32[B,I] = add %78, %86
+//   computes: %87 ∂x: f32[B,I] = add %78, %86  (line 15)
 //   @group(0) @binding(0) btape: storage ← arena btape
 //   @group(0) @binding(1) gemm_b_post_gemm0: read-only-storage ← arena gemm:b_post_gemm0
 //   @group(0) @binding(2) gemm_b_post_gemm1: read-only-storage ← arena gemm:b_post_gemm1
@@ -855,7 +855,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 //   @group(0) @binding(4) gemm_b_post_gemm3: read-only-storage ← arena gemm:b_post_gemm3
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_post_level0: all T·B rows, after the time loop of LSTM backward, level 0.
-// Writes: %87: f32[B,I] = add %78, %86
+// Writes: %87 ∂x: f32[B,I] = add %78, %86  (line 15)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
 @group(0) @binding(1) var<storage, read> gemm_b_post_gemm0: array<f32>;
 @group(0) @binding(2) var<storage, read> gemm_b_post_gemm1: array<f32>;
@@ -881,9 +881,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (row >= (T * B)) { break; }
       let v = gemm_b_post_gemm0[o37 + row * 3u + j] + gemm_b_post_gemm1[o38 + row * 3u + j];
       let v_1 = v + gemm_b_post_gemm2[o39 + row * 3u + j];
-      let v_2 = v_1 + gemm_b_post_gemm3[o40 + row * 3u + j];
-      // %87: f32[B,I] = add %78, %86
-      btape[o36 + row * 3u + j] = v_2;
+      let d_x = v_1 + gemm_b_post_gemm3[o40 + row * 3u + j];
+      // %87 ∂x: f32[B,I] = add %78, %86  (line 15)
+      btape[o36 + row * 3u + j] = d_x;
     }
   }
 }
