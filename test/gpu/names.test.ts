@@ -94,7 +94,7 @@ describe('WGSL names from the source', () => {
 
   it('summaries: kernels and GEMMs in `cellc plan` name what they compute', () => {
     const plan = formatPlan(a, { B: 8, T: 10 });
-    expect(plan).toContain('fuses: %4: f32[B,H] = matmul i.W_x, x; %12: f32[B,H] = matmul f.W_x, x;');
+    expect(plan).toContain(': %4: f32[B,H] = matmul i.W_x, x; %12: f32[B,H] = matmul f.W_x, x;');
     expect(plan).toContain("%39 h': f32[B,H] = mul o, %38  (line 25)");
     expect(plan).toContain('%87 ∂x: f32[B,I] = add %78, %86  (line 15)');
     const big = artifactOf(LSTM, 'lstm.cell', { I: 64, H: 64 });

@@ -172,7 +172,8 @@ if (!exe && !inCi) {
       expect(first).toContain('@compute');
       expect(first).toMatch(/fn \w+\(/);
       // the forward step kernel declares the gates under their names (CodeMirror draws the lines in view: scroll)
-      expect(kernels[0]).toBe('f_loop_level0');
+      expect(kernels).toContain('f_pre_gemm0'); // GEMMs are kernels of the artifact like the others
+      expect(await page.locator('#kernel').inputValue()).toBe('f_loop_level0');
       expect(await page.locator('#kernel-info').textContent()).toContain("%39 h': f32[B,H] = mul o, %38  (line 25)");
       const gate = page.locator('#wgsl .cm-line', { hasText: 'let f = 1.0 / (1.0 + exp(' });
       for (let i = 0; i < 40 && (await gate.count()) === 0; i++) {

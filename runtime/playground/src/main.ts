@@ -199,7 +199,9 @@ function renderCompiled() {
     const places = kernelPlaces(a.artifact);
     const before = el.kernel.value;
     el.kernel.replaceChildren(...a.artifact.kernels.map((k) => h('option', { value: k.name }, `${k.name} — ${places.get(k.name) ?? 'unscheduled'}`)));
+    // keep the reader's choice; else the first per-step forward kernel, where the cell's own equations are
     if (a.artifact.kernels.some((k) => k.name === before)) el.kernel.value = before;
+    else if (a.artifact.forward.step.length) el.kernel.value = a.artifact.forward.step[0];
     showKernel();
   } else {
     const why = a.compileError ? `Code generation failed (a compiler bug): ${a.compileError}` : 'Give every size a value to compile the cell.';
