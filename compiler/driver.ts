@@ -13,8 +13,8 @@
 // parses `--set NAME=N` into one and hands it over; nothing is re-parsed.
 // User errors are diagnostics, never exceptions; an exception is a bug.
 
-import type { Artifact } from './codegen/artifact.js';
-import { wgslListing } from './codegen/inspect.js';
+import type { Artifact } from './artifact/artifact.js';
+import { wgslListing } from './artifact/inspect.js';
 import { diag, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { checkSource, type FrontEndResult } from './frontend.js';
 import type { Graph } from './ir/graph.js';

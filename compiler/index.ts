@@ -40,7 +40,7 @@ export type { SourceFile } from './source.js';
 
 // the step IR and its pictures
 export type { Graph, Initializer, Origin, Origins, SourceAt } from './ir/graph.js';
-export { evalDim, evalShape } from './ir/dims.js';
+export { evalDim, evalShape, numel } from './ir/dims.js';
 export { printGraph, describeNode } from './ir/print.js';
 export { printBackward } from './autodiff/printBackward.js';
 export { graphToDot } from './ir/dot.js';
@@ -65,7 +65,7 @@ export {
   type TensorId,
   type TensorRef,
   type TrainingPlan,
-} from './codegen/artifact.js';
+} from './artifact/artifact.js';
 export {
   describeBindings,
   dispatchText,
@@ -83,12 +83,12 @@ export {
   type KernelRecord,
   type KernelRole,
   type UniformField,
-} from './codegen/kernel.js';
-export { addressParts, elementAddress, evalLin, type AddressParts, type ArenaName, type Lin } from './codegen/layout.js';
-export { DIMS_STRIDE } from './codegen/wgslDims.js';
-export { TRAIN_HYPER_BYTES } from './train/optimizerWgsl.js';
-export { checkGemmTiling, chooseGemmTiling, gemmDispatchSize, gemmKernel, NAIVE_GEMM_WGSL, packGemmParams, type GemmKernel, type GemmKernelOptions, type GemmParams, type GemmTiling } from './codegen/gemm.js';
-export { dispatchCounts, dispatchTotals, estimateFlops, formatPlan, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, wgslListing, type PlacedStep, type StageName, type DispatchCounts, type FlopEstimate } from './codegen/inspect.js';
+} from './artifact/kernel.js';
+export { addressParts, elementAddress, evalLin, type AddressParts, type ArenaName, type Lin } from './artifact/layout.js';
+export { DIMS_STRIDE } from './backend/webgpu/wgslDims.js';
+export { TRAIN_HYPER_BYTES } from './backend/webgpu/optimizer.js';
+export { checkGemmTiling, chooseGemmTiling, gemmDispatchSize, gemmKernel, NAIVE_GEMM_WGSL, packGemmParams, type GemmKernel, type GemmKernelOptions, type GemmParams, type GemmTiling } from './backend/webgpu/gemm.js';
+export { dispatchCounts, dispatchTotals, estimateFlops, formatPlan, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, wgslListing, type PlacedStep, type StageName, type DispatchCounts, type FlopEstimate } from './artifact/inspect.js';
 
 // parameter initialisation (seeded, the same on every host)
 export { initialize } from './numeric/initializers.js';

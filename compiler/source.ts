@@ -39,6 +39,3 @@ export class SourceFile {
   }
 }
 
-export function spanUnion(a: Span, b: Span): Span {
-  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
-}

@@ -57,4 +57,4 @@ export {
 } from './core/typedCell.js';
 export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, targetOf, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './core/device.js';
 export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './core/errors.js';
-export { compareWithReference, type Comparison, type CompareOptions } from './compare/gpuVsReference.js';
+export { compareWithReference, type Comparison, type CompareOptions } from './apps/compare/gpuVsReference.js';

@@ -1,11 +1,11 @@
 // The seam between the compiler's core and code generation. A backend turns
 // a scheduled cell (schedule/cellSchedule.ts: both passes scheduled, memory
 // laid out) into an artifact whose every kernel is a KernelRecord
-// (codegen/kernel.ts). The per-step WebGPU schedule is one backend; a
+// (artifact/kernel.ts). The per-step WebGPU schedule is one backend; a
 // persistent kernel, a parallel scan over time or another target language
 // is another file that implements this interface and is listed in BACKENDS.
 
-import type { Artifact } from '../codegen/artifact.js';
+import type { Artifact } from '../artifact/artifact.js';
 import type { Scheduled } from '../schedule/cellSchedule.js';
 import { generatePerStep, type GenerateOptions } from './webgpu/perStep.js';
 

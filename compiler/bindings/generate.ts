@@ -16,7 +16,7 @@
 // output is a type error where the consumer still uses the old name.
 
 import { IndentationText, Project, QuoteKind, StructureKind, VariableDeclarationKind, type CodeBlockWriter, type JSDocStructure, type OptionalKind, type PropertySignatureStructure, type StatementStructures, type WriterFunction } from 'ts-morph';
-import type { Artifact } from '../codegen/artifact.js';
+import type { Artifact } from '../artifact/artifact.js';
 import { compile } from '../index.js';
 import { diag, formatDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { checkSource } from '../frontend.js';

@@ -60,10 +60,6 @@ export function dimKey(d: Dim): string {
   return parts.join('');
 }
 
-export function shapeKey(s: Shape): string {
-  return s.map(dimKey).join(',');
-}
-
 export function shapeEq(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => dimEq(d, b[i]));
 }
@@ -86,3 +82,6 @@ export function evalShape(s: Shape, sizes: Readonly<Record<string, number>>): nu
     return v;
   });
 }
+
+/** Elements of a concrete shape (1 for a scalar). */
+export const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);

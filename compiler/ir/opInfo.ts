@@ -95,7 +95,6 @@ export const isLeaf = (op: Op): boolean => kindOf(op) === 'leaf';
 export const isUnary = (op: Op): op is OpOfKind<'unary'> => kindOf(op) === 'unary';
 export const isBinary = (op: Op): op is OpOfKind<'binary'> => kindOf(op) === 'binary';
 export const isCompare = (op: Op): op is OpOfKind<'compare'> => kindOf(op) === 'compare';
-export const isReduce = (op: Op): op is OpOfKind<'reduce'> => kindOf(op) === 'reduce';
 /** Pure per-element ops: the fusable kind (the unary, binary, comparison ops and select). */
 export const isElementwise = (op: Op): boolean => isUnary(op) || isBinary(op) || isCompare(op) || kindOf(op) === 'select';
 export const isExpensiveOp = (op: Op): boolean => OP_INFO[op].expensive;

@@ -3,7 +3,7 @@
 // Every per-op concern in the compiler is a table keyed by every op: typing
 // here, classification and attribute kinds (opInfo.ts), VJP rules
 // (autodiff/vjpRules.ts), evaluation (interp/evalRules.ts) and WGSL spelling
-// (codegen/wgslOps.ts). Adding an op to OpAttrs does not compile until each
+// (backend/webgpu/wgslOps.ts). Adding an op to OpAttrs does not compile until each
 // table has its entry.
 //
 // Values carry a `batched` flag: inputs, states and everything computed from

@@ -6,8 +6,8 @@
 import type { Initializer } from '../ir/graph.js';
 import { assertNever } from '../util/assert.js';
 import type { Rng } from './random.js';
+import { numel } from '../ir/dims.js';
 
-const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Orthonormalises the rows (or the columns, when there are more rows) by modified Gram–Schmidt. */
 function orthogonal(rows: number, cols: number, rng: Rng): Float64Array {

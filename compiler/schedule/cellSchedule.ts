@@ -9,8 +9,8 @@
 // Both results are plain data a backend turns into kernels (backend/).
 
 import { buildBackward, type BackwardStep } from '../autodiff/backward.js';
-import { LayoutBuilder, type Layout } from '../codegen/layout.js';
-import { evalShape } from '../ir/dims.js';
+import { LayoutBuilder, type Layout } from '../artifact/layout.js';
+import { evalShape, numel } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
 import type { SizeValues } from '../ir/sizeBinding.js';
 import { scheduleStep, type Schedule } from './schedule.js';
@@ -41,7 +41,7 @@ export interface Scheduled extends Lowered {
   readonly paramShape: ReadonlyMap<string, readonly number[]>;
 }
 
-export const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+export { numel } from '../ir/dims.js';
 
 /** Concrete shape of a node of a step function. */
 export const shapeIn = (fn: StepFunction, sizes: SizeValues) => (id: number) => evalShape(fn.nodes[id].type.shape, sizes);

@@ -2,7 +2,7 @@
 // the stages of every region with the values each one materialises, then the
 // memory layout (arena, kind, row width and offset of every tensor).
 
-import { linText } from '../codegen/kernel.js';
+import { linText } from '../artifact/kernel.js';
 import { describeNode } from '../ir/print.js';
 import type { Scheduled } from './cellSchedule.js';
 import { REGIONS, type Schedule } from './schedule.js';

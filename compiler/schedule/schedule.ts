@@ -27,7 +27,7 @@ import type { Node } from '../ir/graph.js';
 import { isElementwise, isExpensiveOp, isLeaf } from '../ir/opInfo.js';
 import { assert } from '../util/assert.js';
 import type { GradTerm, Role, StepFunction, TensorUse } from './stepFunction.js';
-import { tensorId, type TensorId } from '../codegen/layout.js';
+import { tensorId, type TensorId } from '../artifact/layout.js';
 
 export type Region = 'const' | 'pre' | 'loop' | 'post';
 export const REGIONS: readonly Region[] = ['const', 'pre', 'loop', 'post'];

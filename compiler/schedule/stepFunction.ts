@@ -10,9 +10,9 @@
 // Tensors are named; their storage is decided by the layout (layout.ts).
 // The nodes' source names (`origins`) travel along for the renderers.
 
-import { buildBackward, type BackwardStep } from '../autodiff/backward.js';
+import type { BackwardStep } from '../autodiff/backward.js';
 import type { Graph, Node, Origin, Origins } from '../ir/graph.js';
-import { tensorId, type TensorId } from '../codegen/layout.js';
+import { tensorId, type TensorId } from '../artifact/layout.js';
 
 export type Role = 'const' | 'step' | 'carry';
 
@@ -149,11 +149,6 @@ export function backwardStepFunction(step: BackwardStep, opts: { inputGradients?
     else if (r.kind === 'dinput' && opts.inputGradients !== false) results.push({ node: r.node, role: 'step', use: at(tensorNames.dinput(r.name)) });
   }
   return { name: `${step.forward.name} backward`, ...copyLeafResults(step.nodes, results, step.origins), leaves, gradTerms: gradTermsOf(step) };
-}
-
-export function stepFunctions(g: Graph): { forward: StepFunction; backward: StepFunction; step: BackwardStep } {
-  const step = buildBackward(g);
-  return { forward: forwardStepFunction(g, step.saved), backward: backwardStepFunction(step), step };
 }
 
 /** Rebinds leaves whose tensor is an alias (a result the forward pass left inside a stacked GEMM output). */

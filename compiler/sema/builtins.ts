@@ -6,7 +6,7 @@ import type * as A from '../syntax/ast.js';
 import { dimConst, dimEq, dimKey, dimMul, shapeEq, type Dim } from '../ir/dims.js';
 import { UNARY_BUILTINS } from '../ir/opInfo.js';
 import { Ctx, POISON, type Value } from './context.js';
-import { constantValue, parseInitializer } from './initializers.js';
+import { constantValue, parseInitializer } from './initSyntax.js';
 
 type Call = Extract<A.Expr, { kind: 'call' }>;
 export type Lower = (e: A.Expr) => Value;

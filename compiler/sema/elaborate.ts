@@ -14,7 +14,7 @@ import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/
 import type { OpOfKind } from '../ir/opInfo.js';
 import { BUILTINS, checkCallShape } from './builtins.js';
 import { Ctx, POISON, type Entry, type Value } from './context.js';
-import { constantValue, parseInitializer } from './initializers.js';
+import { constantValue, parseInitializer } from './initSyntax.js';
 import { collectSizes, dimNonNegative, dimPositive, evalDimExpr } from './sizes.js';
 
 const COMPARE: Record<string, OpOfKind<'compare'>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' };

@@ -97,6 +97,3 @@ export async function readFloat32(ctx: GpuContext, buffer: GPUBuffer, elementOff
   return new Float32Array(await readBuffer(ctx, buffer, elementOffset * 4, count * 4));
 }
 
-export async function readInt32(ctx: GpuContext, buffer: GPUBuffer, elementOffset = 0, count = buffer.size / 4 - elementOffset): Promise<Int32Array> {
-  return new Int32Array(await readBuffer(ctx, buffer, elementOffset * 4, count * 4));
-}

@@ -7,22 +7,7 @@
 // forward pass, or forward + backward, into one command buffer with one
 // submit. It creates no WGSL of its own. Only what is asked for is read back.
 
-import {
-  DIMS_STRIDE,
-  dispatchCounts,
-  elementAddress,
-  evalLin,
-  initialize,
-  Rng,
-  type ArenaName,
-  type Artifact,
-  type ArtifactTensor,
-  type DispatchCounts,
-  type KernelRecord,
-  type PassPlan,
-  type TensorId,
-  type TensorRef,
-} from '../../compiler/index.js';
+import { DIMS_STRIDE, dispatchCounts, elementAddress, evalLin, initialize, numel, Rng, type ArenaName, type Artifact, type ArtifactTensor, type DispatchCounts, type KernelRecord, type PassPlan, type TensorId, type TensorRef } from '../../compiler/index.js';
 import { BufferUsage, checkStorageBufferSize, createStorageBuffer, readFloat32 } from './buffers.js';
 import type { GpuContext } from './device.js';
 import { withErrorScopes } from './errors.js';
@@ -169,7 +154,7 @@ export class CellRuntime {
     for (const p of this.artifact.params) {
       const v = values.get(p.name);
       if (!v) throw new Error(`no value for parameter ${p.name}`);
-      const n = p.shape.reduce((a, b) => a * b, 1);
+      const n = numel(p.shape);
       if (v.length !== n) throw new RangeError(`parameter ${p.name} needs ${n} values, got ${v.length}`);
       this.write(p.tensor, v);
     }
@@ -207,7 +192,7 @@ export class CellRuntime {
     for (const x of this.artifact.inputs) {
       const v = values.get(x.name);
       if (!v) throw new Error(`no values for input ${x.name}`);
-      const n = this.T * this.B * x.shape.reduce((a, b) => a * b, 1);
+      const n = this.T * this.B * numel(x.shape);
       if (v.length !== n) throw new RangeError(`input ${x.name} needs T·B·${n / (this.T * this.B)} = ${n} values, got ${v.length}`);
       this.write(x.tensor, this.timeOrder(v));
     }
@@ -216,7 +201,7 @@ export class CellRuntime {
   /** Initial states s_0 (name → B·n); states not given start from their declared constant. */
   setInitialStates(values: ReadonlyMap<string, Float32Array> = new Map()): void {
     for (const s of this.artifact.states) {
-      const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+      const n = this.B * numel(s.shape);
       const v = values.get(s.name) ?? new Float32Array(n).fill(s.init);
       if (v.length !== n) throw new RangeError(`initial state ${s.name} needs B·n = ${n} values, got ${v.length}`);
       this.write(s.tensor, v);
@@ -227,7 +212,7 @@ export class CellRuntime {
   async readOutput(name: string): Promise<Float32Array> {
     const o = this.artifact.outputs.find((x) => x.name === name);
     if (!o) throw new Error(`no output ${name}`);
-    const n = o.shape.reduce((a, b) => a * b, 1);
+    const n = numel(o.shape);
     const rows = await this.read(o.at, (this.T * this.B - 1) * o.width + n);
     if (o.width === n) return this.timeOrder(rows);
     const out = new Float32Array(this.T * this.B * n);
@@ -238,14 +223,14 @@ export class CellRuntime {
   /** State s_t (t = 0…T, counted in scan steps: s_T is after the last step, also for a reverse cell): B·n values. */
   async readState(name: string, t = this.T): Promise<Float32Array> {
     const s = this.artifact.states.find((x) => x.name === name)!;
-    const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+    const n = this.B * numel(s.shape);
     return this.read(s.tensor, n, t * n);
   }
 
   /** ∂L/∂y_t for all steps (T·B·n). */
   setOutputCotangents(values: ReadonlyMap<string, Float32Array>): void {
     for (const o of this.artifact.outputs) {
-      const n = this.T * this.B * o.shape.reduce((a, b) => a * b, 1);
+      const n = this.T * this.B * numel(o.shape);
       this.write(o.dtensor, this.timeOrder(values.get(o.name) ?? new Float32Array(n)));
     }
   }
@@ -253,21 +238,21 @@ export class CellRuntime {
   /** ∂L/∂s_T (B·n per state; zero when absent). */
   setFinalStateCotangents(values: ReadonlyMap<string, Float32Array> = new Map()): void {
     for (const s of this.artifact.states) {
-      const n = this.B * s.shape.reduce((a, b) => a * b, 1);
+      const n = this.B * numel(s.shape);
       this.write(s.dtensor, values.get(s.name) ?? new Float32Array(n), this.T * n);
     }
   }
 
   async readInitialStateGrads(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
-    for (const s of this.artifact.states) out.set(s.name, await this.read(s.dtensor, this.B * s.shape.reduce((a, b) => a * b, 1)));
+    for (const s of this.artifact.states) out.set(s.name, await this.read(s.dtensor, this.B * numel(s.shape)));
     return out;
   }
 
   async readInputGrad(name: string): Promise<Float32Array> {
     const x = this.artifact.inputs.find((i) => i.name === name);
     if (!x?.dtensor) throw new Error(`input ${name} has no gradient`);
-    const n = x.shape.reduce((a, b) => a * b, 1);
+    const n = numel(x.shape);
     const r = this.resolve(x.dtensor);
     const rows = await this.read(x.dtensor, (this.T * this.B - 1) * r.width + n);
     if (r.width === n) return this.timeOrder(rows);
@@ -308,7 +293,7 @@ export class CellRuntime {
       if (t + 1 < this.T && (t + 1) % window === 0) {
         pass.end();
         for (const s of this.artifact.states) {
-          const n = this.B * s.shape.reduce((a, c) => a * c, 1);
+          const n = this.B * numel(s.shape);
           const r = this.resolve(s.dtensor);
           encoder.clearBuffer(r.buffer, (r.offset + (t + 1) * n) * 4, n * 4);
         }

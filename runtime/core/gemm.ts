@@ -1,4 +1,4 @@
-// Running the generated GEMM kernel (compiler/codegen/gemm.ts).
+// Running the generated GEMM kernel (compiler/backend/webgpu/gemm.ts).
 //
 // `prepareGemm` does the slow part once — pipeline lookup, range checks,
 // uniform and bind group — and returns a plan whose `encode(pass)` only records

@@ -8,7 +8,7 @@
 // consumer that uses a name the cell no longer has fails to type-check.
 // createTypedCell also works with any artifact and a hand-written signature.
 
-import { ARTIFACT_FORMAT, type Artifact, type Initializer } from '../../compiler/index.js';
+import { ARTIFACT_FORMAT, numel, type Artifact, type Initializer } from '../../compiler/index.js';
 import { CellRuntime, type RuntimeShape } from './cellRuntime.js';
 import { contextForDevice, GpuContext } from './device.js';
 
@@ -150,7 +150,6 @@ export interface TypedCell<S extends CellSignature> {
   destroy(): void;
 }
 
-const numel = (s: Shape) => s.reduce((a, b) => a * b, 1);
 
 function toMap(kind: string, known: readonly string[], values: object | undefined): Map<string, Float32Array> {
   const m = new Map<string, Float32Array>();

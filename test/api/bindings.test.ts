@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generateBindings } from '../../compiler/bindings/index.js';
 import { checkSource } from '../../compiler/frontend.js';
-import { main } from '../../runtime/cli/main.js';
+import { main } from '../../runtime/apps/cli/main.js';
 import type { CellReport, ManifestEntry } from './bindingsRunner.js';
 import { CONSUMER_OPTIONS, inCI, noAdapter, requireBuild, root, runTsx, scratchDir, smallSizes, typeCheck, type RunResult } from './helpers.js';
 

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../runtime/cli/main.js';
+import { main } from '../../runtime/apps/cli/main.js';
 import { CONSUMER_OPTIONS, inCI, noAdapter, requireBuild, root, runTsx, scratchDir, typeCheck } from './helpers.js';
 
 const SECTION = '## Library API';

@@ -1,6 +1,6 @@
 // The autodiff commands end to end: `cellc gradcheck`, `cellc gradflow` and
 // `cellc graph --backward`. The main cases are spawned as a user runs them
-// (node runtime/cli/cellc.mjs …); the error cases call the same main() in
+// (node runtime/apps/cli/cellc.mjs …); the error cases call the same main() in
 // this process (a spawn costs a second of tsx start-up each).
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -6,7 +6,7 @@
 // in a max-reduction (the case the rmax VJP once got wrong).
 
 import { describe, expect, it } from 'vitest';
-import { gradcheck, gradcheckSizes } from '../../compiler/interp/gradcheck.js';
+import { gradcheck, gradcheckSizes } from '../../compiler/tools/interp/gradcheck.js';
 import { dimConst, dimSym } from '../../compiler/ir/dims.js';
 import { finishGraph, GraphBuilder, type Graph } from '../../compiler/ir/graph.js';
 import { verifyGraph } from '../../compiler/ir/verify.js';

@@ -1,10 +1,10 @@
-// The gradflow engine (compiler/interp/gradflow.ts): ‖∂L/∂s_t‖ for t = T … 0
+// The gradflow engine (compiler/tools/interp/gradflow.ts): ‖∂L/∂s_t‖ for t = T … 0
 // under a loss at the last step, at realistic sizes with the declared
 // initialisers.
 
 import { describe, expect, it } from 'vitest';
-import { gradientFlow, initialParams, meanDecayPerStep } from '../../compiler/interp/gradflow.js';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { gradientFlow, initialParams, meanDecayPerStep } from '../../compiler/tools/interp/gradflow.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { cellFromText, example } from './util.js';
 

@@ -10,7 +10,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { example, relErr } from './util.js';
 

@@ -1,9 +1,9 @@
-// The losses of compiler/interp/loss.ts against central finite differences:
+// The losses of compiler/tools/interp/loss.ts against central finite differences:
 // ∂L/∂y_t, ∂L/∂R and ∂L/∂c for mse and softmax cross-entropy, at every step or
 // the last, summed or averaged.
 
 import { describe, expect, it } from 'vitest';
-import { lossAndGradient, type LossSpec } from '../../compiler/interp/loss.js';
+import { lossAndGradient, type LossSpec } from '../../compiler/tools/interp/loss.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { concat, relErr } from './util.js';
 

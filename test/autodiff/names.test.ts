@@ -6,9 +6,14 @@
 
 import { describe, expect, it } from 'vitest';
 import { buildBackward } from '../../compiler/autodiff/backward.js';
-import type { Origins } from '../../compiler/ir/graph.js';
+import type { Graph, Origins } from '../../compiler/ir/graph.js';
 import { buildModel } from '../../compiler/model/buildModel.js';
-import { stepFunctions } from '../../compiler/schedule/stepFunction.js';
+import { backwardStepFunction, forwardStepFunction } from '../../compiler/schedule/stepFunction.js';
+
+const stepFunctions = (g: Graph) => {
+  const step = buildBackward(g);
+  return { forward: forwardStepFunction(g, step.saved), backward: backwardStepFunction(step) };
+};
 import { cellFromText, example } from './util.js';
 
 const byName = (origins: Origins) => new Map([...origins].map(([id, o]) => [o.name, { id, line: o.at?.line }]));

@@ -7,8 +7,8 @@
 // backward pass (the gradient of y = silu(x) with cotangent 1).
 
 import { describe, expect, it } from 'vitest';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
-import { EVAL_RULES, type EvalCtx } from '../../compiler/interp/evalRules.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
+import { EVAL_RULES, type EvalCtx } from '../../compiler/tools/interp/evalRules.js';
 import type { Node } from '../../compiler/ir/graph.js';
 import { cellFromText } from './util.js';
 

@@ -1,8 +1,8 @@
-// The SVG line chart (compiler/report/svgChart.ts): well-formed, deterministic,
+// The SVG line chart (compiler/tools/report/svgChart.ts): well-formed, deterministic,
 // log axis with decade ticks, gaps at undrawable points, legend, escaping.
 
 import { describe, expect, it } from 'vitest';
-import { formatTick, lineChart, linearTicks, logTicks } from '../../compiler/report/svgChart.js';
+import { formatTick, lineChart, linearTicks, logTicks } from '../../compiler/tools/report/svgChart.js';
 
 /** A tiny XML well-formedness check: balanced tags, quoted attributes, no stray '<' or '&'. */
 function wellFormed(svg: string): boolean {

@@ -12,9 +12,9 @@
 // ∂L/∂s_t at the right t (checked against suffix runs).
 
 import { describe, expect, it } from 'vitest';
-import { gradcheckSizes, randomProblem, type Problem } from '../../compiler/interp/gradcheck.js';
-import { lossAndGradient } from '../../compiler/interp/loss.js';
-import type { Gradients, NamedArrays } from '../../compiler/interp/scan.js';
+import { gradcheckSizes, randomProblem, type Problem } from '../../compiler/tools/interp/gradcheck.js';
+import { lossAndGradient } from '../../compiler/tools/interp/loss.js';
+import type { Gradients, NamedArrays } from '../../compiler/tools/interp/scan.js';
 import { concat, example, relErr } from './util.js';
 
 const T = 12;

@@ -13,9 +13,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { initialParams } from '../../compiler/interp/gradflow.js';
-import { lossAndGradient } from '../../compiler/interp/loss.js';
-import { CellInterpreter, type Tape } from '../../compiler/interp/scan.js';
+import { initialParams } from '../../compiler/tools/interp/gradflow.js';
+import { lossAndGradient } from '../../compiler/tools/interp/loss.js';
+import { CellInterpreter, type Tape } from '../../compiler/tools/interp/scan.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { example } from './util.js';
 

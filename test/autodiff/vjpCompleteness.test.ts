@@ -7,22 +7,22 @@
 // TypeScript compiler API: the table must now fail to compile, naming the
 // op. Without the augmentation the same program has no error (the control).
 // The interpreter's EVAL_RULES table, the op classification (ir/opInfo.ts)
-// and the WGSL spellings (codegen/wgslOps.ts) are held to the same property.
+// and the WGSL spellings (backend/webgpu/wgslOps.ts) are held to the same property.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { VJP_RULES, type VjpRule } from '../../compiler/autodiff/vjpRules.js';
-import { WGSL_OPS } from '../../compiler/codegen/wgslOps.js';
+import { WGSL_OPS } from '../../compiler/backend/webgpu/wgslOps.js';
 import { OP_INFO } from '../../compiler/ir/opInfo.js';
 import { TYPE_RULES, type Op } from '../../compiler/ir/ops.js';
 import { ROOT } from './util.js';
 
 const VJP = join(ROOT, 'compiler', 'autodiff', 'vjpRules.ts');
-const EVAL = join(ROOT, 'compiler', 'interp', 'evalRules.ts');
+const EVAL = join(ROOT, 'compiler', 'tools', 'interp', 'evalRules.ts');
 const INFO = join(ROOT, 'compiler', 'ir', 'opInfo.ts');
-const WGSL = join(ROOT, 'compiler', 'codegen', 'wgslOps.ts');
+const WGSL = join(ROOT, 'compiler', 'backend', 'webgpu', 'wgslOps.ts');
 const TABLES = [VJP, EVAL, INFO, WGSL];
 const AUGMENT = join(ROOT, 'compiler', 'autodiff', '__new_op_augmentation__.ts');
 const AUGMENT_TEXT = `// a new op, added to the vocabulary as ops.ts would add it

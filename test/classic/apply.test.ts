@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeSafetensors } from '../../runtime/train/safetensors.js';
+import { encodeSafetensors } from '../../runtime/apps/train/safetensors.js';
 import { bruteForceViterbi, hmmFromLogits, ROOT, uniforms } from './reference.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cellc-apply-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function cellc(...args: string[]) {
-  const r = spawnSync(process.execPath, ['runtime/cli/cellc.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['runtime/apps/cli/cellc.mjs', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

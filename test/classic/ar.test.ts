@@ -5,11 +5,11 @@
 // data from a known AR(2) process (GPU), which must recover its coefficients.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModelOrThrow } from '../../runtime/train/run.js';
-import { arMleTask, batchRng } from '../../runtime/train/tasks.js';
-import { DEFAULT_OPTIMIZER, Trainer } from '../../runtime/train/trainer.js';
-import { gradcheck } from '../../compiler/interp/gradcheck.js';
-import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
+import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
+import { arMleTask, batchRng } from '../../runtime/apps/train/tasks.js';
+import { DEFAULT_OPTIMIZER, Trainer } from '../../runtime/apps/train/trainer.js';
+import { gradcheck } from '../../compiler/tools/interp/gradcheck.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers.js';
 import { cells, exampleCell, runGpu, runReference, uniforms, type Seq } from './reference.js';
 
@@ -80,7 +80,7 @@ describe('ar.cell: AR(P) as a cell', () => {
     }
   });
 
-  it('GPU forward and backward match the float64 reference (runtime/compare)', async (t) => {
+  it('GPU forward and backward match the float64 reference (runtime/apps/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     const rows = await compareWithReference(ctx, { graph: g, sizes: { P: 3 } }, { B: 3, T: 9, seed: 1 });
     expect(rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`)).toEqual([]);

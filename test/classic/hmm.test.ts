@@ -7,11 +7,11 @@
 // training on data from a known HMM (GPU), judged on held-out sequences.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModelOrThrow } from '../../runtime/train/run.js';
-import { batchRng, hmmTask, sampleHmm, TRUE_HMM } from '../../runtime/train/tasks.js';
-import { DEFAULT_OPTIMIZER, Trainer } from '../../runtime/train/trainer.js';
+import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
+import { batchRng, hmmTask, sampleHmm, TRUE_HMM } from '../../runtime/apps/train/tasks.js';
+import { DEFAULT_OPTIMIZER, Trainer } from '../../runtime/apps/train/trainer.js';
 import { Rng } from '../../compiler/numeric/random.js';
-import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers.js';
 import { bruteForceLogLikelihood, cells, exampleCell, forwardBackward, hmmFromLogits, runGpu, runReference, uniforms, type Hmm, type Seq } from './reference.js';
 
@@ -63,7 +63,7 @@ describe('hmm_forward.cell: the log-likelihood of a tiny HMM (3 states, 4 symbol
     }
   });
 
-  it('GPU forward and backward match the float64 reference (runtime/compare)', async (t) => {
+  it('GPU forward and backward match the float64 reference (runtime/apps/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     const rows = await compareWithReference(ctx, { graph: g, sizes: { S, V } }, { B, T, seed: 1 }); // the B and T above: their forward pipelines are compiled already
     expect(rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`)).toEqual([]);

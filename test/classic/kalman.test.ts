@@ -6,8 +6,8 @@
 // the float64 reference (the `inv` and `logdet` kernels included).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gradcheck } from '../../compiler/interp/gradcheck.js';
-import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
+import { gradcheck } from '../../compiler/tools/interp/gradcheck.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers.js';
 import { add, cells, condition, exampleCell, gaussianLogDensity, identity, matmul, power, runReference, transpose, uniforms, zeros, type Matrix, type Seq } from './reference.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { checkSource } from '../../compiler/frontend.js';
 import { formatDiagnostic } from '../../compiler/diagnostics.js';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { CellInterpreter, type Tape } from '../../compiler/interp/scan.js';
+import { CellInterpreter, type Tape } from '../../compiler/tools/interp/scan.js';
 import { compileBound } from '../../compiler/index.js';
 import { CellRuntime } from '../../runtime/core/cellRuntime.js';
 import type { GpuContext } from '../../runtime/core/device.js';

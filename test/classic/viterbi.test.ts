@@ -5,8 +5,8 @@
 // meaning of a reverse-time scan itself (`cell C(…) reverse { … }`).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gradcheck } from '../../compiler/interp/gradcheck.js';
-import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
+import { gradcheck } from '../../compiler/tools/interp/gradcheck.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers.js';
 import { bruteForceViterbi, cells, exampleCell, hmmFromLogits, runGpu, runReference, uniforms, type Seq } from './reference.js';
 
@@ -60,7 +60,7 @@ describe('viterbi.cell against brute-force enumeration of all 3^6 state paths', 
     for (let b = 0; b < B; b++) expect(Array.from({ length: T }, (_, s) => decode(path, s, b)), `example ${b}`).toEqual(brute[b].path);
   });
 
-  it('GPU forward and backward of both cells match the float64 reference (runtime/compare)', async (t) => {
+  it('GPU forward and backward of both cells match the float64 reference (runtime/apps/compare)', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     for (const [cell, sizes] of [[viterbi, { S, V }], [backtrack, { S }]] as const) {
       const rows = await compareWithReference(ctx, { graph: cell, sizes }, { B, T, seed: 1 }); // the B and T above: forward pipelines compiled already

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { wgslListing } from '../../compiler/codegen/inspect.js';
+import { wgslListing } from '../../compiler/artifact/inspect.js';
 import { check, compile, type Artifact } from '../../compiler/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -16,12 +16,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Artifact } from '../../compiler/codegen/artifact.js';
+import type { Artifact } from '../../compiler/artifact/artifact.js';
 import { compileBound } from '../../compiler/index.js';
 import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { CellRuntime } from '../../runtime/core/cellRuntime.js';
-import { compareWithReference, type Comparison } from '../../runtime/compare/gpuVsReference.js';
+import { compareWithReference, type Comparison } from '../../runtime/apps/compare/gpuVsReference.js';
 import { WgslCompileError } from '../../runtime/core/errors.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
 

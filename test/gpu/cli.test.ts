@@ -24,7 +24,7 @@ interface Run {
 function cellc(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const e: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', NO_COLOR: '1', ...env };
   delete e.CELLC_DEBUG;
-  const r = spawnSync(process.execPath, ['runtime/cli/cellc.mjs', ...args], { cwd: ROOT, env: e, encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync(process.execPath, ['runtime/apps/cli/cellc.mjs', ...args], { cwd: ROOT, env: e, encoding: 'utf8', timeout: 170_000 });
   if (r.error) throw r.error;
   const stderr = r.stderr
     .split('\n')

@@ -4,7 +4,7 @@
 // pass; plus the runtime's error reporting and pipeline cache.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseGemmTiling, type GemmTiling } from '../../compiler/codegen/gemm.js';
+import { chooseGemmTiling, type GemmTiling } from '../../compiler/backend/webgpu/gemm.js';
 import { checkStorageBufferSize, createStorageBuffer, readFloat32 } from '../../runtime/core/buffers.js';
 import type { GpuContext } from '../../runtime/core/device.js';
 import { BufferTooLargeError, GpuValidationError, WgslCompileError } from '../../runtime/core/errors.js';

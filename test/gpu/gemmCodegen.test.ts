@@ -14,7 +14,7 @@ import {
   gemmDispatchSize,
   gemmKernel,
   packGemmParams,
-} from '../../compiler/codegen/gemm.js';
+} from '../../compiler/backend/webgpu/gemm.js';
 
 const lavapipe = { maxComputeWorkgroupStorageSize: 32768, maxComputeInvocationsPerWorkgroup: 1024, maxComputeWorkgroupSizeX: 1024, maxComputeWorkgroupSizeY: 1024 };
 const tiling = { tileM: 64, tileN: 64, tileK: 16, threadM: 4, threadN: 4 };
@@ -82,9 +82,9 @@ describe('packGemmParams', () => {
   });
 });
 
-describe('compiler/codegen stays pure', () => {
+describe('compiler/backend/webgpu stays pure', () => {
   it('imports neither runtime/ nor webgpu', () => {
-    const dir = join(import.meta.dirname, '../../compiler/codegen');
+    const dir = join(import.meta.dirname, '../../compiler/backend/webgpu');
     for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const imports = [...readFileSync(join(dir, f), 'utf8').matchAll(/(?:import|from)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
       for (const spec of imports) expect(spec, `${f} imports ${spec}`).not.toMatch(/runtime\/|^webgpu$|^@webgpu\//);

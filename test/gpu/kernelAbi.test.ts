@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, compileBound, dispatchTotals, type Artifact, type Bound } from '../../compiler/index.js';
-import { gradcheckSizes } from '../../compiler/tools.js';
+import { gradcheckSizes } from '../../compiler/tools/index.js';
 import { CellRuntime } from '../../runtime/core/cellRuntime.js';
 import type { GpuContext } from '../../runtime/core/device.js';
 import { targetOf } from '../../runtime/core/device.js';
@@ -137,9 +137,9 @@ describe('every dispatch of the runtime comes from the artifact', () => {
 
   it('a training step: the optimizer kernels come from the training artifact too', async (t) => {
     const ctx = deviceOrSkip(t, dev);
-    const { buildModelOrThrow } = await import('../../runtime/train/run.js');
-    const { Trainer, DEFAULT_OPTIMIZER } = await import('../../runtime/train/trainer.js');
-    const { adding, batchRng } = await import('../../runtime/train/tasks.js');
+    const { buildModelOrThrow } = await import('../../runtime/apps/train/run.js');
+    const { Trainer, DEFAULT_OPTIMIZER } = await import('../../runtime/apps/train/trainer.js');
+    const { adding, batchRng } = await import('../../runtime/apps/train/tasks.js');
     const lstm = check(readFileSync(join(ROOT, 'dsl-examples/lstm.cell'), 'utf8'), 'lstm.cell').graphs[0];
     const model = buildModelOrThrow({ layers: [{ graph: { ...lstm, sizes: lstm.sizes.map((s) => (s.name === 'H' ? { ...s, value: 5 } : s)) } }], task: adding, embed: 4 });
     log.length = 0;

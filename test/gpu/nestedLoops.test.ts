@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileBound } from '../../compiler/index.js';
 import { checkSource } from '../../compiler/frontend.js';
 import type { Graph } from '../../compiler/ir/graph.js';
-import { compareWithReference } from '../../runtime/compare/gpuVsReference.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireTestDevice, deviceOrSkip, shadowedDeclarations, type TestDevice } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -35,7 +35,7 @@ export async function buildPlayground(): Promise<string> {
   const { build } = await import('vite');
   const outDir = mkdtempSync(join(tmpdir(), 'cellc-playground-'));
   await build({
-    configFile: join(repoRoot, 'runtime/playground/vite.config.ts'),
+    configFile: join(repoRoot, 'runtime/apps/playground/vite.config.ts'),
     logLevel: 'warn',
     build: { outDir, emptyOutDir: true },
   });

@@ -1,4 +1,4 @@
-// End-to-end tests of the playground (runtime/playground/) in headless
+// End-to-end tests of the playground (runtime/apps/playground/) in headless
 // Chromium: Debian's `chromium` package driven by playwright-core, WebGPU on
 // SwiftShader. The app is built with Vite's API and served from 127.0.0.1 on
 // a free port. Screenshots go to test/playground/screenshots/.

@@ -1,6 +1,6 @@
 // Share links of the playground: the page state round-trips through the URL hash.
 import { describe, expect, it } from 'vitest';
-import { decodeState, encodeState, fromBase64Url, toBase64Url } from '../../runtime/playground/src/share.ts';
+import { decodeState, encodeState, fromBase64Url, toBase64Url } from '../../runtime/apps/playground/src/share.ts';
 import { readFileSync } from 'node:fs';
 
 describe('playground share links', () => {

@@ -1,7 +1,7 @@
 // The architecture, checked from the source files (pure: no GPU):
 //   - compiler/ never imports runtime/ or WebGPU (the compiler runs anywhere);
 //   - runtime/ uses the compiler only through its public entry points
-//     (compiler/index.ts "cellc/compiler", compiler/tools.ts "cellc/tools",
+//     (compiler/index.ts "cellc/compiler", compiler/tools/index.ts "cellc/tools",
 //     compiler/bindings/index.ts "cellc/bindings");
 //   - no import cycles among the project's modules;
 //   - the runtime spells no WGSL of its own: every shader it runs comes from
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PUBLIC_ENTRIES = ['compiler/index.ts', 'compiler/tools.ts', 'compiler/bindings/index.ts'];
+const PUBLIC_ENTRIES = ['compiler/index.ts', 'compiler/tools/index.ts', 'compiler/bindings/index.ts'];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(join(ROOT, dir)).flatMap((name) => {
@@ -76,8 +76,8 @@ describe('layering', () => {
   });
 
   it('the checker recognises an internal import (so the pass above means something)', () => {
-    expect(resolve('runtime/core/cellRuntime.ts', '../../compiler/codegen/layout.js')).toBe('compiler/codegen/layout.ts');
-    expect(PUBLIC_ENTRIES).not.toContain('compiler/codegen/layout.ts');
+    expect(resolve('runtime/core/cellRuntime.ts', '../../compiler/artifact/layout.js')).toBe('compiler/artifact/layout.ts');
+    expect(PUBLIC_ENTRIES).not.toContain('compiler/artifact/layout.ts');
   });
 
   it('no import cycles among compiler/ and runtime/ modules', () => {

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../runtime/cli/main.js';
+import { main } from '../../runtime/apps/cli/main.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,7 +17,7 @@ export interface Run {
 /** `cellc ARGS` as a user runs it (a child process; GPU commands get their own device). */
 export function cellc(args: string[], cwd = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [join(ROOT, 'runtime/cli/cellc.mjs'), ...args], { cwd, env: { ...process.env, CELLC_DEBUG: '', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+    const p = spawn(process.execPath, [join(ROOT, 'runtime/apps/cli/cellc.mjs'), ...args], { cwd, env: { ...process.env, CELLC_DEBUG: '', XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { DEMO_DEFAULTS, runDemo } from '../../runtime/cli/commands/demo.js';
+import { DEMO_DEFAULTS, runDemo } from '../../runtime/apps/cli/commands/demo.js';
 import { GpuUnavailableError } from '../../runtime/core/errors.js';
 import { inCI } from './helpers.js';
 

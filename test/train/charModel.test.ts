@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../../runtime/train/evaluate.js';
-import { trainRun } from '../../runtime/train/run.js';
-import { sampleText } from '../../runtime/train/sample.js';
-import { loadTask } from '../../runtime/train/taskFiles.js';
-import { DEFAULT_OPTIMIZER } from '../../runtime/train/trainer.js';
+import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../../runtime/apps/train/savedRun.js';
+import { trainRun } from '../../runtime/apps/train/run.js';
+import { sampleText } from '../../runtime/apps/train/sample.js';
+import { loadTask } from '../../runtime/apps/train/taskFiles.js';
+import { DEFAULT_OPTIMIZER } from '../../runtime/apps/train/trainer.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, silentProgress, type TestDevice } from './helpers.js';
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };

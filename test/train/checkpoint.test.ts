@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint, saveCheckpoint } from '../../runtime/train/checkpoint.js';
-import { decodeSafetensors, SafetensorsError } from '../../runtime/train/safetensors.js';
+import { loadCheckpoint, saveCheckpoint } from '../../runtime/apps/train/checkpoint.js';
+import { decodeSafetensors, SafetensorsError } from '../../runtime/apps/train/safetensors.js';
 import { ROOT } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cellc-ckpt-'));

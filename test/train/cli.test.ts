@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../compiler/numeric/random.js';
-import { loadCheckpoint } from '../../runtime/train/checkpoint.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../runtime/train/safetensors.js';
+import { loadCheckpoint } from '../../runtime/apps/train/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../runtime/apps/train/safetensors.js';
 import { cellc, expectNoStack, inCI, inProcess, type Run } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cellc-train-cli-'));

@@ -8,11 +8,11 @@
 // cross-entropy at every step), and clipping is exercised on both sides.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
 import type { Model } from '../../compiler/model/buildModel.js';
-import { buildModelOrThrow } from '../../runtime/train/run.js';
-import { adding, batchRng, reber, type Batch, type Task } from '../../runtime/train/tasks.js';
-import { DEFAULT_OPTIMIZER, Trainer, type OptimizerConfig } from '../../runtime/train/trainer.js';
+import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
+import { adding, batchRng, reber, type Batch, type Task } from '../../runtime/apps/train/tasks.js';
+import { DEFAULT_OPTIMIZER, Trainer, type OptimizerConfig } from '../../runtime/apps/train/trainer.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, type TestDevice } from './helpers.js';
 
 const B = 4;

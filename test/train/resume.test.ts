@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCheckpoint } from '../../runtime/train/checkpoint.js';
-import { trainRun, type Progress, type RunConfig } from '../../runtime/train/run.js';
-import { adding, type Task } from '../../runtime/train/tasks.js';
-import { DEFAULT_OPTIMIZER } from '../../runtime/train/trainer.js';
+import { loadCheckpoint } from '../../runtime/apps/train/checkpoint.js';
+import { trainRun, type Progress, type RunConfig } from '../../runtime/apps/train/run.js';
+import { adding, type Task } from '../../runtime/apps/train/tasks.js';
+import { DEFAULT_OPTIMIZER } from '../../runtime/apps/train/trainer.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, silentProgress, type TestDevice } from './helpers.js';
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };

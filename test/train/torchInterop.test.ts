@@ -10,13 +10,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileBound } from '../../compiler/index.js';
-import { CellInterpreter } from '../../compiler/interp/scan.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { CellRuntime } from '../../runtime/core/cellRuntime.js';
-import { buildModelOrThrow } from '../../runtime/train/run.js';
-import { textTask } from '../../runtime/train/tasks.js';
-import { exportTorch, importTorch, InteropError, torchKindOfCell, type Tensor64, type TorchRnnKind } from '../../runtime/train/torchInterop.js';
+import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
+import { textTask } from '../../runtime/apps/train/tasks.js';
+import { exportTorch, importTorch, InteropError, torchKindOfCell, type Tensor64, type TorchRnnKind } from '../../runtime/apps/train/torchInterop.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, type TestDevice } from './helpers.js';
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };

@@ -2,7 +2,7 @@
 // Every time step is one or a few dispatches of fused kernels (one per level
 // of the step graph), GEMMs over all T·B rows are hoisted before and after
 // the loop, and parameter gradients are summed after it. Each generator
-// returns a kernel record (codegen/kernel.ts); this file only decides which
+// returns a kernel record (artifact/kernel.ts); this file only decides which
 // generator serves which stage and assembles the plans.
 //
 // Sizes are fixed at compile time (the WGSL has them as literals); B and T are
@@ -14,14 +14,14 @@ import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.
 import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Scheduled } from '../../schedule/cellSchedule.js';
 import { assert } from '../../util/assert.js';
-import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../codegen/artifact.js';
-import { renderFusedKernel } from '../../codegen/fusedKernel.js';
-import type { Layout, TensorRef } from '../../codegen/layout.js';
-import { renderColsumKernel } from '../../codegen/colsumKernel.js';
-import { renderGradKernel, type GradKernelTerm } from '../../codegen/gradKernel.js';
-import { gemmRecord, type CellGemm } from '../../codegen/gemmRecord.js';
-import type { KernelRecord } from '../../codegen/kernel.js';
-import { optimizerKernels } from '../../train/optimizerWgsl.js';
+import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../artifact/artifact.js';
+import { renderFusedKernel } from './fusedKernel.js';
+import type { Layout, TensorRef } from '../../artifact/layout.js';
+import { renderColsumKernel } from './colsumKernel.js';
+import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
+import { gemmRecord, type CellGemm } from './gemmRecord.js';
+import type { KernelRecord } from '../../artifact/kernel.js';
+import { optimizerKernels } from './optimizer.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
 
 export interface GenerateOptions {

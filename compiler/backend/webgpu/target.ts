@@ -8,7 +8,7 @@
 // `targetOf(ctx)`) and gets kernels chosen for it; the runtime refuses an
 // artifact whose kernels need more than its device offers.
 
-import type { KernelLimits } from '../../codegen/kernel.js';
+import type { KernelLimits } from '../../artifact/kernel.js';
 
 export interface Target {
   readonly limits: KernelLimits;

@@ -1,0 +1,397 @@
+// The WGSL of one fused kernel (a schedule stage of kind 'fused'). All
+// decisions — which nodes this kernel writes, where every value lives, which
+// products share a k-loop — are made before; this file only spells them.
+//
+// Thread mapping: invocation (j, g) computes element j of every output whose
+// size exceeds j, for rows g·R … g·R+R−1 (R rows per invocation, so a weight
+// loaded once serves R examples). Rows are examples (loop kernels), all T·B
+// (example, step) pairs (hoisted kernels), or one (parameter-only kernels).
+// Products W·v evaluated at the thread's own element run first, in k-loops
+// shared by all products of the same depth; everything elementwise is then
+// recomputed in registers per row and only the outputs are stored.
+
+import { dimKey, evalDim, numel, type Dim } from '../../ir/dims.js';
+import type { Node } from '../../ir/graph.js';
+import { isCompare, sizeAttrs } from '../../ir/opInfo.js';
+import type { OpAttrs } from '../../ir/ops.js';
+import type { FusedKernel, Schedule, Store } from '../../schedule/schedule.js';
+import { readsLocally } from '../../schedule/schedule.js';
+import { assert, assertNever, CompilerBug } from '../../util/assert.js';
+import type { KernelRecord } from '../../artifact/kernel.js';
+import { arenaBindings, dimsBinding } from './kernelBindings.js';
+import { arenaVar, lin, wgslAddress, type ArenaName, type Layout } from '../../artifact/layout.js';
+import { gaussJordan } from './gaussJordan.js';
+import { NameAllocator } from './names.js';
+import { Scope } from './scope.js';
+import { isStructural, WGSL_OPS } from './wgslOps.js';
+import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
+
+export interface KernelInput {
+  readonly schedule: Schedule;
+  readonly layout: Layout;
+  readonly stage: FusedKernel;
+  readonly shape: (id: number) => readonly number[];
+  readonly describe: (id: number) => string;
+  readonly workgroupSize: number;
+  readonly sizes: Readonly<Record<string, number>>;
+}
+
+const u = (n: number) => `${n}u`;
+const f = (v: number) => {
+  if (Number.isNaN(v)) throw new CompilerBug('NaN literal');
+  if (!Number.isFinite(v)) return v > 0 ? '3.4028234e38' : '-3.4028234e38';
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+};
+const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)));
+
+
+export function renderFusedKernel(k: KernelInput): KernelRecord {
+  const { schedule, layout, stage } = k;
+  const nodes = schedule.fn.nodes;
+  const outputs = new Set(stage.outputs);
+  const arenas = new Set<ArenaName>();
+  const offsets = new Set<string>();
+  const written = new Set<ArenaName>();
+  let usesStep = false;
+  // every identifier the kernel declares comes from one allocator (no shadowing)
+  const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
+  const fresh = (p: string) => names.fresh(p);
+  const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
+  const R = stage.region === 'const' ? 1 : 4;
+  const rowsExpr = rows === 'B' ? 'B' : rows === 'TB' ? '(T * B)' : '1u';
+
+  const computedHere = (id: number) => outputs.has(id) || (!schedule.stores.has(id) && nodes[id].op !== 'input' && nodes[id].op !== 'state' && nodes[id].op !== 'param');
+
+  const storeAddr = (st: Store, id: number, idx: string): string => {
+    const t = layout.tensors.get(st.tensor);
+    assert(t, `no layout for tensor ${st.tensor}`);
+    arenas.add(t.arena);
+    offsets.add(t.symbol);
+    // per-step kernels address sequences at the step t; kernels over all T·B rows at step 0 with row = t·B + b
+    const perStep = rows === 'B' && t.kind === 'seq';
+    if (perStep) usesStep = true;
+    return `${arenaVar(t.arena)}[${wgslAddress(t, st, { time: perStep ? 'dims.t' : undefined, idx })}]`;
+  };
+
+  const load = (id: number, idx: string) => {
+    const st = schedule.stores.get(id)!;
+    const v = storeAddr(st[0], id, idx);
+    return nodes[id].type.dtype === 'bool' ? `(${v} != 0.0)` : v;
+  };
+
+  /** Index into operand `a` of shape `inShape` for element `idx` of a broadcast to `outShape`. */
+  const broadcastIndex = (idx: string, inShape: readonly number[], outShape: readonly number[], axes: readonly number[]) => {
+    const os = strides(outShape);
+    const is = strides(inShape);
+    const terms: string[] = [];
+    inShape.forEach((d, i) => {
+      if (d === 1) return;
+      const ax = axes[i];
+      const coord = os[ax] === 1 ? `(${idx} % ${u(outShape[ax])})` : `((${idx} / ${u(os[ax])}) % ${u(outShape[ax])})`;
+      terms.push(is[i] === 1 ? coord : `${coord} * ${u(is[i])}`);
+    });
+    return terms.length ? terms.join(' + ') : '0u';
+  };
+
+  const fastMatvec = new Map<number, string>(); // node → accumulator array name (valid at index j, row r)
+
+  function value(id: number, idx: string, s: Scope): string {
+    const n = nodes[id];
+    if (n.op === 'const') return f((n.attrs as OpAttrs['const']).value);
+    if (n.op === 'dim') return f(sizeOf(id, 'dim'));
+    if (idx === 'j' && fastMatvec.has(id)) return `${fastMatvec.get(id)}[r]`;
+    if (!computedHere(id)) return load(id, idx);
+    const key = `${id}@${idx}`;
+    const hit = s.get(key);
+    if (hit) return hit;
+    const expr = compute(n, idx, s);
+    // a value with a source name is declared under it (`let f = …`, `let c_p = …`, `let d_f = …`)
+    const name = fresh(schedule.fn.origins.get(id)?.name ?? 'v');
+    s.emit(`let ${name} = ${expr};`);
+    s.set(key, name);
+    return name;
+  }
+
+  function compute(n: Node, at: string, s: Scope): string {
+    // a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
+    const idx = /^\w+$/.test(at) ? at : `(${at})`;
+    const arg = (i: number, where = idx) => value(n.args[i], where, s);
+    const sh = k.shape(n.id);
+    const spelling = WGSL_OPS[n.op];
+    if (spelling.kind === 'expr') return spelling.spell((i) => arg(i));
+    const op = n.op;
+    if (!isStructural(op)) throw new CompilerBug(`leaf ${op} computed in a kernel`);
+    switch (op) {
+      case 'matmul': {
+        const [A, Bm] = n.args.map((a) => k.shape(a));
+        const K = A[A.length - 1];
+        const N = Bm.length === 2 ? Bm[1] : 1;
+        const m = N === 1 ? idx : `(${idx} / ${u(N)})`;
+        const col = N === 1 ? '0u' : `(${idx} % ${u(N)})`;
+        const acc = fresh('acc');
+        const kk = fresh('kk');
+        s.emit(`var ${acc} = 0.0;`);
+        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
+        const inner = new Scope(s, s.indent + '  ');
+        const a = value(n.args[0], A.length === 2 ? `${m} * ${u(K)} + ${kk}` : kk, inner);
+        const b = value(n.args[1], Bm.length === 2 ? `${kk} * ${u(N)} + ${col}` : kk, inner);
+        inner.emit(`${acc} += (${a}) * (${b});`);
+        s.lines.push(...inner.lines);
+        s.emit('}');
+        return acc;
+      }
+      case 'outer': {
+        const N = sh[1];
+        return `(${arg(0, `(${idx} / ${u(N)})`)}) * (${arg(1, `(${idx} % ${u(N)})`)})`;
+      }
+      case 'transpose': {
+        const [c, r] = sh; // out [C, R]: in [R, C]; out (i, k) = idx = i·R + k reads in (k, i) = k·C + i
+        return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
+      }
+      case 'sum':
+      case 'rmax':
+      case 'logsumexp':
+      case 'argmax': {
+        const axis = (n.attrs as OpAttrs['sum']).axis;
+        const xs = k.shape(n.args[0]);
+        const inner = numel(xs.slice(axis + 1));
+        const len = xs[axis];
+        const base = `(${idx} / ${u(inner)}) * ${u(len * inner)} + (${idx} % ${u(inner)})`;
+        const at = (q: string) => `${base} + ${q} * ${u(inner)}`;
+        const acc = fresh('red');
+        const loop = (body: (x: string, sc: Scope, q: string) => void) => {
+          const q = fresh('q');
+          s.emit(`for (var ${q} = 0u; ${q} < ${u(len)}; ${q}++) {`);
+          const sc = new Scope(s, s.indent + '  ');
+          body(value(n.args[0], at(q), sc), sc, q);
+          s.lines.push(...sc.lines);
+          s.emit('}');
+        };
+        if (n.op === 'sum') {
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc) => sc.emit(`${acc} += ${x};`));
+        } else if (n.op === 'rmax') {
+          s.emit(`var ${acc} = -3.4028234e38;`);
+          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));
+        } else if (n.op === 'argmax') {
+          const best = fresh('best');
+          s.emit(`var ${best} = -3.4028234e38;`);
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc, q) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(${q}); }`));
+        } else {
+          const m = fresh('m');
+          s.emit(`var ${m} = -3.4028234e38;`);
+          loop((x, sc) => sc.emit(`${m} = max(${m}, ${x});`));
+          s.emit(`var ${acc} = 0.0;`);
+          loop((x, sc) => sc.emit(`${acc} += exp(${x} - ${m});`));
+          s.emit(`${acc} = ${m} + log(${acc});`);
+        }
+        return acc;
+      }
+      case 'broadcast': {
+        const a = n.attrs as OpAttrs['broadcast'];
+        return arg(0, broadcastIndex(idx, k.shape(n.args[0]), sh, a.axes));
+      }
+      case 'sumto': {
+        const a = n.attrs as OpAttrs['sumto'];
+        const big = k.shape(n.args[0]);
+        const acc = fresh('st');
+        const q = fresh('q');
+        s.emit(`var ${acc} = 0.0;`);
+        s.emit(`for (var ${q} = 0u; ${q} < ${u(numel(big))}; ${q}++) {`);
+        const sc = new Scope(s, s.indent + '  ');
+        sc.emit(`if (${broadcastIndex(q, sh, big, a.axes)} == ${idx}) {`);
+        const sc2 = new Scope(sc, sc.indent + '  ');
+        sc2.emit(`${acc} += ${value(n.args[0], q, sc2)};`);
+        sc.lines.push(...sc2.lines);
+        sc.emit('}');
+        s.lines.push(...sc.lines);
+        s.emit('}');
+        return acc;
+      }
+      case 'concat': {
+        const axis = (n.attrs as OpAttrs['concat']).axis;
+        const inner = numel(sh.slice(axis + 1));
+        const dim = sh[axis];
+        const c = `((${idx} / ${u(inner)}) % ${u(dim)})`;
+        const o = `(${idx} / ${u(dim * inner)})`;
+        const i = `(${idx} % ${u(inner)})`;
+        const out = fresh('cat');
+        s.emit(`var ${out} = 0.0;`);
+        let start = 0;
+        n.args.forEach((a, p) => {
+          const len = k.shape(a)[axis];
+          s.emit(`${p === 0 ? '' : 'else '}if (${c} < ${u(start + len)}) {`);
+          const sc = new Scope(s, s.indent + '  ');
+          const v = value(a, `${o} * ${u(len * inner)} + (${c} - ${u(start)}) * ${u(inner)} + ${i}`, sc);
+          sc.emit(`${out} = ${v};`);
+          s.lines.push(...sc.lines);
+          s.emit('}');
+          start += len;
+        });
+        return out;
+      }
+      case 'slice': {
+        const a = n.attrs as OpAttrs['slice'];
+        const xs = k.shape(n.args[0]);
+        const inner = numel(sh.slice(a.axis + 1));
+        const dimOut = sh[a.axis];
+        const start = sizeOf(n.id, 'start');
+        return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
+      }
+      case 'gather': {
+        const D = sh[0];
+        return arg(0, `u32(${arg(1, '0u')}) * ${u(D)} + ${idx}`);
+      }
+      case 'onehot': {
+        if (k.shape(n.args[0]).length === 0) return `select(0.0, 1.0, u32(${arg(0, '0u')}) == ${idx})`;
+        const depth = sh[sh.length - 1]; // a vector of indices: row i is onehot(index[i])
+        return `select(0.0, 1.0, u32(${arg(0, `(${idx} / ${u(depth)})`)}) == (${idx} % ${u(depth)}))`;
+      }
+      case 'eye': {
+        const m = sh[0];
+        return `select(0.0, 1.0, (${idx} / ${u(m)}) == (${idx} % ${u(m)}))`;
+      }
+      case 'inv':
+      case 'logdet':
+        return gaussJordan({ op, size: k.shape(n.args[0])[0], idx, load: (q, sc) => value(n.args[0], q, sc), fresh }, s);
+      default:
+        return assertNever(op, 'op');
+    }
+  }
+
+
+  // Every size attribute (ir/opInfo.ts: a slice's start, a dim's size, …) resolved
+  // with the concrete sizes; shapes come from k.shape instead.
+  const sizeValues = new Map<string, number>(); // `${node}.${attribute}` → value
+  for (const n of nodes) {
+    for (const { key, kind } of sizeAttrs(n.op)) {
+      if (kind !== 'dim') continue;
+      const v = evalDim((n.attrs as Readonly<Record<string, Dim>>)[key], k.sizes);
+      assert(v !== undefined, 'size without a value');
+      sizeValues.set(`${n.id}.${key}`, v);
+    }
+  }
+  const sizeOf = (id: number, key: 'start' | 'dim') => sizeValues.get(`${id}.${key}`)!;
+
+  // Group outputs into blocks of equal element count.
+  const blocks = new Map<number, number[]>();
+  for (const id of stage.outputs) {
+    const n = numel(k.shape(id));
+    blocks.set(n, [...(blocks.get(n) ?? []), id]);
+  }
+  const elements = Math.max(...blocks.keys());
+  // the widest output's element count in the cell's size symbols (`4·H`), never guessed from a value
+  const widest = nodes[blocks.get(elements)![0]].type.shape;
+  const elementsText = widest.length ? widest.map((d) => (d.terms.length && d.c === 0 && d.terms.length === 1 ? dimKey(d) : `(${dimKey(d)})`).replace(/^\((\d+)\)$/, '$1')).join('·') : '1';
+  const body = new Scope(undefined, '  ');
+  for (const [count, outs] of [...blocks.entries()].sort((a, b) => b[0] - a[0])) {
+    body.emit(`if (j < ${u(count)}) {`);
+    const blk = new Scope(body, '    ');
+    // products evaluated at the thread's own element: shared k-loops
+    const local = new Set<number>();
+    const walk = (id: number) => {
+      if (local.has(id) || !computedHere(id)) return;
+      local.add(id);
+      for (const a of nodes[id].args) if (readsLocally(nodes[id], nodes[a])) walk(a);
+    };
+    outs.forEach(walk);
+    const matvecs = [...local].filter((id) => {
+      const n = nodes[id];
+      if (n.op !== 'matmul' || !n.type.batched) return false;
+      const [a, b] = n.args.map((x) => nodes[x]);
+      const left = !a.type.batched && a.type.shape.length === 2 && b.type.shape.length === 1 && b.type.batched && schedule.stores.has(a.id);
+      const right = a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2 && schedule.stores.has(b.id);
+      return left || right;
+    });
+    const byDepth = new Map<number, number[]>();
+    for (const id of matvecs) {
+      const n = nodes[id];
+      const K = k.shape(nodes[n.args[0]].type.batched ? n.args[0] : n.args[1])[0];
+      const depth = nodes[n.args[0]].type.batched ? K : k.shape(n.args[1])[0];
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), id]);
+    }
+    for (const [K, ids] of byDepth) {
+      for (const id of ids) {
+        const acc = fresh('mv');
+        fastMatvec.set(id, acc);
+        blk.emit(`var ${acc}: array<f32, ${R}>;`);
+      }
+      const kk = fresh('kk');
+      blk.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
+      const kl = new Scope(blk, '      ');
+      const weights = ids.map((id) => {
+        const n = nodes[id];
+        const weightLeft = !nodes[n.args[0]].type.batched;
+        const W = weightLeft ? n.args[0] : n.args[1];
+        const N = k.shape(id)[0];
+        const w = fresh('w');
+        kl.emit(`let ${w} = ${load(W, weightLeft ? `j * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + j`)};`);
+        return { id, w, vector: weightLeft ? n.args[1] : n.args[0] };
+      });
+      kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
+      kl.emit(`  let row = row0 + r;`);
+      kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
+      const rl = new Scope(kl, '        ');
+      for (const { id, w, vector } of weights) rl.emit(`${fastMatvec.get(id)}[r] += ${w} * ${value(vector, kk, rl)};`);
+      kl.lines.push(...rl.lines);
+      kl.emit('}');
+      blk.lines.push(...kl.lines);
+      blk.emit('}');
+    }
+    blk.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
+    blk.emit(`  let row = row0 + r;`);
+    blk.emit(`  if (row >= ${rowsExpr}) { break; }`);
+    const rowScope = new Scope(blk, '      ');
+    for (const id of outs) {
+      const v = value(id, 'j', rowScope);
+      const stored = nodes[id].type.dtype === 'bool' || isCompare(nodes[id].op) ? `select(0.0, 1.0, ${v})` : v;
+      rowScope.emit(`// ${k.describe(id)}`);
+      for (const st of schedule.stores.get(id)!) {
+        written.add(layout.tensors.get(st.tensor)!.arena);
+        rowScope.emit(`${storeAddr(st, id, 'j')} = ${stored};`);
+      }
+    }
+    blk.lines.push(...rowScope.lines);
+    blk.emit('}');
+    body.lines.push(...blk.lines);
+    body.emit('}');
+    fastMatvec.clear();
+  }
+
+  const arenaList = [...arenas].sort();
+  // arenas this kernel only reads are bound read-only (parameters, and GEMM results it consumes)
+  const readOnly = new Set(arenaList.filter((a) => a === 'params' || (a.startsWith('gemm:') && !written.has(a))));
+  const summary = stage.outputs.map((id) => k.describe(id)).join('; ');
+  const used = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol));
+  const wgsl = [
+    `// ${stage.name}: ${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}.`,
+    `// Writes: ${summary}`,
+    ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${readOnly.has(a) ? 'read' : 'read_write'}> ${arenaVar(a)}: array<f32>;`),
+    ...DIMS_DECL,
+    '',
+    `@compute @workgroup_size(${k.workgroupSize})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
+    ...dimsPrologue(used),
+    '  let j = gid.x;',
+    `  let row0 = gid.y * ${u(R)};`,
+    ...body.lines,
+    '}',
+    '',
+  ].join('\n');
+  return {
+    name: stage.name,
+    role: 'fused',
+    wgsl,
+    entryPoint: 'main',
+    workgroupSize: [k.workgroupSize, 1, 1],
+    workgroupStorageBytes: 0,
+    bindings: [...arenaBindings(arenaList, readOnly), dimsBinding(usesStep)],
+    dispatch: { threads: [lin(elements), ROWS[rows], lin(1)], per: [k.workgroupSize, R, 1], text: [elementsText, rows === 'TB' ? 'T·B' : rows, '1'] },
+    summary,
+  };
+}
+
+/** Rows of a fused kernel: examples (per step), all T·B (example, step) pairs, or one. */
+const ROWS = { B: lin(0, 1), TB: lin(0, 0, 1), '1': lin(1) } as const;

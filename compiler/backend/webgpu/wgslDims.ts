@@ -1,0 +1,18 @@
+// What every generated kernel shares: B, T and the time step t come from a
+// uniform record (group 1), not from override constants. A pipeline then
+// serves every batch size and sequence length (the shader is compiled once per
+// cell and sizes, which matters where compiling is slow, as on lavapipe), and
+// loops over T·B rows stay loops instead of being unrolled at compile time.
+// Tensor offsets (linear in B and T) are computed at the top of each kernel.
+
+import { wgslLin, type TensorLayout } from '../../artifact/layout.js';
+
+/** Byte stride between the per-step records of the dims uniform. */
+export const DIMS_STRIDE = 256;
+
+export const DIMS_DECL = ['struct Dims { t: u32, B: u32, T: u32 }', '@group(1) @binding(0) var<uniform> dims: Dims;'];
+
+/** Statements at the top of `main`: B, T and the offsets of the tensors used. */
+export function dimsPrologue(tensors: readonly Pick<TensorLayout, 'symbol' | 'offset' | 'name'>[]): string[] {
+  return ['  let B = dims.B;', '  let T = dims.T;', ...tensors.map((t) => `  let ${t.symbol} = ${wgslLin(t.offset)}; // ${t.name}`)];
+}

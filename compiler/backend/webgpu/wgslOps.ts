@@ -1,0 +1,107 @@
+// The WGSL spelling of every op, one entry per op of the vocabulary (an op
+// added to OpAttrs does not compile until it has one).
+//
+//   expr        a pure WGSL expression of the operands' expressions at the
+//               same element: every elementwise, comparison and select op.
+//               The fused-kernel renderer inlines it where the value is used.
+//   structural  needs indices, loops or scratch arrays (products, reductions,
+//               shape ops, gather, eliminations): spelled by fusedKernel.ts,
+//               whose switch over exactly these ops the type checker closes.
+//   leaf        never computed in a kernel: loaded from its tensor, or a
+//               literal (const, dim).
+//
+// A spelling reads its operands through `x(i)`, in the order the text uses
+// them: fetching an operand may emit the `let` lines that compute it, and the
+// kernel text (golden files) follows that order.
+//
+// Large operands: WGSL lets an implementation assume that no overflow or
+// infinity occurs at run time (the result is then an indeterminate value), so
+// a spelling whose value is finite should keep its intermediates finite too.
+// tanh clamps its argument where tanh is ±1 in f32 anyway; softplus selects x
+// where log(1 + eˣ) = x in f32; silu clamps the exponent's argument. sigmoid
+// does not: for x < −88, exp(−x) overflows and it relies on 1/∞ = 0, as IEEE
+// arithmetic (and lavapipe) gives.
+
+import type { Op } from '../../ir/ops.js';
+
+export type Operand = (i: number) => string;
+
+export type WgslSpelling =
+  | { readonly kind: 'expr'; readonly spell: (x: Operand) => string }
+  | { readonly kind: 'structural' }
+  | { readonly kind: 'leaf' };
+
+const expr = (spell: (x: Operand) => string) => ({ kind: 'expr', spell }) as const;
+const STRUCTURAL = { kind: 'structural' } as const;
+const LEAF = { kind: 'leaf' } as const;
+
+export const WGSL_OPS = {
+  input: LEAF,
+  state: LEAF,
+  param: LEAF,
+  const: LEAF,
+  dim: LEAF,
+
+  neg: expr((x) => `-(${x(0)})`),
+  exp: expr((x) => `exp(${x(0)})`),
+  log: expr((x) => `log(${x(0)})`),
+  tanh: expr((x) => `tanh(clamp(${x(0)}, -15.0, 15.0))`),
+  sigmoid: expr((x) => `1.0 / (1.0 + exp(-(${x(0)})))`),
+  relu: expr((x) => `max(${x(0)}, 0.0)`),
+  sqrt: expr((x) => `sqrt(${x(0)})`),
+  rsqrt: expr((x) => `inverseSqrt(${x(0)})`),
+  abs: expr((x) => `abs(${x(0)})`),
+  softplus: expr((x) => {
+    const v = x(0);
+    return `select(log(1.0 + exp(${v})), ${v}, ${v} > 20.0)`;
+  }),
+  square: expr((x) => {
+    const v = x(0);
+    return `${v} * ${v}`;
+  }),
+  recip: expr((x) => `1.0 / (${x(0)})`),
+  // x / (1 + e⁻ˣ) with the exponent's argument clamped to ±80: e⁸⁰ ≈ 5.5e34 stays finite in f32,
+  // and past it the clamp changes the value by less than |x|·e⁻⁸⁰ (x itself for x > 80, ≈ 0 for x < −80)
+  silu: expr((x) => {
+    const v = x(0);
+    return `(${v}) / (1.0 + exp(-clamp(${v}, -80.0, 80.0)))`;
+  }),
+  add: expr((x) => `${x(0)} + ${x(1)}`),
+  sub: expr((x) => `${x(0)} - (${x(1)})`),
+  mul: expr((x) => `(${x(0)}) * (${x(1)})`),
+  div: expr((x) => `(${x(0)}) / (${x(1)})`),
+  max: expr((x) => `max(${x(0)}, ${x(1)})`),
+  min: expr((x) => `min(${x(0)}, ${x(1)})`),
+  lt: expr((x) => `${x(0)} < ${x(1)}`),
+  le: expr((x) => `${x(0)} <= ${x(1)}`),
+  gt: expr((x) => `${x(0)} > ${x(1)}`),
+  ge: expr((x) => `${x(0)} >= ${x(1)}`),
+  eq: expr((x) => `${x(0)} == ${x(1)}`),
+  ne: expr((x) => `${x(0)} != ${x(1)}`),
+  // WGSL's select(f, t, c): the false value first, and so fetched first
+  select: expr((x) => `select(${x(2)}, ${x(1)}, ${x(0)})`),
+
+  matmul: STRUCTURAL,
+  outer: STRUCTURAL,
+  transpose: STRUCTURAL,
+  inv: STRUCTURAL,
+  logdet: STRUCTURAL,
+  eye: STRUCTURAL,
+  sum: STRUCTURAL,
+  rmax: STRUCTURAL,
+  logsumexp: STRUCTURAL,
+  argmax: STRUCTURAL,
+  broadcast: STRUCTURAL,
+  sumto: STRUCTURAL,
+  concat: STRUCTURAL,
+  slice: STRUCTURAL,
+  gather: STRUCTURAL,
+  onehot: STRUCTURAL,
+} as const satisfies Record<Op, WgslSpelling>;
+
+type OpsOfKind<K extends WgslSpelling['kind']> = { [O in Op]: (typeof WGSL_OPS)[O]['kind'] extends K ? O : never }[Op];
+/** The ops fusedKernel.ts spells itself. */
+export type StructuralOp = OpsOfKind<'structural'>;
+export type LeafOp = OpsOfKind<'leaf'>;
+
+export const isStructural = (op: Op): op is StructuralOp => WGSL_OPS[op].kind === 'structural';

@@ -1,0 +1,139 @@
+// `cellc bench FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--runs n] [--warmup n] [--seed s]`:
+// milliseconds per forward and per forward + backward call, the median of
+// --runs calls after --warmup calls (warm-up compiles the shaders).
+//
+//   wall ms   wall clock around submit + onSubmittedWorkDone of the one
+//             command buffer a call encodes (what a caller waits for)
+//   GPU ms    when the device has 'timestamp-query': the time between a
+//             timestamp written before the call's first compute pass and one
+//             written after its last (Dawn rounds timestamps to ~65 µs unless
+//             started with disable-dawn-features=timestamp_quantization)
+//   GFLOP/s   estimated FLOPs / time. FLOPs count the matrix products only
+//             (compiler/artifact/inspect.ts, estimateFlops): 2·K per output
+//             element of every product, per example and step, i.e.
+//             2·(#weights in matrix products)·B·T for a cell whose products
+//             are all weight·vector; backward = 2 × forward (∂input and
+//             ∂weight products), so forward + backward = 3 × forward.
+
+import { dispatchCounts, dispatchTotals, estimateFlops, numel } from '../../../../compiler/index.js';
+import { CellRuntime } from '../../../core/cellRuntime.js';
+import { BufferUsage } from '../../../core/buffers.js';
+import { targetOf, type GpuContext } from '../../../core/device.js';
+import { bindOneCell, compileCell, fmtMs, median, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+
+export interface BenchCliOptions {
+  B: string;
+  T: string;
+  set: string[];
+  cell?: string;
+  runs: string;
+  warmup: string;
+  seed: string;
+}
+
+export async function benchCommand(file: string, opts: BenchCliOptions): Promise<number> {
+  const B = wholeOption('--B', opts.B);
+  const T = wholeOption('--T', opts.T);
+  const runs = wholeOption('--runs', opts.runs);
+  const warmup = wholeOption('--warmup', opts.warmup, 0);
+  const seed = wholeOption('--seed', opts.seed, 0);
+  const bound = bindOneCell(file, opts.set, opts.cell);
+  return withGpu('bench', (ctx) => bench(ctx, compileCell(bound, targetOf(ctx)), { B, T, runs, warmup, seed }));
+}
+
+/** Brackets the encoded work with two timestamps; read() gives the GPU time of the last submit in ms. */
+class GpuTimer {
+  private readonly querySet: GPUQuerySet;
+  private readonly resolve: GPUBuffer;
+  private readonly readBack: GPUBuffer;
+  constructor(private readonly ctx: GpuContext) {
+    this.querySet = ctx.device.createQuerySet({ label: 'bench timestamps', type: 'timestamp', count: 2 });
+    this.resolve = ctx.device.createBuffer({ label: 'bench timestamps', size: 16, usage: 0x200 /* QUERY_RESOLVE */ | BufferUsage.COPY_SRC });
+    this.readBack = ctx.device.createBuffer({ label: 'bench timestamps read-back', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
+  }
+  wrap(encode: (e: GPUCommandEncoder) => void): (e: GPUCommandEncoder) => void {
+    return (e) => {
+      e.beginComputePass({ label: 'timestamp: start', timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 0 } }).end();
+      encode(e);
+      e.beginComputePass({ label: 'timestamp: end', timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 1 } }).end();
+      e.resolveQuerySet(this.querySet, 0, 2, this.resolve, 0);
+      e.copyBufferToBuffer(this.resolve, 0, this.readBack, 0, 16);
+    };
+  }
+  async read(): Promise<number> {
+    await this.readBack.mapAsync(0x1 /* GPUMapMode.READ */);
+    const [t0, t1] = new BigUint64Array(this.readBack.getMappedRange().slice(0));
+    this.readBack.unmap();
+    return Number(t1 - t0) / 1e6;
+  }
+  destroy(): void {
+    this.querySet.destroy();
+    this.resolve.destroy();
+    this.readBack.destroy();
+  }
+}
+
+async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number }): Promise<number> {
+  const { B, T } = o;
+  const a = c.artifact;
+  const rt = await CellRuntime.create(ctx, a, { B, T });
+  const timer = ctx.features.has('timestamp-query') ? new GpuTimer(ctx) : undefined;
+  try {
+    rt.initParams(o.seed);
+    rt.setInputs(randomInputs(c, B, T, o.seed));
+    rt.setInitialStates();
+    rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1 / (T * B))])));
+    rt.setFinalStateCotangents();
+
+    const calls = {
+      forward: (e: GPUCommandEncoder) => rt.encodeForward(e),
+      'forward+backward': (e: GPUCommandEncoder) => {
+        rt.encodeForward(e);
+        rt.encodeBackward(e);
+      },
+    };
+    const results: Record<string, { wall: number; gpu?: number }> = {};
+    for (const [name, encode] of Object.entries(calls)) {
+      const timed = timer ? timer.wrap(encode) : encode;
+      for (let i = 0; i < o.warmup; i++) {
+        await rt.submit(name, timed);
+        if (timer) await timer.read();
+      }
+      const wall: number[] = [];
+      const gpu: number[] = [];
+      for (let i = 0; i < o.runs; i++) {
+        const t0 = performance.now();
+        await rt.submit(name, timed);
+        wall.push(performance.now() - t0);
+        if (timer) gpu.push(await timer.read());
+      }
+      results[name] = { wall: median(wall), ...(timer ? { gpu: median(gpu) } : {}) };
+    }
+
+    const flops = estimateFlops(c.graph, c.sizes, B, T);
+    const counts = dispatchCounts(a);
+    const totals = dispatchTotals(a, T);
+    const ad = ctx.adapter;
+    const out: string[] = [];
+    out.push(`bench ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${B}, T=${T}; median of ${o.runs} run(s) after ${o.warmup} warm-up run(s)`);
+    out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' — software (CPU) implementation: correct but slow' : ''}`);
+    const head = ['', 'wall ms', ...(timer ? ['GPU ms'] : []), 'GFLOP', 'GFLOP/s', 'dispatches'];
+    const rows: string[][] = [head];
+    const gflop = { forward: flops.forward / 1e9, 'forward+backward': flops.forwardBackward / 1e9 } as const;
+    const disp = { forward: totals.forward, 'forward+backward': totals.forwardBackward } as const;
+    for (const name of ['forward', 'forward+backward'] as const) {
+      const r = results[name];
+      const best = r.gpu && r.gpu > 0 ? r.gpu : r.wall;
+      rows.push([name, fmtMs(r.wall), ...(timer ? [r.gpu !== undefined ? fmtMs(r.gpu) : '—'] : []), gflop[name].toFixed(3), (gflop[name] / (best / 1e3)).toFixed(2), String(disp[name])]);
+    }
+    const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    for (const r of rows) out.push('  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+    out.push(`  dispatches per step: forward ${counts.forwardPerStep}, backward ${counts.backwardPerStep}; once per call: forward ${counts.forwardOnce}, backward ${counts.backwardOnce}`);
+    out.push(`  GFLOP/s from ${timer ? 'GPU' : 'wall-clock'} time; FLOPs = matrix products only: ${flops.perRowForward} per example and step forward (2·K per output element), backward = 2 × forward`);
+    process.stdout.write(out.join('\n') + '\n');
+    return 0;
+  } finally {
+    timer?.destroy();
+    rt.destroy();
+  }
+}

@@ -1,0 +1,117 @@
+// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x]`:
+// one forward + backward on the GPU with seeded weights (the cell's
+// initialisers) and random inputs.
+//
+//   without --compare: prints the norms of every output, final state and
+//     gradient (loss L = Σ of all outputs, so ∂L/∂y = 1) and the time of the
+//     call (the first includes shader compilation on most drivers); exit 1
+//     when a value is not finite.
+//   --compare: runs the same problem through the float64 reference
+//     interpreter (runtime/apps/compare/gpuVsReference.ts) and prints one line per
+//     tensor with the largest absolute and relative error; exit 1 when a
+//     relative error exceeds --tol (default 1e-4, float32 accuracy).
+
+import { numel } from '../../../../compiler/index.js';
+import { compareWithReference } from '../../compare/gpuVsReference.js';
+import { CellRuntime } from '../../../core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../../../core/device.js';
+import { allFinite, bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+
+export interface RunCliOptions {
+  B: string;
+  T: string;
+  set: string[];
+  cell?: string;
+  seed: string;
+  window?: string;
+  compare?: boolean;
+  tol: string;
+}
+
+/** Above this size the float64 reference (plain JavaScript on the CPU) gets slow. */
+const REFERENCE_FRIENDLY_SIZE = 64;
+
+export async function runCommand(file: string, opts: RunCliOptions): Promise<number> {
+  const B = wholeOption('--B', opts.B);
+  const T = wholeOption('--T', opts.T);
+  const seed = wholeOption('--seed', opts.seed, 0);
+  const window = opts.window === undefined ? T : wholeOption('--window', opts.window);
+  const tol = positiveNumberOption('--tol', opts.tol);
+  const bound = bindOneCell(file, opts.set, opts.cell);
+  return withGpu('run', (ctx) => {
+    const cell = compileCell(bound, targetOf(ctx));
+    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol }) : run(ctx, cell, { B, T, seed, window });
+  });
+}
+
+function header(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }, what: string): void {
+  const win = o.window < o.T ? `, truncated BPTT window ${o.window}` : '';
+  process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}\n`);
+  const a = ctx.adapter;
+  process.stdout.write(`  adapter: ${[a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' / ')}${a.software ? ' (software)' : ''}\n`);
+}
+
+async function compare(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number; tol: number }): Promise<number> {
+  const big = Object.entries(c.sizes).filter(([, v]) => v > REFERENCE_FRIENDLY_SIZE);
+  if (big.length)
+    process.stderr.write(`cellc: warning: ${big.map(([k, v]) => `${k}=${v}`).join(', ')} > ${REFERENCE_FRIENDLY_SIZE}: the float64 reference runs on the CPU and will be slow; pass smaller sizes with --set\n`);
+  header(ctx, c, o, 'run --compare');
+  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window });
+  const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
+  const nameW = Math.max(6, ...rows.map((r) => r.name.length));
+  const e = (x: number) => x.toExponential(2);
+  process.stdout.write(`  ${'kind'.padEnd(kindW)}  ${'tensor'.padEnd(nameW)}  ${'max abs err'.padStart(11)}  ${'max rel err'.padStart(11)}  result\n`);
+  let ok = true;
+  let worst = 0;
+  for (const r of rows) {
+    const good = r.maxRel <= o.tol; // NaN and Infinity fail
+    ok &&= good;
+    worst = Math.max(worst, Number.isNaN(r.maxRel) ? Infinity : r.maxRel);
+    process.stdout.write(`  ${r.kind.padEnd(kindW)}  ${r.name.padEnd(nameW)}  ${e(r.maxAbs).padStart(11)}  ${e(r.maxRel).padStart(11)}  ${good ? 'OK' : 'FAIL'}\n`);
+  }
+  process.stdout.write(`  ${ok ? 'OK' : 'FAIL'}: ${rows.length} tensors against the float64 reference, worst rel err ${e(worst)} (tolerance ${e(o.tol)})\n`);
+  return ok ? 0 : 1;
+}
+
+async function run(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }): Promise<number> {
+  header(ctx, c, o, 'run');
+  const { B, T } = o;
+  const a = c.artifact;
+  const rt = await CellRuntime.create(ctx, a, { B, T }); // checks every buffer against the device limits first
+  try {
+    rt.initParams(o.seed);
+    rt.setInputs(randomInputs(c, B, T, o.seed));
+    rt.setInitialStates();
+    rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1)])));
+    rt.setFinalStateCotangents();
+    const t0 = performance.now();
+    await rt.forwardBackward(o.window);
+    const t1 = performance.now();
+    await rt.forwardBackward(o.window);
+    const t2 = performance.now();
+    const d = rt.dispatchCounts();
+    const dispatches = d.forwardOnce + d.backwardOnce + T * (d.forwardPerStep + d.backwardPerStep);
+    process.stdout.write(`  forward+backward: one submit, ${dispatches} dispatches; ${fmtMs(t1 - t0)} ms the first time (includes shader compilation), ${fmtMs(t2 - t1)} ms the second\n`);
+    process.stdout.write(`  loss L = Σ of all outputs (∂L/∂y = 1); L2 norms over all values:\n`);
+    const lines: [string, string, Float32Array][] = [];
+    for (const y of a.outputs) lines.push(['output', y.name, await rt.readOutput(y.name)]);
+    for (const s of a.states) lines.push(['final state', s.name, await rt.readState(s.name)]);
+    const grads = await rt.readGrads();
+    for (const p of a.params) lines.push(['param grad', p.name, grads.get(p.name)!]);
+    const sg = await rt.readInitialStateGrads();
+    for (const s of a.states) lines.push(['initial state grad', s.name, sg.get(s.name)!]);
+    for (const x of a.inputs) if (x.dtensor) lines.push(['input grad', x.name, await rt.readInputGrad(x.name)]);
+    const kindW = Math.max(...lines.map((l) => l[0].length));
+    const nameW = Math.max(...lines.map((l) => l[1].length));
+    let finite = true;
+    for (const [kind, name, v] of lines) {
+      const ok = allFinite(v);
+      finite &&= ok;
+      process.stdout.write(`  ${kind.padEnd(kindW)}  ${name.padEnd(nameW)}  ${norm2(v).toPrecision(6).padStart(12)}  (${v.length} values)${ok ? '' : '  NOT FINITE'}\n`);
+    }
+    if (!finite) process.stderr.write('cellc: some values are not finite (NaN or ±Inf)\n');
+    return finite ? 0 : 1;
+  } finally {
+    rt.destroy();
+  }
+}

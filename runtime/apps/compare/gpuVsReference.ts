@@ -1,0 +1,94 @@
+// Runs one cell forward + backward on the GPU and through the float64
+// reference interpreter with the same parameters, inputs, initial states and
+// cotangents, and reports the largest differences of every output and
+// gradient. The engine of `cellc run --compare` and of the GPU tests.
+
+import { compileBound, numel, Rng, type Artifact, type Bound } from '../../../compiler/index.js';
+import { CellInterpreter, concatArrays, indexRange } from '../../../compiler/tools/index.js';
+import { CellRuntime } from '../../core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../../core/device.js';
+
+export interface Comparison {
+  readonly name: string;
+  readonly kind: 'output' | 'final state' | 'param grad' | 'initial state grad' | 'input grad';
+  readonly maxAbs: number;
+  readonly maxRel: number;
+  readonly count: number;
+}
+
+export interface CompareOptions {
+  readonly B: number;
+  readonly T: number;
+  readonly seed: number;
+  readonly window?: number;
+}
+
+function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
+  const r = Array.isArray(ref) ? concatArrays(ref) : ref;
+  if (gpu.length !== r.length) throw new Error(`${name}: GPU gave ${gpu.length} values, reference ${r.length}`);
+  let maxAbs = 0;
+  let scale = 0;
+  for (let i = 0; i < r.length; i++) {
+    maxAbs = Math.max(maxAbs, Math.abs(gpu[i] - r[i]));
+    scale = Math.max(scale, Math.abs(r[i]));
+  }
+  if (gpu.some((v) => !Number.isFinite(v))) maxAbs = Infinity;
+  return { name, kind, maxAbs, maxRel: scale > 0 ? maxAbs / scale : maxAbs, count: r.length };
+}
+
+
+const f32 = (x: Float64Array) => Float32Array.from(x);
+const f64 = (x: Float32Array) => Float64Array.from(x);
+
+/** `cell`: a bound cell (compiled here for the device), or one already compiled. */
+export async function compareWithReference(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, o: CompareOptions): Promise<Comparison[]> {
+  const { B, T } = o;
+  const g = cell.graph;
+  const sizes = cell.sizes;
+  const artifact = cell.artifact ?? compileBound(cell, { target: targetOf(ctx) });
+  const rt = await CellRuntime.create(ctx, artifact, { B, T });
+  try {
+    const rng = new Rng(o.seed);
+    const interp = new CellInterpreter(g, sizes, B);
+    const params32 = rt.initParams(o.seed);
+    // perturb so that zero-initialised parameters matter too
+    for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
+    rt.setParams(params32);
+    const params = new Map([...params32].map(([k, v]) => [k, f64(v)]));
+    const inputs = new Map<string, Float64Array[]>();
+    const inputs32 = new Map<string, Float32Array>();
+    for (const x of artifact.inputs) {
+      const n = numel(x.shape);
+      const steps: Float64Array[] = [];
+      for (let t = 0; t < T; t++) {
+        const range = x.dtype === 'i32' ? indexRange(g, x.name, sizes) : 0;
+        steps.push(x.dtype === 'i32' ? Float64Array.from({ length: B }, () => rng.int(range)) : f64(f32(rng.fillNormal(B * n))));
+      }
+      inputs.set(x.name, steps);
+      inputs32.set(x.name, f32(concatArrays(steps)));
+    }
+    rt.setInputs(inputs32);
+    const init = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+    rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
+    const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
+    const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+    rt.setOutputCotangents(new Map([...dOut].map(([k, v]) => [k, f32(concatArrays(v))])));
+    rt.setFinalStateCotangents(new Map([...dFinal].map(([k, v]) => [k, f32(v)])));
+
+    await rt.forwardBackward(o.window ?? T);
+
+    const tape = interp.forward(params, inputs, init, T);
+    const grads = interp.backward(params, inputs, tape, dOut, dFinal, o.window ?? T);
+    const out: Comparison[] = [];
+    for (const y of artifact.outputs) out.push(diff(y.name, 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!));
+    for (const s of artifact.states) out.push(diff(s.name, 'final state', await rt.readState(s.name), tape.states.get(s.name)![T]));
+    const pg = await rt.readGrads();
+    for (const p of artifact.params) out.push(diff(p.name, 'param grad', pg.get(p.name)!, grads.params.get(p.name)!));
+    const sg = await rt.readInitialStateGrads();
+    for (const s of artifact.states) out.push(diff(s.name, 'initial state grad', sg.get(s.name)!, grads.initialStates.get(s.name)!));
+    for (const x of artifact.inputs) if (x.dtensor) out.push(diff(x.name, 'input grad', await rt.readInputGrad(x.name), grads.inputs.get(x.name)!));
+    return out;
+  } finally {
+    rt.destroy();
+  }
+}
