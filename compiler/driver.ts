@@ -89,14 +89,14 @@ export function applySizes(graph: Graph, sizes: Readonly<Record<string, number>>
 
 // ---- stages 3–5 ------------------------------------------------------------------
 
-export interface CompileOptions extends GenerateOptions {
+export interface CompileBoundOptions extends GenerateOptions {
   /** Compute ∂L/∂x_t (default true); training turns it off. */
   readonly inputGradients?: boolean;
   /** The schedule/backend (default 'per-step'). */
   readonly backend?: BackendName;
 }
 
-export function lower(b: Bound, options: Pick<CompileOptions, 'inputGradients'> = {}): Lowered {
+export function lower(b: Bound, options: Pick<CompileBoundOptions, 'inputGradients'> = {}): Lowered {
   return lowerCell(b.graph, b.sizes, options);
 }
 
@@ -104,18 +104,18 @@ export function schedule(l: Lowered): Scheduled {
   return scheduleCell(l);
 }
 
-export function generate(s: Scheduled, options: CompileOptions = {}): Artifact {
+export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artifact {
   return BACKENDS[options.backend ?? 'per-step'].generate(s, options);
 }
 
 /** Stages 3–5 for a graph already bound to sizes (models, tests). */
-export function compileBound(b: Bound, options: CompileOptions = {}): Artifact {
+export function compileBound(b: Bound, options: CompileBoundOptions = {}): Artifact {
   return generate(schedule(lower(b, options)), options);
 }
 
 // ---- the whole pipeline ------------------------------------------------------------
 
-export interface SourceOptions extends CompileOptions {
+export interface SourceOptions extends CompileBoundOptions {
   /** File name used in diagnostics (default "<input>"). */
   readonly path?: string;
   /** The cell to compile; required when the source defines several. */
@@ -147,7 +147,7 @@ export function compileSource(source: string, options: SourceOptions = {}): Comp
 // ---- dumps -----------------------------------------------------------------------
 
 /** The result of `stage` for a bound cell, as text (`cellc graph --after STAGE`). */
-export function dumpStage(b: Bound, stage: DriverStage, options: CompileOptions = {}): string {
+export function dumpStage(b: Bound, stage: DriverStage, options: CompileBoundOptions = {}): string {
   const sizes = Object.entries(b.sizes).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
   switch (stage) {
     case 'check':

@@ -31,7 +31,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 }
 
 // the driver's stages
-export { applySizes, bindSizes, check, compileBound, compileSource, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
+export { applySizes, bindSizes, check, compileBound, compileSource, type CompileBoundOptions, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
 export { BACKENDS, type Backend, type BackendName, type GenerateOptions } from './backend/backend.js';
 export { PORTABLE_TARGET, DEFAULT_KERNEL_LIMITS, targetFromLimits, type Target } from './backend/webgpu/target.js';
 export { parseSizeSettings, type SizeValues } from './ir/sizeBinding.js';

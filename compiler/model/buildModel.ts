@@ -1,4 +1,4 @@
-// Models (SPEC.md §11): a stack of cells with an input embedding or a float
+// Models (SPEC.md §10): a stack of cells with an input embedding or a float
 // input, a linear readout and a per-step loss, built as ONE step graph so that
 // autodiff, scheduling and code generation treat a model like any cell.
 //

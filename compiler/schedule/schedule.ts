@@ -1,4 +1,4 @@
-// Scheduling and fusion of a step function (SPEC.md §10).
+// Scheduling and fusion of a step function (the schedule stage, SPEC.md §12).
 //
 // 1. Regions. Every non-leaf node falls in one region:
 //      const — depends on parameters only: computed once per call (prelude)
@@ -117,6 +117,8 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     if (n.op === 'const' || n.op === 'dim') continue; // literals, spelled inline
     region.set(n.id, dependsCarry[n.id] ? (feedsCarry[n.id] ? 'loop' : 'post') : dependsStep[n.id] ? 'pre' : 'const');
   }
+  // a per-step or carried result that depends on neither (an unbatched copy, stepFunction.ts) is written for every row
+  for (const r of fn.results) if (region.get(r.node) === 'const') region.set(r.node, 'pre');
   const regionIndex = (id: number) => REGIONS.indexOf(region.get(id)!);
 
   // 2. Materialisation.

@@ -12,6 +12,7 @@
 
 import type { BackwardStep } from '../autodiff/backward.js';
 import type { Graph, Node, Origin, Origins } from '../ir/graph.js';
+import { isLeaf } from '../ir/opInfo.js';
 import { tensorId, type TensorId } from '../artifact/layout.js';
 
 export type Role = 'const' | 'step' | 'carry';
@@ -68,8 +69,12 @@ const at = (tensor: TensorId, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift }
 
 /**
  * A result that is a leaf itself (`output d = delay(x, 3)` outputs a state;
- * `s' = s + x` passes ∂s' straight to ∂x) has no kernel that would write it:
- * such results get a copy, an appended node `mul(leaf, const 1)`.
+ * `s' = s + x` passes ∂s' straight to ∂x; `output y = 2`, `output n = H`,
+ * `output p = w` a literal, a size or a parameter) has no kernel that would
+ * write it, and an unbatched result (`output z = 2 * w`) is computed once, not
+ * per row: such results get a copy, an appended node `mul(value, const 1)`
+ * (`select(value, 1, 0)` for a comparison), which the scheduler runs over all
+ * rows (schedule.ts), so every (step, example) of the result is written.
  */
 function copyLeafResults(nodes: readonly Node[], results: StepResult[], origins: Origins): { nodes: readonly Node[]; results: StepResult[]; origins: Origins } {
   const out = [...nodes];
@@ -77,13 +82,19 @@ function copyLeafResults(nodes: readonly Node[], results: StepResult[], origins:
   const copies = new Map<number, number>();
   const rebound = results.map((r) => {
     const n = nodes[r.node];
-    if (n.op !== 'input' && n.op !== 'state') return r; // (per-step leaves; an unbatched result is another matter)
+    if (!isLeaf(n.op) && n.type.batched) return r;
     let id = copies.get(r.node);
     if (id === undefined) {
-      const one: Node = { id: out.length, op: 'const', args: [], attrs: { value: 1, shape: n.type.shape }, type: { dtype: 'f32', shape: n.type.shape, batched: false } };
-      out.push(one);
+      const constant = (value: number): Node => {
+        const c: Node = { id: out.length, op: 'const', args: [], attrs: { value, shape: n.type.shape }, type: { dtype: 'f32', shape: n.type.shape, batched: false } };
+        out.push(c);
+        return c;
+      };
+      const one = constant(1);
+      const zero = n.type.dtype === 'bool' ? constant(0) : undefined;
       id = out.length;
-      out.push({ id, op: 'mul', args: [r.node, one.id], attrs: {}, type: n.type });
+      const type = { ...n.type, dtype: 'f32' as const };
+      out.push(zero ? { id, op: 'select', args: [r.node, one.id, zero.id], attrs: {}, type } : { id, op: 'mul', args: [r.node, one.id], attrs: {}, type });
       copies.set(r.node, id);
       const o = origins.get(r.node);
       if (o) named.set(id, o);

@@ -154,6 +154,26 @@ describe('cellc graph', () => {
     expect(r.stdout).toBe(readFileSync(join(ROOT, 'test/golden/dot/lstm.dot'), 'utf8'));
   });
 
+  it('--after STAGE prints each stage of the driver; an unknown stage is one line naming the stages', () => {
+    const after = (stage: string) => cellc('graph', 'dsl-examples/gru.cell', '--set', 'I=3', '--set', 'H=5', '--after', stage);
+    const expected: Record<string, RegExp> = {
+      check: /^cell GRU\n/,
+      bind: /^# sizes: I=3, H=5\ncell GRU\n/,
+      lower: /^backward GRU\n[\s\S]*dstate h = %\d+/,
+      schedule: /^# schedule of GRU; sizes I=3, H=5\nforward\n[\s\S]*fused f_loop_level1 \(level 1\)[\s\S]*memory \(offsets in elements/,
+      generate: /^\/\/ cellc: GRU \(sizes I=3, H=5\); \d+ kernel\(s\)[\s\S]*@compute/,
+    };
+    for (const [stage, re] of Object.entries(expected)) {
+      const r = after(stage);
+      expectNoCrash(r);
+      expect(r.code, stage).toBe(0);
+      expect(r.stdout, stage).toMatch(re);
+    }
+    const bad = after('parse');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("cellc: --after expects one of the driver's stages: check, bind, lower, schedule, generate; got 'parse'\n");
+  });
+
   it('a file with errors: the diagnostics, exit 1, no stack trace', () => {
     const bad = write('graph-bad.cell', ['cell A(x[I]) {', '  state h[H] = 0', "  h' = h", "  output h'", '}', ''].join('\n'));
     const r = cellc('graph', bad, '--set', 'H=0');

@@ -1,4 +1,4 @@
-// Losses that drive the gradients (SPEC.md §9): a linear readout
+// Losses that drive the gradients (SPEC.md §9.7): a linear readout
 // z_t = R·y_t + c of a cell output y_t, then MSE or softmax cross-entropy, at
 // every step or only at the last one, summed or averaged.
 //
