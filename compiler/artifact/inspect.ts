@@ -147,13 +147,20 @@ export function wgslListing(a: Artifact): string {
     `// cellc: ${a.cell} (sizes ${sizeList(a.sizes)}); ${a.kernels.length} kernel(s); specialised for ${t.software ? 'a software adapter' : 'an adapter'} with maxComputeWorkgroupStorageSize ${t.limits.maxComputeWorkgroupStorageSize}, maxComputeInvocationsPerWorkgroup ${t.limits.maxComputeInvocationsPerWorkgroup}`,
     '',
   ];
+  const shown = new Map<string, string>();
   for (const k of a.kernels) {
     const p = where.get(k.name);
     const stage = p ? `${p.pass}, ${STAGE_TITLE[p.pass][p.stage]}` : a.training && (k.name === a.training.stats || k.name === a.training.update) ? 'training, after the backward pass' : 'not scheduled';
     out.push(`// ===== kernel ${k.name} (${k.role}) — ${stage}; workgroup ${k.workgroupSize.join('×')}; workgroups ${dispatchText(k.dispatch)}`);
     out.push(`//   computes: ${k.summary}`);
     for (const b of describeBindings(k)) out.push(`//   ${b}`);
-    out.push(k.wgsl.trimEnd(), '');
+    // kernels with the same WGSL (GEMMs of one shape) run one compiled pipeline: the text is shown once
+    const same = shown.get(k.wgsl);
+    if (same) out.push(`//   WGSL: the same as kernel ${same}`, '');
+    else {
+      shown.set(k.wgsl, k.name);
+      out.push(k.wgsl.trimEnd(), '');
+    }
   }
   return out.join('\n');
 }

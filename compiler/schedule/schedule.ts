@@ -94,7 +94,6 @@ export function readsLocally(consumer: Node, operand: Node): boolean {
 export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule {
   const nodes = fn.nodes;
   const leafRole = new Map<number, Role>(fn.leaves.map((l) => [l.node, l.role]));
-  const leafUse = new Map(fn.leaves.map((l) => [l.node, l.use]));
 
   // 1. Regions.
   const dependsStep = new Uint8Array(nodes.length);

@@ -9,7 +9,7 @@ import { evalDispatch, packUniform, type BoundBinding, type KernelRecord } from 
 import { createUniformBuffer } from './buffers.js';
 import type { GpuContext } from './device.js';
 import { GpuError } from './errors.js';
-import { getComputePipeline } from './pipelines.js';
+import { bindGroupLayout, getComputePipeline } from './pipelines.js';
 
 /** What the resources of a record resolve to on one runtime. */
 export interface ResourceResolver {
@@ -51,7 +51,8 @@ export async function prepareKernel(ctx: GpuContext, label: string, k: KernelRec
   const byGroup = new Map<number, BoundBinding[]>();
   for (const b of k.bindings) byGroup.set(b.group, [...(byGroup.get(b.group) ?? []), b]);
   const groups = [...byGroup.entries()].sort((a, b) => a[0] - b[0]).map(([group, bs]) => {
-    const layout = pipeline.getBindGroupLayout(group);
+    // the explicit layout the pipeline was created with (cached per device), so groups are shared across kernels
+    const layout = bindGroupLayout(ctx, k.bindings, group);
     const dims = bs.find((b) => b.resource.kind === 'dims');
     if (dims) {
       if (bs.length !== 1) throw new GpuError(`${label}/${k.name}: the dims uniform must be alone in its bind group`);

@@ -6,25 +6,16 @@
 
 import type { Target } from './target.js';
 import { chooseGemmTiling, GEMM_PARAMS_BYTES, gemmKernel } from './gemm.js';
-import type { BoundBinding, KernelRecord, UniformField } from '../../artifact/kernel.js';
+import type { BoundBinding, GemmProblem, KernelRecord, UniformField } from '../../artifact/kernel.js';
 import { addressParts, lin, type Layout, type Lin, type TensorRef } from '../../artifact/layout.js';
 import { assert } from '../../util/assert.js';
 
-/** C[M,N] (+)= op(A)[M,K]·op(B)[K,N]; 'TB' dimensions are T·B at run time. */
-export interface CellGemm {
+/** A GEMM of a cell's schedule: the problem, with how its operands are stored. */
+export interface CellGemm extends GemmProblem {
   readonly name: string;
-  readonly A: TensorRef;
-  readonly B: TensorRef;
-  readonly C: TensorRef;
   readonly lda: number;
   readonly ldb: number;
   readonly ldc: number;
-  readonly M: number | 'TB';
-  readonly N: number;
-  readonly K: number | 'TB';
-  readonly transA: boolean;
-  readonly transB: boolean;
-  readonly accumulate: boolean;
   /** What the product computes, in the cell's terms. */
   readonly summary: string;
 }
@@ -73,7 +64,7 @@ export function gemmRecord(g: CellGemm, layout: Layout, target: Target): KernelR
     workgroupStorageBytes: kernel.workgroupStorageBytes,
     bindings,
     dispatch: { threads: [lin(g.N), dimLin(g.M), lin(1)], per: [tiling.tileN, tiling.tileM, 1] },
-    gemm: { A: g.A, B: g.B, C: g.C, M: g.M, N: g.N, K: g.K, transA: g.transA, transB: g.transB, accumulate: g.accumulate },
+    gemm: { A: g.A, B: g.B, C: g.C, M: g.M, N: g.N, K: g.K, transA: g.transA, transB: g.transB, accumulate: g.accumulate } satisfies GemmProblem,
     summary: `C[${dimText(g.M)}×${g.N}] ${g.accumulate ? '+=' : '='} ${opA}·${opB} (K = ${dimText(g.K)}), A = ${g.A.tensor}, B = ${g.B.tensor}, C = ${g.C.tensor}: ${g.summary}`,
   };
 }

@@ -17,7 +17,6 @@ import { Rng } from '../../numeric/random.js';
 import { lossAndGradient, type LossSpec, type Readout } from './loss.js';
 import { CellInterpreter, type Sequences } from './scan.js';
 import { concatArrays } from './tensor.js';
-import { numel } from './tensor.js';
 
 export interface GradcheckOptions {
   readonly T: number;
