@@ -290,7 +290,10 @@ export class ExprGen {
     const depth = this.nameOf(shape[shape.length - 1])!;
     const o = this.scope.indexInputs.find((x) => x.range === depth);
     if (shape.length === 1 && o && this.rng.chance(0.6)) return this.call('onehot', this.rng.chance(0.5) ? [{ k: 'name', name: o.name }] : [{ k: 'name', name: o.name }, { k: 'name', name: depth, t: T([], false) }], shape);
-    const src = shape.length === 1 ? this.gen([this.someDim()], d) : this.gen([shape[0], this.someDim()], d);
+    // argmax over an axis of the depth's length: a longer axis gives indices ≥ depth, which the
+    // checker accepts but the interpreter rejects (RangeError) — reported, not generated
+    const V = shape[shape.length - 1];
+    const src = shape.length === 1 ? this.gen([V], d) : this.gen([shape[0], V], d);
     const am = this.call('argmax', [src], undefined, shape.length === 2 ? [['axis', '1']] : []);
     return { k: 'call', fn: 'onehot', args: [am, { k: 'name', name: depth, t: T([], false) }], kw: [], t: T(shape, anyB(src)) };
   }
