@@ -95,7 +95,12 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   while (ctx.params.some((p) => p.name.startsWith(`${base}.`))) base = `${ctx.target}#${++ctx.denseCount}`;
   let acc: Value | undefined;
   call.args.forEach((a, i) => {
-    const suffix = a.kind === 'name' ? a.name + (a.primed ? "'" : '') : String(i + 1);
+    // A name written twice (dense(x, x)) names only its first weight: the
+    // others take their position, like any other expression, so no two
+    // weights of one call share a name.
+    const named = (b: (typeof call.args)[number]) => (b.kind === 'name' ? b.name + (b.primed ? "'" : '') : undefined);
+    const own = named(a);
+    const suffix = own !== undefined && call.args.findIndex((b) => named(b) === own) === i ? own : String(i + 1);
     const W = ctx.newParam(`${base}.W_${suffix}`, [out!, ctx.shape(args[i])[0]], { kind: 'glorot' }, call.span);
     const term = ctx.b.emit('matmul', [W, args[i]], {});
     acc = acc === undefined ? term : ctx.b.emit('add', [acc, term], {});

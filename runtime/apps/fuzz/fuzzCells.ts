@@ -1,0 +1,68 @@
+// `npm run fuzz:cells -- --count N [--seed S] [--out DIR] [--depth D] [--large] [--no-gpu] [--no-shrink]`
+// (--depth: productions per expression, default 2; --large: sizes up to 13, default ≤ 10)
+//
+// Generates N random cells (seeds S, S+1, …), runs each through the
+// differential test (differential.ts), prints progress and a summary (cells,
+// passed, failed by kind, time), writes each failing cell, original and
+// shrunk, to DIR (default fuzz-failures/), and exits 1 if any failed.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateCell, renderCell, shrinkCell } from '../../../compiler/tools/index.js';
+import { acquireDevice, type GpuContext } from '../../index.js';
+import { differential, type CellResult } from './differential.js';
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+async function main(): Promise<number> {
+  const count = Number(arg('count', '100'));
+  const seed0 = Number(arg('seed', '1'));
+  const out = arg('out', 'fuzz-failures')!;
+  const ctx: GpuContext | null = flag('no-gpu') ? null : await acquireDevice({ label: 'fuzz:cells' });
+  const gen = { depth: Number(arg('depth', '2')), small: !flag('large') };
+  const started = Date.now();
+  let dotRetries = 0;
+  const byKind = new Map<string, number[]>();
+  let passed = 0;
+  let retries = 0;
+  for (let k = 0; k < count; k++) {
+    const seed = seed0 + k;
+    const cell = generateCell(seed, gen);
+    const source = renderCell(cell);
+    const t0 = Date.now();
+    const r: CellResult = await differential(ctx, source);
+    const took = (Date.now() - t0) / 1000;
+    if (took > 20) console.log(`seed ${seed}: slow (${took.toFixed(1)} s)`);
+    retries += r.fdRetries;
+    dotRetries += r.dotRetries ?? 0;
+    if (r.ok) passed++;
+    else {
+      byKind.set(r.kind!, [...(byKind.get(r.kind!) ?? []), seed]);
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, `seed${seed}.cell`), `# seed ${seed}: ${r.kind}\n# ${r.detail!.split('\n').join('\n# ')}\n${source}`);
+      console.log(`seed ${seed}: FAILED (${r.kind}) ${r.detail!.split('\n')[0].slice(0, 300)}`);
+      if (!flag('no-shrink')) {
+        const kind = r.kind;
+        const small = await shrinkCell(cell, async (c) => (await differential(ctx, renderCell(c))).kind === kind, { maxTries: 300 });
+        const rs = await differential(ctx, renderCell(small));
+        writeFileSync(join(out, `seed${seed}.shrunk.cell`), `# seed ${seed}, shrunk: ${rs.kind}\n# ${(rs.detail ?? '').split('\n').join('\n# ')}\n${renderCell(small)}`);
+        console.log(`  shrunk to ${renderCell(small).split('\n').length} lines: ${join(out, `seed${seed}.shrunk.cell`)}`);
+      }
+    }
+    if ((k + 1) % 10 === 0 || k + 1 === count) {
+      const s = (Date.now() - started) / 1000;
+      console.log(`[${k + 1}/${count}] passed ${passed}, failed ${k + 1 - passed}, ${s.toFixed(0)} s`);
+    }
+  }
+  const secs = (Date.now() - started) / 1000;
+  console.log(`\ncells ${count}, passed ${passed}, failed ${count - passed}, time ${secs.toFixed(1)} s, FD step retries ${retries}, dot tests retried at other points ${dotRetries}`);
+  for (const [kind, seeds] of byKind) console.log(`  ${kind}: ${seeds.length} (seeds ${seeds.slice(0, 20).join(', ')}${seeds.length > 20 ? ', …' : ''})`);
+  ctx?.destroy();
+  return passed === count ? 0 : 1;
+}
+
+process.exit(await main());

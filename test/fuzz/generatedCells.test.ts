@@ -1,0 +1,68 @@
+// Differential testing against generated, unseen cells: a fixed seed set of
+// random well-typed cells (compiler/tools/cellgen) must each pass the float64
+// gradient check and match the float64 interpreter on the GPU (every output,
+// final state, parameter, initial-state and input gradient, within 1e-4
+// relative) at odd B and T. A failure names the seed and prints the source;
+// `npm run fuzz:cells -- --count N` runs as many more as you like and shrinks
+// what fails.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check } from '../../compiler/index.js';
+import { generateCell, renderCell, shrinkCell } from '../../compiler/tools/index.js';
+import { differential } from '../../runtime/apps/fuzz/differential.js';
+import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers.js';
+
+/** GPU cells per run: lavapipe compiles every new shader (0.1–1 s each), so the set is small; see the fuzz:cells script for volume. */
+const GPU_SEEDS = Array.from({ length: 8 }, (_, i) => 1 + i);
+const GEN = { depth: 2, small: true };
+
+describe('the generator', () => {
+  it('≥ 99% of 500 generated cells pass check (type-directed, not filtered)', () => {
+    const failures: string[] = [];
+    for (let seed = 1; seed <= 500; seed++) {
+      for (const o of [GEN, {}]) {
+        const src = renderCell(generateCell(seed, o));
+        const r = check(src, `seed${seed}.cell`);
+        if (r.diagnostics.length) failures.push(`seed ${seed}: ${r.diagnostics[0].code} ${r.diagnostics[0].message}\n${src}`);
+      }
+    }
+    expect(failures.length / 1000, failures.slice(0, 3).join('\n')).toBeLessThanOrEqual(0.01);
+  });
+
+  it('is deterministic and covers the language', () => {
+    expect(renderCell(generateCell(42))).toBe(renderCell(generateCell(42)));
+    const all = Array.from({ length: 300 }, (_, i) => renderCell(generateCell(i))).join('\n');
+    for (const word of ['tanh(', 'sigmoid(', 'relu(', 'exp(', 'log(', 'sqrt(', 'rsqrt(', 'abs(', 'softplus(', 'square(', 'silu(', 'maximum(', 'minimum(', 'select(', 'sum(', 'max(', 'logsumexp(', 'mean(', 'softmax(', 'logsoftmax(', 'layernorm(', 'concat(', 'transpose(', ' @ ', 'dense(', 'eye(', 'gather(', 'onehot(', 'argmax(', 'delay(', 'inv(', 'logdet(', 'solve(', ' reverse {', ': index(V)', '][', 'transpose(eye(1) *', 'bias = false', ' / ', ' <', ' > ']) {
+      expect(all, word).toContain(word);
+    }
+  });
+});
+
+describe('the shrinker', () => {
+  it('keeps the property and the typing while making the cell smaller', async () => {
+    const cell = generateCell(7);
+    const has = (c: typeof cell) => renderCell(c).includes('tanh(');
+    expect(has(cell)).toBe(true);
+    const small = await shrinkCell(cell, has, { maxTries: 400 });
+    const src = renderCell(small);
+    expect(check(src).diagnostics).toEqual([]);
+    expect(has(small)).toBe(true);
+    expect(src.length).toBeLessThan(renderCell(cell).length);
+  });
+});
+
+let dev: TestDevice = { ctx: null, reason: 'not acquired' };
+beforeAll(async () => {
+  dev = await acquireTestDevice('generatedCells.test');
+});
+afterAll(() => dev.ctx?.destroy());
+
+describe('generated cells: float64 gradcheck and GPU vs interpreter (B=3 T=5, B=5 T=4)', () => {
+  it.for(GPU_SEEDS)('seed %i', async (seed, t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const source = renderCell(generateCell(seed, GEN));
+    const r = await differential(ctx, source);
+    expect(r.ok, `seed ${seed}: ${r.kind}: ${r.detail}\n${source}`).toBe(true);
+    expect(r.compared).toBeGreaterThan(0);
+  });
+});
