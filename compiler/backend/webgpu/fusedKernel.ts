@@ -241,8 +241,11 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
         return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
       }
       case 'gather': {
+        // an index outside the table (an argmax over a longer axis) gives a zero row, as in the interpreter
         const D = sh[0];
-        return arg(0, `u32(${arg(1, '0u')}) * ${u(D)} + ${idx}`);
+        const V = k.shape(n.args[0])[0];
+        const row = arg(1, '0u');
+        return `select(0.0, ${arg(0, `u32(${row}) * ${u(D)} + ${idx}`)}, u32(${row}) < ${u(V)})`;
       }
       case 'onehot': {
         if (k.shape(n.args[0]).length === 0) return `select(0.0, 1.0, u32(${arg(0, '0u')}) == ${idx})`;

@@ -290,7 +290,7 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
     const out = new Float64Array(nb * D);
     for (let b = 0; b < nb; b++) {
       const r = at(idx, 1, b, 0);
-      if (!(r >= 0 && r < V)) throw new RangeError(`gather: index ${r} is outside 0..${V - 1}`);
+      if (!(r >= 0 && r < V)) continue; // outside the table: a zero row (SPEC §6)
       for (let d = 0; d < D; d++) out[b * D + d] = at(table, V * D, b, r * D + d);
     }
     return out;
@@ -303,8 +303,7 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
     for (let b = 0; b < nb; b++) {
       for (let i = 0; i < k; i++) {
         const r = at(idx, k, b, i);
-        if (!(r >= 0 && r < V)) throw new RangeError(`onehot: index ${r} is outside 0..${V - 1}`);
-        out[(b * k + i) * V + r] = 1;
+        if (r >= 0 && r < V) out[(b * k + i) * V + r] = 1; // outside 0 … V−1: a zero row (SPEC §6)
       }
     }
     return out;
