@@ -158,4 +158,22 @@ describe('every dispatch of the runtime comes from the artifact', () => {
     const ran = new Set(log.map((d) => names.get(d.wgsl)));
     expect(ran.has(a.training!.stats) && ran.has(a.training!.update)).toBe(true);
   });
+
+  it('an artifact specialised for more than the device offers is refused before any dispatch, naming the kernel and the limit', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const lstm = check(readFileSync(join(ROOT, 'dsl-examples/lstm.cell'), 'utf8'), 'lstm.cell').graphs[0];
+    const bound: Bound = { graph: lstm, sizes: { I: 3, H: 5 } };
+    const big = { ...ctx.limits, maxComputeInvocationsPerWorkgroup: 4096, maxComputeWorkgroupSizeX: 4096, maxComputeWorkgroupSizeY: 4096 };
+    // a hypothetical tiling that needs more invocations than any adapter here has
+    const a = compileBound(bound, { target: { limits: big, software: false } });
+    const gemm = a.kernels.find((k) => k.role === 'gemm')!;
+    const tooWide: Artifact = { ...a, kernels: a.kernels.map((k) => (k === gemm ? { ...k, workgroupSize: [64, 64, 1] as const } : k)) };
+    const err = await CellRuntime.create(ctx, tooWide, { B: 2, T: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toContain(`kernel ${gemm.name} does not fit this device`);
+    expect((err as Error).message).toMatch(/4096 invocations per workgroup exceed maxComputeInvocationsPerWorkgroup/);
+    // the portable target (WebGPU's default limits) fits every adapter
+    const rt = await CellRuntime.create(ctx, compileBound(bound), { B: 2, T: 3 });
+    rt.destroy();
+  });
 });

@@ -3,7 +3,7 @@
 //   - runtime/ uses the compiler only through its public entry points
 //     (compiler/index.ts "cellc/compiler", compiler/tools/index.ts "cellc/tools",
 //     compiler/bindings/index.ts "cellc/bindings");
-//   - no import cycles among the project's modules;
+//   - no import cycles among the project's modules; source files stay small;
 //   - the runtime spells no WGSL of its own: every shader it runs comes from
 //     an artifact's kernel records (the GPU side of this is in
 //     test/gpu/kernelAbi.test.ts).
@@ -114,5 +114,13 @@ describe('layering', () => {
   it('the runtime spells no WGSL: no compute entry points or bindings in runtime/ sources', () => {
     const offenders = filesUnder('runtime').filter((f) => /@compute|@group\(\s*\d+\s*\)\s*@binding|var<storage/.test(readFileSync(join(ROOT, f), 'utf8')));
     expect(offenders).toEqual([]);
+  });
+
+  it('source files stay small: none under compiler/ or runtime/ over 450 lines (one job per file)', () => {
+    const long = [...filesUnder('compiler'), ...filesUnder('runtime')]
+      .map((f) => ({ f, lines: readFileSync(join(ROOT, f), 'utf8').split('\n').length }))
+      .filter((x) => x.lines > 450)
+      .map((x) => `${x.f}: ${x.lines} lines`);
+    expect(long).toEqual([]);
   });
 });

@@ -4,13 +4,12 @@
 // Everything runs in the page: the compiler is plain TypeScript, the runtime
 // uses navigator.gpu.
 
-import { dispatchText } from '../../../../compiler/index.js';
 import { acquireDevice, type GpuContext } from '../../../core/device.js';
 import { analyze, parseSizeField, type Analysis, type PageDiagnostic } from './analysis.js';
 import { byId, h } from './dom.js';
-import { cellEditor, wgslView, type CellEditor } from './editor.js';
+import { CompiledView } from './compiledView.js';
+import { cellEditor, type CellEditor } from './editor.js';
 import { EXAMPLES, exampleNamed } from './examples.js';
-import { kernelPlaces, scheduleView } from './schedule.js';
 import { decodeState, encodeState, type SharedState } from './share.js';
 import { gradflowChart, lossChart, minT, PLAYGROUND_TASKS, taskFor, TrainingRun, type TrainCell } from './training.js';
 
@@ -133,93 +132,11 @@ function renderDiagnostics(which: Which, a: Analysis) {
 
 // ---- what it compiles to ----------------------------------------------------
 
-let vizModule: Promise<{ renderSVGElement(dot: string): SVGSVGElement }> | undefined;
-let drawnDot = '';
-
-async function renderGraph(dot: string) {
-  const box = byId('graph');
-  if (dot === drawnDot) return;
-  drawnDot = dot;
-  if (!box.firstChild) box.append(h('p', { class: 'placeholder' }, 'Laying out the graph…'));
-  try {
-    vizModule ??= import('@viz-js/viz').then((m) => m.instance());
-    const viz = await vizModule;
-    if (drawnDot !== dot) return; // a newer graph is on its way
-    const svg = viz.renderSVGElement(dot);
-    svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'step graph');
-    box.replaceChildren(svg);
-  } catch (e) {
-    box.replaceChildren(h('p', { class: 'muted' }, `The graph could not be drawn: ${(e as Error).message}`));
-  }
-}
-
-/** The cell whose last error-free version the compiled views show. */
-let shownFor: Which | undefined;
+const compiledView = new CompiledView(el.kernel, () => selectTab('wgsl'));
 
 function renderCompiled() {
-  const a = analyses[current];
-  const viewing = byId('viewing');
-  if (!a) return;
-  const compiled = document.querySelector<HTMLElement>('.compiled')!;
-  const note = byId('stale-note');
-  if (!a.graph) {
-    const n = a.diagnostics.length;
-    if (shownFor === current) {
-      // Keep the last version that compiled, dimmed, while the user types.
-      compiled.classList.add('stale');
-      note.textContent = `Cell ${current} has ${n} error${n === 1 ? '' : 's'}: showing the last version without errors.`;
-      note.hidden = false;
-      return;
-    }
-    shownFor = undefined;
-    viewing.textContent = `cell ${current}`;
-    compiled.classList.remove('stale');
-    note.hidden = true;
-    const fix = (what: string) => h('p', { class: 'placeholder' }, `Fix the errors in the editor to see ${what}.`);
-    byId('ir').replaceChildren(fix('the step IR'));
-    byId('schedule').replaceChildren(fix('the schedule'));
-    byId('graph').replaceChildren(fix('the step graph'));
-    drawnDot = '';
-    el.kernel.replaceChildren();
-    wgsl.setText('');
-    byId('kernel-info').textContent = '';
-    return;
-  }
-  shownFor = current;
-  compiled.classList.remove('stale');
-  note.hidden = true;
-  viewing.textContent = `cell ${current}: ${a.graph.name}${a.sizes ? ` (${Object.entries(a.sizes).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
-  byId('ir').textContent = `${a.ir ?? ''}\n${a.backwardIr ?? ''}`;
-  if (a.dot) void renderGraph(a.dot);
-  const B = intOf(el.B, 1) ?? 16;
-  const T = intOf(el.T, 1) ?? 20;
-  if (a.artifact) {
-    byId('schedule').replaceChildren(scheduleView(a.artifact, B, T));
-    const places = kernelPlaces(a.artifact);
-    const before = el.kernel.value;
-    el.kernel.replaceChildren(...a.artifact.kernels.map((k) => h('option', { value: k.name }, `${k.name} — ${places.get(k.name) ?? 'unscheduled'}`)));
-    // keep the reader's choice; else the first per-step forward kernel, where the cell's own equations are
-    if (a.artifact.kernels.some((k) => k.name === before)) el.kernel.value = before;
-    else if (a.artifact.forward.step.length) el.kernel.value = a.artifact.forward.step[0];
-    showKernel();
-  } else {
-    const why = a.compileError ? `Code generation failed (a compiler bug): ${a.compileError}` : 'Give every size a value to compile the cell.';
-    byId('schedule').replaceChildren(h('p', { class: 'muted' }, why));
-    el.kernel.replaceChildren();
-    wgsl.setText(`// ${why}`);
-  }
+  compiledView.render(current, analyses[current], intOf(el.B, 1) ?? 16, intOf(el.T, 1) ?? 20);
 }
-
-const wgsl = wgslView(byId('wgsl'));
-
-function showKernel() {
-  const k = analyses[current]?.artifact?.kernels.find((x) => x.name === el.kernel.value);
-  if (!k) return;
-  byId('kernel-info').textContent = `${k.summary ? `${k.summary} · ` : ''}workgroup ${k.workgroupSize.join('×')}; workgroups ${dispatchText(k.dispatch)}; binds ${k.bindings.map((b) => b.name).join(', ')}`;
-  wgsl.setText(k.wgsl);
-}
-el.kernel.addEventListener('change', showKernel);
 
 function selectTab(t: Tab) {
   tab = t;
@@ -227,19 +144,6 @@ function selectTab(t: Tab) {
   for (const name of ['graph', 'ir', 'schedule', 'wgsl']) byId(`tab-${name}`).hidden = name !== t;
 }
 document.querySelectorAll<HTMLButtonElement>('.tabs button').forEach((b) => b.addEventListener('click', () => selectTab(b.dataset.tab as Tab)));
-byId('schedule').addEventListener('click', (ev) => {
-  const link = (ev.target as HTMLElement).closest<HTMLElement>('.kernel-link');
-  if (!link) return;
-  ev.preventDefault();
-  el.kernel.value = link.dataset.kernel ?? '';
-  showKernel();
-  selectTab('wgsl');
-});
-
-// Click the graph: natural size (scroll) ↔ fit to the panel.
-byId('graph').addEventListener('click', () => byId('graph').classList.toggle('natural'));
-byId('graph').title = 'Click to switch between fit-to-panel and natural size';
-
 // ---- gradient flow ----------------------------------------------------------
 
 let gradflowTimer: ReturnType<typeof setTimeout> | undefined;
