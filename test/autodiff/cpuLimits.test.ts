@@ -55,3 +55,13 @@ describe('gradcheck never says OK on NaN', () => {
     expect(r.stdout).toMatch(/^ {2}FAIL: /m);
   });
 });
+
+describe('apply: a literal beyond the range of a number', () => {
+  it('1e400 is reported as Infinity, not as null', async () => {
+    const inputs = join(tmp, 'big.json');
+    writeFileSync(inputs, '{"x": [[[1e400, 0]]]}');
+    const file = join(tmp, 'a.cell');
+    writeFileSync(file, "cell A(x[2]) {\n  state h[2] = 0\n  h' = tanh(h + x)\n  output h'\n}\n");
+    expectUserError(await inProcess(['apply', file, '--inputs', inputs, '--reference']), /x\[0\]\[0\]\[0\] must be a finite number, got Infinity \(beyond the range of a number\)/);
+  });
+});
