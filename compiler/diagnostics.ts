@@ -7,6 +7,7 @@ import type { SourceFile, Span } from './source.js';
 export const DIAGNOSTIC_CODES = {
   E001: 'unexpected character',
   E002: 'syntax error',
+  E003: 'expression nested too deeply',
   E101: 'undefined name',
   E102: 'duplicate definition',
   E103: 'next-state name used before it is defined',

@@ -7,6 +7,7 @@
 
 import { buildAst } from './syntax/buildAst.js';
 import { parseText } from './syntax/parser.js';
+import { nestingDiagnostic } from './syntax/depth.js';
 import { syntaxDiagnostics } from './syntax/syntaxErrors.js';
 import { diag, sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import type { Graph } from './ir/graph.js';
@@ -26,7 +27,10 @@ export function parseSource(file: SourceFile): { program?: Program; diagnostics:
   const parsed = parseText(file.text);
   const diagnostics = syntaxDiagnostics(file.text, parsed.lexErrors, parsed.parseErrors);
   if (diagnostics.length) return { diagnostics: sortDiagnostics(diagnostics) };
-  return { program: buildAst(parsed.cst), diagnostics };
+  const program = buildAst(parsed.cst);
+  const deep = nestingDiagnostic(program);
+  if (deep) return { diagnostics: [deep] };
+  return { program, diagnostics };
 }
 
 export function checkSource(path: string, text: string): FrontEndResult {

@@ -140,7 +140,8 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
 function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number; init: number; span: A.Name }>): void {
   for (const inp of cell.inputs) {
     if (inp.indexRange) {
-      const range = evalDimExpr(inp.indexRange, ctx.sizes, ctx.diags);
+      // the range of an index is a dimension like any other: index(0) would leave no valid value (E403)
+      const range = shapeOf(ctx, [inp.indexRange])?.[0];
       const node = ctx.names.has(inp.name.name) ? POISON : ctx.b.leaf('input', inp.name.name, { dtype: 'i32', shape: [], batched: true });
       ctx.nameValue(node, inp.name.name, inp.span);
       define(ctx, inp.name, { kind: 'input', value: node, span: inp.span, ...(range ? { indexRange: range } : {}) });

@@ -7,6 +7,7 @@
 export { CellInterpreter, type Gradients, type NamedArrays, type Sequences, type Tape } from './interp/scan.js';
 export { concatArrays } from './interp/tensor.js';
 export { gradcheck, gradcheckSizes, indexRange, type GradcheckOptions, type GradcheckReport, type TensorCheck } from './interp/gradcheck.js';
+export { CPU_LIMIT_BYTES, cpuFootprint, cpuFootprintError, type CpuFootprint } from './interp/footprint.js';
 export { gradientFlow, meanDecayPerStep, type GradflowOptions, type GradflowResult } from './interp/gradflow.js';
 export { lossAndGradient, type LossSpec, type LossKind } from './interp/loss.js';
 export { lineChart, PALETTE, type ChartOptions, type Series } from './report/svgChart.js';

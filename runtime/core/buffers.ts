@@ -21,10 +21,10 @@ export type TypedArray32 = Float32Array | Int32Array | Uint32Array;
 export const STORAGE_USAGE = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
 
 /** Throws BufferTooLargeError if a storage buffer of `bytes` for `tensor` cannot be bound on a device with `limits`. */
-export function checkStorageBufferSize(limits: Pick<GpuLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, tensor: string, bytes: number): void {
+export function checkStorageBufferSize(limits: Pick<GpuLimits, 'maxStorageBufferBindingSize' | 'maxBufferSize'>, tensor: string, bytes: number, hint?: string): void {
   if (bytes > limits.maxStorageBufferBindingSize)
-    throw new BufferTooLargeError(tensor, bytes, limits.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize');
-  if (bytes > limits.maxBufferSize) throw new BufferTooLargeError(tensor, bytes, limits.maxBufferSize, 'maxBufferSize');
+    throw new BufferTooLargeError(tensor, bytes, limits.maxStorageBufferBindingSize, 'maxStorageBufferBindingSize', hint);
+  if (bytes > limits.maxBufferSize) throw new BufferTooLargeError(tensor, bytes, limits.maxBufferSize, 'maxBufferSize', hint);
 }
 
 /**

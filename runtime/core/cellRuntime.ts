@@ -103,7 +103,10 @@ export class CellRuntime {
       const elements = evalLin(size, B, T);
       const biggest = artifact.tensors.filter((t) => t.arena === arena).map((t) => ({ t, n: t.kind === 'const' ? t.width : t.kind === 'row' ? t.width * B : t.width * B * (t.steps === 'T' ? T : T + 1) })).sort((a, b) => b.n - a.n)[0];
       const what = biggest ? `${arena} arena (largest tensor ${biggest.t.name}: ${biggest.n * 4} bytes at B=${B}, T=${T})` : `${arena} arena`;
-      checkStorageBufferSize(ctx.limits, what, elements * 4);
+      // blame what can be changed: when even one row at one step does not fit, the sizes (H…) are the cause, not B or T
+      const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
+      const sizesHint = evalLin(size, 1, 1) * 4 > limit ? 'it does not fit even at B=1 and T=1: use smaller sizes (--set), e.g. a smaller hidden size' : undefined;
+      checkStorageBufferSize(ctx.limits, what, elements * 4, sizesHint);
       this.buffers.set(arena, createStorageBuffer(ctx, `${artifact.cell} ${arena}`, Math.max(1, elements)));
     }
     // the dims uniform: record t holds (t, B, T); kernels bind one record at group 1

@@ -83,10 +83,9 @@ export class BufferTooLargeError extends GpuError {
     readonly bytes: number,
     readonly limit: number,
     readonly limitName: string,
+    /** What to change, when the caller knows better than B and T (e.g. the sizes, when the parameters alone do not fit). */
+    hint = 'use a smaller batch size B or sequence length T, or truncated BPTT with a shorter window',
   ) {
-    super(
-      `Tensor "${tensor}" needs ${mib(bytes)} MiB (${bytes} bytes), more than this device's ${limitName} of ` +
-        `${mib(limit)} MiB (${limit} bytes): use a smaller batch size B or sequence length T, or truncated BPTT with a shorter window.`,
-    );
+    super(`Tensor "${tensor}" needs ${mib(bytes)} MiB (${bytes} bytes), more than this device's ${limitName} of ` + `${mib(limit)} MiB (${limit} bytes): ${hint}.`);
   }
 }

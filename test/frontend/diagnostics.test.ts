@@ -639,6 +639,18 @@ const cases: Case[] = [
     text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + x[0.5:1]", "  output h'", '}'),
     expect: ['E403@3:14'],
   },
+  {
+    name: 'E403: an index input with an empty range, index(0)',
+    text: src('cell A(x[I], o: index(0)) {', '  state h[I] = 0', "  h' = h + x", "  output h'", '}'),
+    expect: ['E403@1:23'],
+  },
+  {
+    // elaboration and the IR walks recurse on operands: a sum of 5,000 terms is refused with the bound, not a stack overflow
+    name: 'E003: an expression nested more than 500 levels deep',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', `  h' = h${' + x'.repeat(5000)}`, "  output h'", '}'),
+    expect: ['E003@3:8'],
+    message: [/nested more than 500 levels deep .*split it into named steps/],
+  },
 ];
 
 describe('diagnostics of malformed programs', () => {

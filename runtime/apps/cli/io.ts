@@ -2,7 +2,7 @@
 // failure, printing diagnostics, and the exit-code convention
 // (0 success, 1 user error or failed check, 2 internal error).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { applySizes, check, diag, formatDiagnostic, parseSizeSettings, type Diagnostic, type FrontEndResult, type Graph } from '../../../compiler/index.js';
 
 /** A user-facing failure: printed as one message, exit code 1. */
@@ -13,7 +13,26 @@ export class UserError extends Error {
   }
 }
 
+/** The largest source file read: cells are a few kilobytes; anything this large is not one. */
+export const MAX_SOURCE_BYTES = 8 * 2 ** 20;
+
+/**
+ * Reads a source file. Only regular files of at most MAX_SOURCE_BYTES: a FIFO
+ * would block, a device (/dev/zero) never ends, and a huge file only
+ * exhausts memory before the parser could say anything useful.
+ */
 export function readSourceFile(path: string): string {
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    /* ENOTDIR, EACCES…: readFileSync below says which */
+  }
+  if (st && !st.isFile() && !st.isDirectory()) {
+    const kind = st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+    throw new UserError(`cannot read ${path}: it is ${kind}; a source must be a regular file`);
+  }
+  if (st && st.isFile() && st.size > MAX_SOURCE_BYTES) throw new UserError(`cannot read ${path}: it has ${st.size} bytes, more than the ${MAX_SOURCE_BYTES} bytes (8 MiB) a source file may have`);
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {

@@ -138,7 +138,8 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
       .description('train a cell (or a stack of cells) on a built-in task on the GPU')
       .argument('<files...>', '.cell files: one cell, or one per layer')
       .option('--out <dir>', 'folder for checkpoint.safetensors, metrics.jsonl and loss.svg')
-      .option('--resume', 'continue the run in --out from its checkpoint'),
+      .option('--resume', 'continue the run in --out from its checkpoint (the learning rate and clipping may be changed)')
+      .option('--force', 'start a new run in --out even if it holds another run (overwrites it)'),
   ).action((files: string[], opts) => setExit(trainCommand(files, opts)));
 
   program
@@ -180,7 +181,8 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
       .description('train each cell on the same task, budget and seeds; print a table and chart all loss curves')
       .argument('<files...>', '.cell files, one model each')
       .option('--out <dir>', 'folder for compare.svg and one run folder per cell', 'compare-output')
-      .option('--threshold <x>', 'report the steps until the smoothed loss falls below x'),
+      .option('--threshold <x>', 'report the steps until the smoothed loss falls below x')
+      .option('--force', 'overwrite the run folders of an earlier compare in --out'),
   ).action((files: string[], opts) => setExit(compareCommand(files, opts)));
 
   program
@@ -222,11 +224,33 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`cellc: ${e.message}\n`);
       return 1;
     }
+    const fsError = fileSystemError(e);
+    if (fsError) {
+      process.stderr.write(`cellc: ${fsError}\n`);
+      return 1;
+    }
     const bug = e instanceof CompilerBug ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
     process.stderr.write(`cellc: ${bug}\n(this is a bug in cellc; please report it with the input that caused it)\n`);
     if (process.env.CELLC_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     return 2;
   }
+}
+
+/**
+ * A failed file-system call (a path that cannot be created or written: under
+ * /dev/null, read-only, no space) is about the user's paths or machine, not a
+ * bug: one sentence naming the path and the reason.
+ */
+function fileSystemError(e: unknown): string | undefined {
+  const x = e as NodeJS.ErrnoException | undefined;
+  if (!x || typeof x.code !== 'string' || typeof x.syscall !== 'string' || !/^E[A-Z]+$/.test(x.code)) return undefined;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file or directory', ENOTDIR: 'a part of the path is not a directory', EACCES: 'permission denied', EPERM: 'operation not permitted',
+    EROFS: 'read-only file system', ENOSPC: 'no space left on the device', EISDIR: 'is a directory', EEXIST: 'already exists', ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'name too long', EDQUOT: 'disk quota exceeded', EMFILE: 'too many open files', EIO: 'input/output error', EBUSY: 'busy',
+  };
+  const verb = /^(mkdir)$/.test(x.syscall) ? 'create the folder' : /^(write|rename|fsync|close|copyfile|unlink)$/.test(x.syscall) ? 'write' : x.syscall;
+  return `cannot ${verb} ${x.path ?? ''}: ${why[x.code] ?? x.code}`.replace(/ {2}/, ' ');
 }
 
 const isEntry = process.argv[1] && /cellc(\.mjs)?$|main\.ts$/.test(process.argv[1]);

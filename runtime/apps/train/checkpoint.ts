@@ -6,8 +6,8 @@
 // or the new checkpoint, never a torn file.
 
 import { numel } from '../../../compiler/index.js';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, parse, resolve } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 export interface Checkpoint {
@@ -15,6 +15,34 @@ export interface Checkpoint {
   readonly moments?: Float32Array;
   readonly carry?: Map<string, NamedTensor>;
   readonly metadata: Record<string, string>;
+  /** Every tensor of the file under its name there (param.*, optim.*, carry.*, anything else): what --resume validates. */
+  readonly tensors?: ReadonlyMap<string, NamedTensor>;
+}
+
+/**
+ * Creates a folder and its missing parents, one level at a time. Node's
+ * recursive mkdir loops for ever where a parent exists but refuses children
+ * with ENOENT (/proc); here every level is tried once and a failure is the
+ * plain errno error (ENOTDIR, EACCES, EROFS, ENOENT…) naming that level.
+ */
+export function ensureDir(path: string): void {
+  const full = resolve(path);
+  const missing: string[] = [];
+  for (let p = full; ; p = dirname(p)) {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e; // a file above it: found further up
+    }
+    if (st) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${full}'`), { code: 'ENOTDIR', syscall: 'mkdir', path: full });
+      break;
+    }
+    missing.push(p);
+    if (p === parse(p).root) break;
+  }
+  for (const p of missing.reverse()) mkdirSync(p);
 }
 
 /** Writes bytes to `path` atomically (temp file + fsync + rename). */
@@ -46,6 +74,11 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
 }
 
 export function saveCheckpoint(path: string, c: Checkpoint, paramOrder: readonly { name: string; shape: readonly number[] }[]): void {
+  writeFileAtomic(path, encodeCheckpoint(c, paramOrder));
+}
+
+/** The bytes of a checkpoint file (kept in memory by a run, so a poisoned checkpoint can be rolled back). */
+export function encodeCheckpoint(c: Checkpoint, paramOrder: readonly { name: string; shape: readonly number[] }[]): Uint8Array {
   const tensors = new Map<string, NamedTensor>();
   for (const [name, t] of c.params) tensors.set(`param.${name}`, t);
   if (c.moments) {
@@ -59,7 +92,7 @@ export function saveCheckpoint(path: string, c: Checkpoint, paramOrder: readonly
     }
   }
   for (const [name, t] of c.carry ?? []) tensors.set(`carry.${name}`, t);
-  writeFileAtomic(path, encodeSafetensors(tensors, c.metadata));
+  return encodeSafetensors(tensors, c.metadata);
 }
 
 export function loadCheckpoint(path: string, paramOrder?: readonly { name: string; shape: readonly number[] }[]): Checkpoint {
@@ -77,7 +110,9 @@ export function loadCheckpoint(path: string, paramOrder?: readonly { name: strin
     else if (k.startsWith('carry.')) carry.set(k.slice(6), t);
   }
   let moments: Float32Array | undefined;
-  if (paramOrder && paramOrder.every((p) => tensors.has(`optim.m.${p.name}`))) {
+  // the moments are assembled only when every one is there with its parameter's size; --resume reports what is missing or misshapen
+  const fits = (k: string, n: number) => tensors.get(k)?.data.length === n;
+  if (paramOrder && paramOrder.every((p) => fits(`optim.m.${p.name}`, numel(p.shape)) && fits(`optim.v.${p.name}`, numel(p.shape)))) {
     const N = paramOrder.reduce((s, p) => s + numel(p.shape), 0);
     moments = new Float32Array(2 * N);
     let off = 0;
@@ -88,5 +123,5 @@ export function loadCheckpoint(path: string, paramOrder?: readonly { name: strin
       off += m.length;
     }
   }
-  return { params, metadata, ...(moments ? { moments } : {}), ...(carry.size ? { carry } : {}) };
+  return { params, metadata, tensors, ...(moments ? { moments } : {}), ...(carry.size ? { carry } : {}) };
 }

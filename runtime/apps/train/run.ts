@@ -1,16 +1,18 @@
 // A training run: model + task + optimizer on the GPU, with what a researcher
 // needs around it — progress, metrics as JSONL, a loss chart, atomic
 // safetensors checkpoints every K steps and at the end, Ctrl-C saves and
-// exits, a NaN/Inf loss stops the run and keeps the last good checkpoint,
+// exits, a NaN/Inf loss or non-finite parameters stop the run and keep the
+// last checkpoint whose parameters and next loss were finite,
 // and --resume continues bit for bit (batch k depends only on (seed, k); the
 // parameters, optimizer moments, step and carried state are restored).
 
 import { type Diagnostic, type Graph, type Model, type ModelSpec, buildModel, formatDiagnostic } from '../../../compiler/index.js';
 import { lineChart } from '../../../compiler/tools/index.js';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../../core/device.js';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { encodeCheckpoint, ensureDir, loadCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, firstNonFinite, namedMoments, occupiedBy, resumeMismatches } from './runGuard.js';
 import { batchRng, type Batch, type Task } from './tasks.js';
 import { learningRate, Trainer, type OptimizerConfig } from './trainer.js';
 
@@ -28,6 +30,8 @@ export interface RunConfig {
   readonly out?: string;
   readonly checkpointEvery: number;
   readonly resume?: boolean;
+  /** Start a new run in `out` even when it holds another run's checkpoint or metrics (they are overwritten). */
+  readonly force?: boolean;
   /** Steps between progress reports when not on a terminal. */
   readonly logEvery: number;
   /** A loss below which "steps to threshold" is reported. */
@@ -90,60 +94,113 @@ export function windows(batch: Batch, T: number, B: number, U: number): Batch[] 
 
 const CHECKPOINT = 'checkpoint.safetensors';
 
+/**
+ * Creates the run folder; refuses a fresh run in a folder that holds another
+ * run (its checkpoint and metrics would be overwritten). Commands call it
+ * before they start the device, so a bad --out fails first.
+ */
+export function prepareRunFolder(c: Pick<RunConfig, 'out' | 'resume' | 'force'>): void {
+  if (!c.out) return;
+  if (!c.resume && !c.force) {
+    const other = occupiedBy(join(c.out, CHECKPOINT), join(c.out, 'metrics.jsonl'));
+    if (other) throw new TrainingError(`--out ${c.out} already holds a run (${other}): continue it with --resume, choose another --out, or pass --force to start over there`);
+  }
+  ensureDir(c.out);
+}
+
+/** A checkpoint this run wrote, kept in memory: the one before the newest is what a divergence rolls back to. */
+interface Written {
+  readonly step: number;
+  readonly bytes: Uint8Array;
+}
+
 export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress, signal: { interrupted: boolean }): Promise<RunResult> {
   const model = buildModelOrThrow(c);
   const U = c.tbptt ?? c.T;
   if (c.T % U !== 0) throw new TrainingError(`--tbptt ${U} must divide --T ${c.T}`);
+  const ckptPath = c.out ? join(c.out, CHECKPOINT) : undefined;
+  const metricsPath = c.out ? join(c.out, 'metrics.jsonl') : undefined;
+  prepareRunFolder(c);
   const trainer = await Trainer.create(ctx, model, { B: c.B, T: U }, c.optimizer);
   const losses: { step: number; loss: number }[] = [];
   const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));
-  const ckptPath = c.out ? join(c.out, CHECKPOINT) : undefined;
-  const metricsPath = c.out ? join(c.out, 'metrics.jsonl') : undefined;
+  const identity = runIdentity(c, model);
   let first = 0;
   try {
-    if (c.out) mkdirSync(c.out, { recursive: true });
     trainer.init(c.seed);
     if (c.resume) {
       if (!ckptPath || !existsSync(ckptPath)) throw new TrainingError(`--resume: no checkpoint at ${ckptPath ?? '(no --out given)'}`);
       const ck = loadCheckpoint(ckptPath, paramOrder);
-      const saved = JSON.parse(ck.metadata.config ?? '{}');
-      if (saved.fingerprint && saved.fingerprint !== fingerprint(c, model)) {
-        throw new TrainingError(`--resume: the checkpoint in ${c.out} was written by a different run (model, task, B, T or optimizer differ)`);
-      }
+      const wrong = resumeMismatches(ck, { model, paramOrder, task: c.task.name, config: identity });
+      if (wrong.length) throw new TrainingError(`--resume: the checkpoint in ${c.out} was written by a different run or is damaged: ${wrong.join('; ')}`);
+      const bad = firstNonFinite([...[...ck.params].map(([k, v]) => [`param.${k}`, v.data] as [string, Float32Array]), ...(ck.moments ? namedMoments(ck.moments, paramOrder) : [])]);
+      if (bad) throw new TrainingError(`--resume: the checkpoint in ${c.out} holds a non-finite value (${bad.name}[${bad.index}] = ${bad.value}); it cannot be continued`);
       trainer.rt.setParams(new Map([...ck.params].map(([k, v]) => [k, v.data])));
       if (ck.moments) trainer.writeMoments(ck.moments);
       first = Number(ck.metadata.step ?? 0);
       trainer.step = first * (c.T / U); // Adam's t counts updates: one per truncated-BPTT window
-      for (const [, l] of Object.entries(JSON.parse(ck.metadata.losses ?? '[]') as [number, number][])) losses.push({ step: l[0], loss: l[1] });
+      for (const l of JSON.parse(ck.metadata.losses ?? '[]') as [number, number][]) losses.push({ step: l[0], loss: l[1] });
       if (metricsPath) truncateMetrics(metricsPath, first);
       progress.log(`resumed from ${ckptPath} at step ${first}`);
     } else if (metricsPath) writeFileSync(metricsPath, '');
-    const save = async (step: number) => {
-      if (!ckptPath) return;
+    // The newest checkpoint written and the one before it. A checkpoint is known good once the step after it had a
+    // finite loss and gradient (the loss of step k+1 is computed with the parameters saved at step k).
+    let newest: Written | undefined;
+    let before: Written | undefined;
+    /** Writes a checkpoint at `step`, or returns what is non-finite (and writes nothing). */
+    const save = async (step: number): Promise<string | undefined> => {
+      if (!ckptPath) return undefined;
       const params = await trainer.rt.readParams();
       const moments = await trainer.readMoments();
-      saveCheckpoint(
-        ckptPath,
+      const bad = firstNonFinite([...[...params].map(([k, v]) => [`parameter ${k}`, v] as [string, Float32Array]), ...namedMoments(moments, paramOrder).map(([k, v]) => [`optimizer moment ${k}`, v] as [string, Float32Array])]);
+      if (bad) return `${bad.name} is ${bad.value} after the update`;
+      const bytes = encodeCheckpoint(
         {
           params: new Map([...params].map(([k, v]) => [k, { shape: paramOrder.find((p) => p.name === k)!.shape, data: v }])),
           moments,
           metadata: {
-            format: 'cellc-checkpoint/1',
+            format: CHECKPOINT_FORMAT,
             step: String(step),
             cell: model.graph.name,
             task: c.task.name,
-            config: JSON.stringify({ fingerprint: fingerprint(c, model), B: c.B, T: c.T, seed: c.seed, tbptt: c.tbptt ?? null, optimizer: c.optimizer, embed: c.embed, layerSizes: model.layerSizes }),
+            config: JSON.stringify({ ...identity, optimizer: c.optimizer }),
             losses: JSON.stringify(losses.map((l) => [l.step, l.loss])),
             ...(c.task.alphabet !== undefined ? { alphabet: c.task.alphabet } : {}),
           },
         },
         paramOrder,
       );
+      writeFileAtomic(ckptPath, bytes);
+      before = newest;
+      newest = { step, bytes };
+      return undefined;
     };
+    // A fresh run saves its initial parameters: a run that diverges on its first update still leaves a checkpoint to resume.
+    if (!c.resume && ckptPath) await save(0);
     const t0 = performance.now();
     let lastGood = first;
     let stoppedBy: RunResult['stoppedBy'];
     let stepsToThreshold: number | undefined = losses.find((l) => c.threshold !== undefined && l.loss < c.threshold)?.step;
+    /**
+     * On divergence at step `at`: a checkpoint of the parameters that gave the non-finite result (those of step
+     * `poisoned`) is rolled back to the one before; says which step is kept.
+     */
+    const diverged = (at: number, why: string, poisoned = at - 1) => {
+      stoppedBy = 'nan';
+      progress.stop();
+      let kept = '';
+      if (ckptPath && newest) {
+        if (newest.step === poisoned && before) {
+          writeFileAtomic(ckptPath, before.bytes);
+          newest = before;
+        }
+        kept =
+          newest.step === poisoned
+            ? `; the checkpoint (step ${newest.step}) in ${ckptPath} holds the parameters that diverged (no earlier one of this run)`
+            : `; the last good checkpoint (step ${newest.step}) is kept in ${ckptPath} (continue from it with --resume and a smaller --lr or a --clip)`;
+      }
+      progress.log(`training stopped at step ${at}: ${why} (try a smaller --lr or --clip)${kept}`);
+    };
     progress.start(c.steps, first);
     for (let k = first; k < c.steps; k++) {
       const batch = c.task.batch(batchRng(c.seed, 0, k), c.B, c.T);
@@ -157,12 +214,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
         gradNorm = Math.max(gradNorm, r.gradNorm);
       }
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-        stoppedBy = 'nan';
-        progress.stop();
-        progress.log(
-          `training stopped at step ${k + 1}: the ${Number.isFinite(loss) ? `gradient norm is ${gradNorm}` : `loss is ${loss}`} (try a smaller --lr or --clip)` +
-            (ckptPath && lastGood > 0 ? `; the last good checkpoint (step ${lastGood}) is kept in ${ckptPath}` : ''),
-        );
+        diverged(k + 1, Number.isFinite(loss) ? `the gradient norm is ${gradNorm}` : `the loss is ${loss}`);
         break;
       }
       losses.push({ step: k + 1, loss });
@@ -170,13 +222,18 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000 }) + '\n');
       const sps = (k + 1 - first) / ((performance.now() - t0) / 1000);
       progress.update(k + 1, loss, sps);
-      if ((k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps) {
-        await save(k + 1);
+      const due = (k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps || (signal.interrupted && lastGood !== k + 1);
+      if (due) {
+        const bad = await save(k + 1);
+        if (bad) {
+          // the loss of step k+1 was finite, so the newest checkpoint (≤ k) is good: nothing to roll back
+          diverged(k + 1, bad, k + 1);
+          break;
+        }
         lastGood = k + 1;
       }
       if (signal.interrupted) {
         stoppedBy = 'interrupt';
-        if (lastGood !== k + 1) await save(k + 1);
         progress.stop();
         progress.log(`interrupted at step ${k + 1}${ckptPath ? `; checkpoint saved to ${ckptPath} (continue with --resume)` : ''}`);
         break;
@@ -206,13 +263,15 @@ export function smoothed(losses: readonly { loss: number }[], n = 20): number {
 }
 
 /**
- * What must match for --resume to continue a run bit for bit. The step count
- * is part of it only where the schedule depends on it (cosine): a run with a
- * constant learning rate may be extended with a larger --steps.
+ * What must match for --resume to continue a run: the model (its sizes), the
+ * data (task, B, T, truncation window, seed) and the kind of optimizer (what
+ * the moments mean). Not the learning rate, clipping, warm-up, schedule or
+ * step count: a run that diverged is rescued by resuming its last good
+ * checkpoint with a smaller --lr or a --clip; with the same settings a resumed
+ * run continues bit for bit.
  */
-function fingerprint(c: RunConfig, m: Model): string {
-  const optimizer = c.optimizer.schedule === 'cosine' ? c.optimizer : { ...c.optimizer, steps: null };
-  return JSON.stringify([m.graph.name, m.graph.params.map((p) => p.name), m.layerSizes, c.task.name, c.B, c.T, c.tbptt ?? null, c.seed, c.embed, optimizer]);
+function runIdentity(c: RunConfig, m: Model): Record<string, unknown> {
+  return { B: c.B, T: c.T, seed: c.seed, tbptt: c.tbptt ?? null, embed: c.embed, layerSizes: m.layerSizes, optimizer: c.optimizer.optimizer };
 }
 
 /** On resume: drops metrics lines after the checkpoint's step (written before a crash), so no step appears twice. */

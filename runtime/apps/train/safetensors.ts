@@ -7,6 +7,8 @@ import { numel } from '../../../compiler/index.js';
 export interface NamedTensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
+  /** The dtype in the file it was read from (data is F32 in memory either way). */
+  readonly dtype?: 'F32' | 'F64';
 }
 
 export class SafetensorsError extends Error {
@@ -51,26 +53,39 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'file'): { tensors: 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = Number(view.getBigUint64(0, true));
   if (len > bytes.length - 8 || len > 100_000_000) throw new SafetensorsError(`${what} is not a safetensors file (header length ${len} exceeds the file)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
   } catch {
     throw new SafetensorsError(`${what} has a corrupt safetensors header`);
   }
+  // Every field is checked before use: a file edited by hand or by another tool must end in one sentence, not a JavaScript error.
+  if (!isRecord(header)) throw new SafetensorsError(`${what} has a corrupt safetensors header (not a JSON object)`);
   const base = 8 + len;
   const tensors = new Map<string, NamedTensor>();
-  const metadata = (header.__metadata__ ?? {}) as unknown as Record<string, string>;
+  const meta = header.__metadata__ ?? {};
+  if (!isRecord(meta) || !Object.values(meta).every((v) => typeof v === 'string')) throw new SafetensorsError(`${what}: __metadata__ must map names to strings`);
+  const metadata = meta as Record<string, string>;
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const [start, end] = info.data_offsets ?? [];
-    const n = (info.shape ?? []).reduce((a: number, b: number) => a * b, 1);
-    const size = info.dtype === 'F32' ? 4 : info.dtype === 'F64' ? 8 : 0;
-    if (!size) throw new SafetensorsError(`${what}: tensor ${name} has dtype ${info.dtype}; only F32 and F64 are supported`);
-    if (!(start >= 0 && end - start === n * size && base + end <= bytes.length)) throw new SafetensorsError(`${what}: tensor ${name} has inconsistent offsets`);
+    if (!isRecord(info)) throw new SafetensorsError(`${what}: the header entry of tensor ${name} is not an object`);
+    const { dtype, shape, data_offsets: offsets } = info;
+    const size = dtype === 'F32' ? 4 : dtype === 'F64' ? 8 : 0;
+    if (!size) throw new SafetensorsError(`${what}: tensor ${name} has dtype ${JSON.stringify(dtype)}; only F32 and F64 are supported`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new SafetensorsError(`${what}: tensor ${name} has shape ${JSON.stringify(shape)}; a shape is a list of integers ≥ 0`);
+    const n = (shape as number[]).reduce((a, b) => a * b, 1);
+    const [start, end] = Array.isArray(offsets) && offsets.length === 2 ? (offsets as number[]) : [NaN, NaN];
+    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && end - start === n * size && base + end <= bytes.length)) {
+      throw new SafetensorsError(`${what}: tensor ${name} has inconsistent offsets`);
+    }
     const dv = new DataView(bytes.buffer, bytes.byteOffset + base + start, end - start);
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = size === 4 ? dv.getFloat32(4 * i, true) : dv.getFloat64(8 * i, true);
-    tensors.set(name, { shape: info.shape, data });
+    tensors.set(name, { shape: shape as number[], data, dtype: size === 4 ? 'F32' : 'F64' });
   }
   return { tensors, metadata };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -50,27 +50,38 @@ export function readSavedRun(pathOrDir: string): SavedRun {
     throw new TrainingError((e as Error).message);
   }
   const m = checkpoint.metadata;
-  let config: Record<string, unknown> = {};
+  let config: unknown;
   try {
-    config = JSON.parse(m.config ?? '{}') as Record<string, unknown>;
+    config = JSON.parse(m.config ?? '{}');
   } catch {
     throw new TrainingError(`${path}: the checkpoint's config metadata is not JSON`);
   }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new TrainingError(`${path}: the checkpoint's config metadata is not a JSON object`);
+  if (m.step !== undefined && !/^\d+$/.test(m.step)) throw new TrainingError(`${path}: the checkpoint's step is ${JSON.stringify(m.step)}, not a step count`);
+  const layerSizes = layerSizesOf((config as Record<string, unknown>).layerSizes, path);
+  const c = config as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const layerSizes = Array.isArray(config.layerSizes) ? (config.layerSizes as Record<string, number>[]) : undefined;
   return {
     path,
     checkpoint,
     step: Number(m.step ?? 0),
     ...(m.cell !== undefined ? { cell: m.cell } : {}),
     ...(m.task !== undefined ? { task: m.task } : {}),
-    ...(num(config.B) !== undefined ? { B: num(config.B) } : {}),
-    ...(num(config.T) !== undefined ? { T: num(config.T) } : {}),
-    ...(num(config.seed) !== undefined ? { seed: num(config.seed) } : {}),
-    ...(num(config.embed) !== undefined ? { embed: num(config.embed) } : {}),
+    ...(num(c.B) !== undefined ? { B: num(c.B) } : {}),
+    ...(num(c.T) !== undefined ? { T: num(c.T) } : {}),
+    ...(num(c.seed) !== undefined ? { seed: num(c.seed) } : {}),
+    ...(num(c.embed) !== undefined ? { embed: num(c.embed) } : {}),
     ...(layerSizes ? { layerSizes } : {}),
     ...(m.alphabet !== undefined ? { alphabet: m.alphabet } : {}),
   };
+}
+
+/** The layer sizes of a checkpoint's config: a list of records of positive integers, or absent. */
+function layerSizesOf(v: unknown, path: string): Record<string, number>[] | undefined {
+  if (v === undefined) return undefined;
+  const ok = Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r) && Object.values(r).every((n) => Number.isSafeInteger(n) && (n as number) >= 1));
+  if (!ok) throw new TrainingError(`${path}: the checkpoint's layerSizes is not a list of size records (NAME: integer ≥ 1)`);
+  return v as Record<string, number>[];
 }
 
 /**

@@ -53,7 +53,7 @@ export function flattenSequence(name: string, value: unknown, shape: readonly nu
   let k = 0;
   const walk = (v: unknown, depth: number, path: number[]) => {
     if (depth === full.length) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${where(path)} must be a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new UserError(`${where(path)} must be a finite number, got ${typeof v === 'number' ? `${v} (beyond the range of a number)` : JSON.stringify(v)}`);
       if (integer && !(Number.isInteger(v) && v >= 0 && v < integer.range)) throw new UserError(`${where(path)} must be an index in 0..${integer.range - 1}, got ${v}`);
       data[k++] = v;
       return;

@@ -5,14 +5,13 @@
 // --threshold, seconds) and writes all loss curves into one chart,
 // DIR/compare.svg, with each run's checkpoint, metrics and chart in DIR/NAME.
 
-import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { acquireDevice } from '../../../core/device.js';
-import { writeFileAtomic } from '../../train/checkpoint.js';
-import { lossChart, trainRun, TrainingError, type RunConfig, type RunResult } from '../../train/run.js';
+import { ensureDir, writeFileAtomic } from '../../train/checkpoint.js';
+import { lossChart, prepareRunFolder, trainRun, TrainingError, type RunConfig, type RunResult } from '../../train/run.js';
 import { UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
-import { watchInterrupt } from '../interrupt.js';
+import { exitCodeOf, watchInterrupt } from '../interrupt.js';
 import { num, runConfigFrom, type TrainFlags } from './train.js';
 
 export interface CompareFlags extends TrainFlags {
@@ -33,6 +32,12 @@ export async function compareCommand(files: string[], f: CompareFlags): Promise<
   const names = configs.map((c) => c.layers.map((l) => l.graph.name).join('+'));
   const unique = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n} (${basename(files[i])})` : n));
   const dirs = unique.map((n) => join(out, n.replace(/[^A-Za-z0-9_.+-]+/g, '_')));
+  try {
+    for (const [i, c] of configs.entries()) prepareRunFolder({ ...c, out: dirs[i] });
+  } catch (e) {
+    if (e instanceof TrainingError) throw new UserError(e.message);
+    throw e;
+  }
   const ctx = await acquireDevice();
   const { signal, dispose } = watchInterrupt();
   const rows: CompareRow[] = [];
@@ -45,11 +50,11 @@ export async function compareCommand(files: string[], f: CompareFlags): Promise<
       rows.push({ name: unique[i], file: files[i], result });
       if (signal.interrupted) break;
     }
-    mkdirSync(out, { recursive: true });
+    ensureDir(out);
     const chart = join(out, 'compare.svg');
     writeFileAtomic(chart, new TextEncoder().encode(lossChart(rows.map((r) => ({ name: r.name, losses: r.result.losses })), `${c0.task.name}: training loss`)));
     process.stdout.write(compareTable(rows, c0, threshold) + `\nloss curves: ${chart}; checkpoints and metrics in ${out}/NAME\n`);
-    return signal.interrupted ? 130 : 0;
+    return signal.interrupted ? exitCodeOf(signal.by) : 0;
   } catch (e) {
     if (e instanceof TrainingError) throw new UserError(e.message);
     throw e;

@@ -4,14 +4,15 @@
 // 0.167 of a constant predictor) while the tanh RNN stays near that baseline.
 // Prints a table and writes a chart of both loss curves.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { ensureDir } from '../../train/checkpoint.js';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireDevice } from '../../../core/device.js';
 import { adding } from '../../train/tasks.js';
 import { lossChart, trainRun, type RunConfig, type RunResult } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER } from '../../train/trainer.js';
-import { loadCells } from '../io.js';
+import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
 
 const examples = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../dsl-examples');
@@ -28,6 +29,7 @@ export interface DemoOptions {
 export const DEMO_DEFAULTS: DemoOptions = { steps: 600, T: 50, B: 32, H: 32, out: 'demo-output', seed: 1 };
 
 export async function runDemo(o: DemoOptions, log: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<{ lstm: RunResult; rnn: RunResult }> {
+  ensureDir(o.out); // a folder that cannot be made fails before any training
   const ctx = await acquireDevice();
   try {
     log(`cellc demo: the adding problem at T = ${o.T} (Hochreiter & Schmidhuber 1997)`);
@@ -50,12 +52,12 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = (s) => 
         logEvery: 100,
         threshold: 0.01,
         out: join(o.out, name),
+        force: true, // the demo's folders are its own: a second demo replaces the first
       };
       return trainRun(ctx, config, makeProgress(name, 100), { interrupted: false });
     };
     const lstm = await run('lstm.cell', 'lstm');
     const rnn = await run('elman.cell', 'tanh-rnn');
-    mkdirSync(o.out, { recursive: true });
     const chart = join(o.out, 'adding-lstm-vs-rnn.svg');
     writeFileSync(chart, lossChart([{ name: 'LSTM', losses: lstm.losses }, { name: 'tanh RNN (Elman)', losses: rnn.losses }], `adding problem, T = ${o.T}: training loss (MSE)`));
     const row = (name: string, r: RunResult) =>
@@ -82,7 +84,7 @@ export async function runDemo(o: DemoOptions, log: (s: string) => void = (s) => 
 
 export async function demoCommand(flags: { steps: string; out: string }): Promise<number> {
   const steps = Number(flags.steps);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer`);
+  if (!Number.isInteger(steps) || steps < 1) throw new UserError(`--steps must be a positive integer, got '${flags.steps}'`);
   await runDemo({ ...DEMO_DEFAULTS, steps, out: flags.out });
   return 0;
 }

@@ -12,7 +12,8 @@
 // Without -o the code goes to stdout.
 
 import { type Diagnostic, parseSizeSettings, wgslListing } from '../../../../compiler/index.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { ensureDir } from '../../train/checkpoint.js';
 import { dirname } from 'node:path';
 import { readSourceFile, UserError } from '../io.js';
 import { compileCells } from './gpuCommon.js';
@@ -33,7 +34,7 @@ function write(out: string | undefined, text: string) {
     return;
   }
   try {
-    mkdirSync(dirname(out), { recursive: true });
+    ensureDir(dirname(out));
     writeFileSync(out, text);
   } catch (e) {
     throw new UserError(`cannot write ${out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -8,6 +8,7 @@ import { Rng } from '../../../../compiler/index.js';
 import { acquireDevice } from '../../../core/device.js';
 import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../../train/savedRun.js';
 import { TrainingError } from '../../train/run.js';
+import { firstNonFinite } from '../../train/runGuard.js';
 import { loadTask } from '../../train/taskFiles.js';
 import type { Task } from '../../train/tasks.js';
 import { loadCells, UserError } from '../io.js';
@@ -60,6 +61,11 @@ export async function evalCommand(files: string[], f: EvalFlags): Promise<number
   const ctx = await acquireDevice();
   try {
     const r = await evaluateHeldOut(ctx, model, new Map([...params].map(([k, v]) => [k, v.data])), task, { B, T, seed, batches });
+    // a non-finite loss is no score: the parameters (or the cell on this data) produce NaN or ±Inf
+    if (!Number.isFinite(r.loss)) {
+      const bad = firstNonFinite([...params].map(([k, v]) => [k, v.data] as [string, Float32Array]));
+      throw new UserError(`the held-out loss of ${saved.path} is ${r.loss}` + (bad ? ` (parameter ${bad.name}[${bad.index}] is ${bad.value})` : ' (its parameters are finite: the model diverges on this data)'));
+    }
     const base = task.baseline;
     const unit = task.name === 'text' ? 'character' : 'symbol';
     if (f.json) {

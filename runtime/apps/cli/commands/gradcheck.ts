@@ -4,7 +4,7 @@
 // error and the dot test are within --tol, 1 otherwise.
 
 import { parseSizeSettings } from '../../../../compiler/index.js';
-import { type GradcheckReport, gradcheck, gradcheckSizes } from '../../../../compiler/tools/index.js';
+import { cpuFootprintError, type GradcheckReport, gradcheck, gradcheckSizes } from '../../../../compiler/tools/index.js';
 import { loadCells, UserError } from '../io.js';
 
 export interface GradcheckCliOptions {
@@ -45,14 +45,15 @@ export function formatGradcheck(cell: string, sizes: Readonly<Record<string, num
   lines.push(`  ${pad('tensor', nameW)}  ${pad('kind', kindW)}  ${lpad('elements', 8)}  ${lpad('max abs err', 11)}  ${lpad('max rel err', 11)}  result`);
   let ok = true;
   for (const t of r.tensors) {
-    const good = t.maxRel <= o.tol;
+    // NaN compares false both ways: a non-finite error is a failure, never an OK
+    const good = Number.isFinite(t.maxAbs) && Number.isFinite(t.maxRel) && t.maxRel <= o.tol;
     ok &&= good;
     lines.push(`  ${pad(t.name, nameW)}  ${pad(t.kind, kindW)}  ${lpad(String(t.count), 8)}  ${lpad(exp(t.maxAbs), 11)}  ${lpad(exp(t.maxRel), 11)}  ${good ? 'OK' : 'FAIL'}`);
   }
-  const dotOk = r.dot.rel <= o.tol;
+  const dotOk = Number.isFinite(r.dot.rel) && Number.isFinite(r.dot.forward) && Number.isFinite(r.dot.backward) && r.dot.rel <= o.tol;
   ok &&= dotOk;
   lines.push(`  dot product test: ⟨u,Jᵀv⟩ = ${r.dot.backward.toPrecision(12)}  ⟨Ju,v⟩ = ${r.dot.forward.toPrecision(12)}  rel ${exp(r.dot.rel)}  ${dotOk ? 'OK' : 'FAIL'}`);
-  const worst = Math.max(0, ...r.tensors.map((t) => t.maxRel));
+  const worst = Math.max(0, ...r.tensors.map((t) => (Number.isFinite(t.maxAbs) ? t.maxRel : NaN)));
   lines.push(`  ${ok ? 'OK' : 'FAIL'}: ${r.tensors.length} tensor(s), worst rel err ${exp(worst)}, dot test rel ${exp(r.dot.rel)}`);
   return { lines, ok };
 }
@@ -68,6 +69,8 @@ export function gradcheckCommand(file: string, opts: GradcheckCliOptions): numbe
   const blocks: string[] = [];
   for (const g of graphs) {
     const sizes = gradcheckSizes(g, overrides);
+    const tooBig = cpuFootprintError('gradcheck', g, sizes, B, T);
+    if (tooBig) throw new UserError(tooBig);
     const r = gradcheck(g, { T, B, seed, sizes });
     const { lines, ok } = formatGradcheck(g.name, sizes, { T, B, seed, tol }, r);
     allOk &&= ok;

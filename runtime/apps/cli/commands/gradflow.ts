@@ -2,7 +2,7 @@
 // ‖∂L/∂s_t‖ for t = T … 0 under a loss at the last step (compiler/tools/interp/gradflow.ts),
 // as a table on stdout and a log-scale SVG line chart.
 
-import { type GradflowResult, gradientFlow, lineChart, meanDecayPerStep } from '../../../../compiler/tools/index.js';
+import { cpuFootprintError, type GradflowResult, gradientFlow, lineChart, meanDecayPerStep } from '../../../../compiler/tools/index.js';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../io.js';
 import { bindOneCell } from './gpuCommon.js';
@@ -57,6 +57,8 @@ export function gradflowCommand(file: string, opts: GradflowCliOptions): number 
   const seed = intOption('--seed', opts.seed, 0);
   if (!opts.out || !opts.out.trim()) throw new UserError(`--out expects a file name`);
   const { graph: g, sizes } = bindOneCell(file, opts.set, opts.cell);
+  const tooBig = cpuFootprintError('gradflow', g, sizes, B, T);
+  if (tooBig) throw new UserError(tooBig);
   const r = gradientFlow(g, { T, B, seed, sizes });
   const svg = gradflowChart(r);
   try {

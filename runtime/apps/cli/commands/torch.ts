@@ -7,9 +7,9 @@
 // `readout.bias`) come along when present.
 
 import { type Graph } from '../../../../compiler/index.js';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { saveCheckpoint, writeFileAtomic } from '../../train/checkpoint.js';
+import { ensureDir, saveCheckpoint, writeFileAtomic } from '../../train/checkpoint.js';
 import { CHECKPOINT_FILE, modelParams, paramShapes, readSavedRun } from '../../train/savedRun.js';
 import { buildModelOrThrow } from '../../train/run.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../train/safetensors.js';
@@ -102,7 +102,7 @@ export async function importTorchCommand(file: string, f: ImportFlags): Promise<
       if (want && (want.length !== t.shape.length || want.some((d, i) => d !== t.shape[i]))) throw new UserError(`tensor for ${name} has shape [${t.shape.join(', ')}], cell ${graph.name} needs [${want.join(', ')}]`);
     }
   }
-  mkdirSync(dirname(path), { recursive: true });
+  ensureDir(dirname(path));
   const order = paramShapes(model).filter((p) => params.has(p.name));
   saveCheckpoint(
     path,
@@ -144,7 +144,7 @@ export async function exportTorchCommand(checkpoint: string, f: ExportFlags): Pr
   if (!kind) throw new UserError(`${saved.path}: the parameters (${[...cellNames].join(', ')}) are not those of lstm.cell (torch.nn.LSTM) or gru_cudnn.cell (torch.nn.GRU)`);
   const layers = saved.layerSizes?.length ?? Math.max(1, layerIds.size);
   const out = interop(() => exportTorch(params, { kind, layers, prefix: f.prefix, embedding: f.embedding, readout: f.readout }));
-  mkdirSync(dirname(f.out), { recursive: true });
+  ensureDir(dirname(f.out));
   writeFileAtomic(f.out, encodeSafetensors(new Map([...out].map(([k, v]) => [k, toNamedTensor(v)])), { format: 'pt' }));
   process.stdout.write(
     `exported ${layers} layer(s) as ${MODULE[kind]}${kind === 'lstm' ? ' (bias_ih = the cell bias, bias_hh = 0)' : ''} → ${f.out}\n` +

@@ -1,14 +1,15 @@
 // `cellc train FILE… --task NAME [...]`: trains a model (one cell, or a stack
 // of the given cells) on a built-in task entirely on the GPU.
 
+import { Rng } from '../../../../compiler/index.js';
 import { acquireDevice } from '../../../core/device.js';
 import { TASK_NAMES } from '../../train/tasks.js';
 import { loadTask } from '../../train/taskFiles.js';
-import { trainRun, TrainingError, type RunConfig } from '../../train/run.js';
+import { prepareRunFolder, trainRun, TrainingError, type RunConfig } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
-import { watchInterrupt } from '../interrupt.js';
+import { exitCodeOf, watchInterrupt } from '../interrupt.js';
 
 export interface TrainFlags {
   task: string;
@@ -26,6 +27,7 @@ export interface TrainFlags {
   seed: string;
   out?: string;
   resume?: boolean;
+  force?: boolean;
   set: string[];
   layers: string;
   embed: string;
@@ -77,6 +79,11 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
   const T = int('T', f.T);
   const tbptt = f.tbptt !== undefined ? int('tbptt', f.tbptt) : undefined;
   if (tbptt !== undefined && T % tbptt !== 0) throw new UserError(`--tbptt ${tbptt} must divide --T ${T}`);
+  try {
+    task.batch(new Rng(0), 1, T); // a T the task cannot use (the copy task needs room for its delay) is a user error, before the device starts
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
   return {
     layers,
     task,
@@ -90,12 +97,19 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
     ...(f.out ? { out: f.out } : {}),
     checkpointEvery: int('checkpoint-every', f.checkpointEvery),
     ...(f.resume ? { resume: true } : {}),
+    ...(f.force ? { force: true } : {}),
     logEvery: int('log-every', f.logEvery),
   };
 }
 
 export async function trainCommand(files: string[], f: TrainFlags): Promise<number> {
   const config = runConfigFrom(files, f);
+  try {
+    prepareRunFolder(config);
+  } catch (e) {
+    if (e instanceof TrainingError) throw new UserError(e.message);
+    throw e;
+  }
   const ctx = await acquireDevice();
   const { signal, dispose } = watchInterrupt();
   try {
@@ -111,7 +125,7 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
         '\n',
     );
     if (r.stoppedBy === 'nan') return 1;
-    if (r.stoppedBy === 'interrupt') return 130;
+    if (r.stoppedBy === 'interrupt') return exitCodeOf(signal.by);
     return 0;
   } catch (e) {
     if (e instanceof TrainingError) throw new UserError(e.message);
