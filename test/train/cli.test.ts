@@ -70,6 +70,8 @@ describe('train → eval → sample, compare (tiny budgets)', { timeout: 300_000
     await needGpu(t);
     const r = await cellc(['train', 'dsl-examples/lstm.cell', '--task', 'text', '--T', '16', '--B', '4', '--steps', '6', '--set', 'H=8', '--embed', '8', '--out', run, '--checkpoint-every', '3', '--seed', '2']);
     expect(r.code, r.stderr).toBe(0);
+    // the model's GPU gradients were checked against float64 before the first step (or the verdict was cached)
+    expect(r.stderr).toMatch(/^verified against float64 \(B=2, T=4, \d+ tensors\): worst rel err \d\.\de-\d+( \(cached\))?$/m);
     expect(r.stdout).toMatch(/^final loss \(mean of the last 20 steps\): \S+ {2}\(baseline 2\.945: the unigram model \(4\.249 bits per character\)\)$/m);
     for (const f of ['checkpoint.safetensors', 'metrics.jsonl', 'loss.svg']) expect(existsSync(join(run, f))).toBe(true);
     const ck = loadCheckpoint(join(run, 'checkpoint.safetensors'));

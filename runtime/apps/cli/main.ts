@@ -21,6 +21,7 @@ import { sampleCommand } from './commands/sample.js';
 import { compareCommand } from './commands/compare.js';
 import { exportTorchCommand, importTorchCommand } from './commands/torch.js';
 import { collect, UserError } from './io.js';
+import { VerificationError } from '../verify/verify.js';
 import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../../core/errors.js';
 import { SafetensorsError } from '../train/safetensors.js';
 
@@ -130,6 +131,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--runs <n>', 'timed runs (the median is reported)', '5')
     .option('--warmup <n>', 'untimed runs first (shader compilation)', '2')
     .option('--seed <s>', 'random seed (initialisers, inputs)', '1')
+    .option('--no-verify', 'skip the first-use comparison with the float64 interpreter')
     .action((file: string, opts) => setExit(benchCommand(file, opts)));
 
   addTrainOptions(
@@ -223,6 +225,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError || e instanceof GpuUnavailableError || e instanceof BufferTooLargeError || e instanceof GpuDeviceLostError || e instanceof SafetensorsError) {
       process.stderr.write(`cellc: ${e.message}\n`);
       return 1;
+    }
+    if (e instanceof VerificationError) {
+      process.stderr.write(`cellc: ${e.message}\n(a bug in cellc or in the adapter's driver, not in your cell; please report it with the cell)\n`);
+      return 2;
     }
     const fsError = fileSystemError(e);
     if (fsError) {

@@ -19,6 +19,7 @@ import { dispatchCounts, dispatchTotals, estimateFlops, numel } from '../../../.
 import { CellRuntime } from '../../../core/cellRuntime.js';
 import { BufferUsage } from '../../../core/buffers.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
+import { assertVerified, verificationLine, type Verification } from '../../verify/verify.js';
 import { bindOneCell, compileCell, fmtMs, median, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 
 export interface BenchCliOptions {
@@ -29,6 +30,8 @@ export interface BenchCliOptions {
   runs: string;
   warmup: string;
   seed: string;
+  /** false with --no-verify. */
+  verify?: boolean;
 }
 
 export async function benchCommand(file: string, opts: BenchCliOptions): Promise<number> {
@@ -38,7 +41,11 @@ export async function benchCommand(file: string, opts: BenchCliOptions): Promise
   const warmup = wholeOption('--warmup', opts.warmup, 0);
   const seed = wholeOption('--seed', opts.seed, 0);
   const bound = bindOneCell(file, opts.set, opts.cell);
-  return withGpu('bench', (ctx) => bench(ctx, compileCell(bound, targetOf(ctx)), { B, T, runs, warmup, seed }));
+  return withGpu('bench', async (ctx) => {
+    // figures for a cell whose GPU results are wrong would mislead: verified first (cached after the first time)
+    const verified = opts.verify === false ? undefined : await assertVerified(ctx, bound, `the cell ${bound.graph.name}`, 'benchmark it');
+    return bench(ctx, compileCell(bound, targetOf(ctx)), { B, T, runs, warmup, seed, verified });
+  });
 }
 
 /** Brackets the encoded work with two timestamps; read() gives the GPU time of the last submit in ms. */
@@ -73,7 +80,7 @@ class GpuTimer {
   }
 }
 
-async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number }): Promise<number> {
+async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number; verified?: Verification }): Promise<number> {
   const { B, T } = o;
   const a = c.artifact;
   const rt = await CellRuntime.create(ctx, a, { B, T });
@@ -117,6 +124,7 @@ async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number
     const out: string[] = [];
     out.push(`bench ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${B}, T=${T}; median of ${o.runs} run(s) after ${o.warmup} warm-up run(s)`);
     out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' — software (CPU) implementation: correct but slow' : ''}`);
+    out.push(`  ${o.verified ? verificationLine(o.verified) : 'not verified against float64 (--no-verify)'}`);
     const head = ['', 'wall ms', ...(timer ? ['GPU ms'] : []), 'GFLOP', 'GFLOP/s', 'dispatches'];
     const rows: string[][] = [head];
     const gflop = { forward: flops.forward / 1e9, 'forward+backward': flops.forwardBackward / 1e9 } as const;

@@ -5,7 +5,8 @@ import { Rng } from '../../../../compiler/index.js';
 import { acquireDevice } from '../../../core/device.js';
 import { TASK_NAMES } from '../../train/tasks.js';
 import { loadTask } from '../../train/taskFiles.js';
-import { prepareRunFolder, trainRun, TrainingError, type RunConfig } from '../../train/run.js';
+import { buildModelOrThrow, prepareRunFolder, trainRun, TrainingError, type RunConfig } from '../../train/run.js';
+import { assertVerified, verificationLine } from '../../verify/verify.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
@@ -34,6 +35,8 @@ export interface TrainFlags {
   text?: string;
   checkpointEvery: string;
   logEvery: string;
+  /** false with --no-verify. */
+  verify?: boolean;
 }
 
 export function int(name: string, v: string, min = 1): number {
@@ -115,6 +118,12 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
   try {
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
+    if (f.verify !== false) {
+      // the whole model (cells, readout, loss) on a small slice, before any step is taken on its gradients
+      const model = buildModelOrThrow(config);
+      const v = await assertVerified(ctx, { graph: model.graph, sizes: {} }, `the model ${config.layers.map((l) => l.graph.name).join(' + ')}`, 'train on these gradients');
+      process.stderr.write(`${verificationLine(v)}\n`);
+    }
     const r = await trainRun(ctx, config, progress, signal);
     const base = config.task.baseline;
     process.stdout.write(
@@ -156,5 +165,6 @@ export function addTrainOptions<T extends import('commander').Command>(c: T): T 
     .option('--embed <n>', 'embedding width for discrete inputs', '32')
     .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
     .option('--checkpoint-every <n>', 'steps between checkpoints', '100')
-    .option('--log-every <n>', 'steps between log lines when not on a terminal', '50') as T;
+    .option('--log-every <n>', 'steps between log lines when not on a terminal', '50')
+    .option('--no-verify', 'skip the first-use comparison of GPU gradients with the float64 interpreter') as T;
 }
