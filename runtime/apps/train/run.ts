@@ -15,6 +15,7 @@ import { encodeCheckpoint, ensureDir, loadCheckpoint, writeFileAtomic } from './
 import { CHECKPOINT_FORMAT, firstNonFinite, namedMoments, occupiedBy, resumeMismatches } from './runGuard.js';
 import { batchRng, type Batch, type Task } from './tasks.js';
 import { learningRate, Trainer, type OptimizerConfig } from './trainer.js';
+import { assertVerified, verificationLine } from '../verify/verify.js';
 
 export interface RunConfig {
   readonly layers: readonly { readonly graph: Graph; readonly sizes?: Readonly<Record<string, number>> }[];
@@ -36,6 +37,8 @@ export interface RunConfig {
   readonly logEvery: number;
   /** A loss below which "steps to threshold" is reported. */
   readonly threshold?: number;
+  /** Compare the model's GPU gradients with float64 before the first step (default true; runtime/apps/verify). */
+  readonly verify?: boolean;
 }
 
 export interface RunResult {
@@ -121,6 +124,11 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
   const ckptPath = c.out ? join(c.out, CHECKPOINT) : undefined;
   const metricsPath = c.out ? join(c.out, 'metrics.jsonl') : undefined;
   prepareRunFolder(c);
+  if (c.verify !== false) {
+    // the whole model (cells, readout, loss) on a small slice, before any step is taken on its gradients
+    const v = await assertVerified(ctx, { graph: model.graph, sizes: {} }, `the model ${c.layers.map((l) => l.graph.name).join(' + ')}`, 'train on these gradients');
+    progress.log(verificationLine(v));
+  }
   const trainer = await Trainer.create(ctx, model, { B: c.B, T: U }, c.optimizer);
   const losses: { step: number; loss: number }[] = [];
   const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));

@@ -5,8 +5,7 @@ import { Rng } from '../../../../compiler/index.js';
 import { acquireDevice } from '../../../core/device.js';
 import { TASK_NAMES } from '../../train/tasks.js';
 import { loadTask } from '../../train/taskFiles.js';
-import { buildModelOrThrow, prepareRunFolder, trainRun, TrainingError, type RunConfig } from '../../train/run.js';
-import { assertVerified, verificationLine } from '../../verify/verify.js';
+import { prepareRunFolder, trainRun, TrainingError, type RunConfig } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
@@ -102,6 +101,7 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
     ...(f.resume ? { resume: true } : {}),
     ...(f.force ? { force: true } : {}),
     logEvery: int('log-every', f.logEvery),
+    ...(f.verify === false ? { verify: false } : {}),
   };
 }
 
@@ -118,12 +118,6 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
   try {
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
-    if (f.verify !== false) {
-      // the whole model (cells, readout, loss) on a small slice, before any step is taken on its gradients
-      const model = buildModelOrThrow(config);
-      const v = await assertVerified(ctx, { graph: model.graph, sizes: {} }, `the model ${config.layers.map((l) => l.graph.name).join(' + ')}`, 'train on these gradients');
-      process.stderr.write(`${verificationLine(v)}\n`);
-    }
     const r = await trainRun(ctx, config, progress, signal);
     const base = config.task.baseline;
     process.stdout.write(
