@@ -40,8 +40,6 @@ export interface TensorRef {
  *  writes into a buffer it reads. */
 export type ArenaName = string;
 export const BASE_ARENAS: readonly ArenaName[] = ['params', 'grads', 'tape', 'btape', 'work'];
-/** The WGSL variable name of an arena. */
-export const arenaVar = (a: ArenaName) => a.replace(/[^A-Za-z0-9_]/g, '_');
 
 /** c + b·B + tb·T·B elements. */
 export interface Lin {
@@ -53,11 +51,6 @@ export interface Lin {
 export const lin = (c = 0, b = 0, tb = 0): Lin => ({ c, b, tb });
 export const linAdd = (x: Lin, y: Lin): Lin => lin(x.c + y.c, x.b + y.b, x.tb + y.tb);
 export const evalLin = (x: Lin, B: number, T: number) => x.c + x.b * B + x.tb * T * B;
-/** WGSL spelling, in terms of the kernel's `B` and `T` (see wgslDims.ts). */
-export const wgslLin = (x: Lin) => {
-  const parts = [x.c ? `${x.c}u` : '', x.b ? `${x.b}u * B` : '', x.tb ? `${x.tb}u * T * B` : ''].filter(Boolean);
-  return parts.length ? parts.join(' + ') : '0u';
-};
 
 export type TensorKind = 'const' | 'row' | 'seq';
 
@@ -70,7 +63,7 @@ export interface TensorLayout {
   /** Sequence tensors: T or T+1 steps. */
   readonly steps: 'T' | 'T+1';
   readonly offset: Lin;
-  /** Override-constant name of its offset in the WGSL. */
+  /** The name of its offset in a kernel (`let o3 = …` at the top of main). */
   readonly symbol: string;
 }
 
@@ -148,24 +141,3 @@ export class LayoutBuilder {
   }
 }
 
-/**
- * The address formula of `addressParts` spelled in WGSL, in terms of the
- * kernel's offset symbol of the tensor (`let o3 = …` in the prologue), `B`,
- * the step variable `time` (absent: step 0, as in kernels over all T·B rows)
- * and the row variable `row`:
- *
- *   o3 [+ time·B·W | + B·W for a shift] [+ row·W] [+ col] + idx
- */
-export function wgslAddress(t: TensorLayout, ref: Pick<TensorRef, 'shift' | 'col'>, at: { readonly time?: string; readonly row?: string; readonly idx: string }): string {
-  const a = addressParts(t, ref);
-  const W = `${t.width}u`;
-  const terms = [t.symbol];
-  if (a.step.b) {
-    if (at.time !== undefined) terms.push(ref.shift ? `(${at.time} + 1u) * B * ${W}` : `${at.time} * B * ${W}`);
-    else if (ref.shift) terms.push(`B * ${W}`);
-  }
-  if (a.rowStride) terms.push(`${at.row ?? 'row'} * ${W}`);
-  if (ref.col) terms.push(`${ref.col}u`);
-  terms.push(at.idx);
-  return terms.join(' + ');
-}

@@ -5,7 +5,8 @@
 
 import { arenaBindings, dimsBinding } from './kernelBindings.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
-import { arenaVar, lin, wgslAddress, type Layout, type TensorRef } from '../../artifact/layout.js';
+import { lin, type Layout, type TensorRef } from '../../artifact/layout.js';
+import { arenaVar, wgslAddress } from './wgslAddress.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 import { assert } from '../../util/assert.js';
 

@@ -11,7 +11,8 @@
 import { numel } from '../../ir/dims.js';
 import { arenaBindings, dimsBinding } from './kernelBindings.js';
 import { FOLD_WORKGROUPS, type KernelRecord } from '../../artifact/kernel.js';
-import { arenaVar, lin, wgslAddress, type Layout, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
+import { lin, type Layout, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
+import { arenaVar, wgslAddress } from './wgslAddress.js';
 import { tensorNames } from '../../schedule/stepFunction.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 import { assert } from '../../util/assert.js';

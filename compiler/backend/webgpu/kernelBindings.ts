@@ -2,7 +2,8 @@
 // group 0 in the order they are declared, the dims uniform at group 1.
 
 import type { BoundBinding } from '../../artifact/kernel.js';
-import { arenaVar, type ArenaName } from '../../artifact/layout.js';
+import { type ArenaName } from '../../artifact/layout.js';
+import { arenaVar } from './wgslAddress.js';
 
 /** `@group(0) @binding(i)` = arenas[i], read-only where listed. */
 export function arenaBindings(arenas: readonly ArenaName[], readOnly: ReadonlySet<ArenaName>): BoundBinding[] {

@@ -5,7 +5,8 @@
 // loops over T·B rows stay loops instead of being unrolled at compile time.
 // Tensor offsets (linear in B and T) are computed at the top of each kernel.
 
-import { wgslLin, type TensorLayout } from '../../artifact/layout.js';
+import { type TensorLayout } from '../../artifact/layout.js';
+import { wgslLin } from './wgslAddress.js';
 
 /** Byte stride between the per-step records of the dims uniform. */
 export const DIMS_STRIDE = 256;
