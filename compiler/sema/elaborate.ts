@@ -85,7 +85,7 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
     if (!lo || !hi) return POISON;
     const len = dimAdd(hi, lo, -1);
     if (!dimNonNegative(lo) || !dimPositive(len) || !dimNonNegative(dimAdd(shape[axis], hi, -1))) {
-      return ctx.error('E206', `range ${dimKey(lo)}:${dimKey(hi)} is not inside 0:${dimKey(shape[axis])} for every choice of sizes`, it.span);
+      return ctx.error('E206', sliceRangeProblem(lo, hi, len, shape[axis]), it.span);
     }
     if (dimKey(lo) === '0' && dimKey(hi) === dimKey(shape[axis])) continue;
     v = ctx.emit('slice', [v], { axis, start: lo, end: hi }, it.span, 'E206');
@@ -265,4 +265,23 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
     params: ctx.params,
     outputs: outputs.map(({ name, node }) => ({ name, node })),
   });
+}
+
+/**
+ * Why a range lo:hi is not valid on an axis of length n for every choice of
+ * sizes (each size ≥ 1), in the user's terms: a range that is empty for the
+ * smallest sizes (`h[1:H]` at H = 1) says so and shows the fix.
+ */
+function sliceRangeProblem(lo: Dim, hi: Dim, len: Dim, n: Dim): string {
+  const range = `range ${dimKey(lo)}:${dimKey(hi)}`;
+  if (!dimNonNegative(lo)) return `${range} can start below 0 for some sizes`;
+  if (!dimPositive(len)) {
+    const syms = len.terms.map(([s]) => s);
+    if (len.terms.every(([, k]) => k >= 0) && syms.length) {
+      const at = syms.map((x) => `${x} = 1`).join(', ');
+      return `${range} is empty when ${at} (its length ${dimKey(len)} must be at least 1 for every size ≥ 1); declare the size as one more than another, e.g. 'size K' and 'size ${syms[0]} = K + 1'`;
+    }
+    return `${range} is empty or reversed for some sizes (its length ${dimKey(len)} must be at least 1 for every size ≥ 1)`;
+  }
+  return `${range} can end past the axis length ${dimKey(n)} for some sizes (${dimKey(hi)} ≤ ${dimKey(n)} must hold for every size ≥ 1)`;
 }

@@ -455,7 +455,13 @@ const cases: Case[] = [
     name: 'E206: a slice range past the end of the axis',
     text: src('cell A(x[I]) {', '  size H = 4', '  state h[H] = 0', "  h' = h + x[0:H]", "  output h'", '}'),
     expect: ['E206@4:14'],
-    message: [/range 0:H is not inside 0:I/],
+    message: [/^range 0:H can end past the axis length I for some sizes \(H ≤ I must hold for every size ≥ 1\)$/],
+  },
+  {
+    name: 'E206: a range that is empty for the smallest size says so and shows the fix',
+    text: src('cell A(x[I]) {', '  size H = 4', '  state h[H] = 0', "  h' = tanh(h + sum(x))", '  output y = h[1:H]', '}'),
+    expect: ['E206@5:16'],
+    message: [/^range 1:H is empty when H = 1 \(its length H-1 must be at least 1 for every size ≥ 1\); declare the size as one more than another, e\.g\. 'size K' and 'size H = K \+ 1'$/],
   },
   {
     name: 'E206: more slices than axes',
