@@ -12,6 +12,7 @@ import type { Initializer } from '../ir/graph.js';
 import type { KernelRecord } from './kernel.js';
 import type { ArenaName, Lin, TensorId, TensorLayout, TensorRef } from './layout.js';
 import type { Target } from '../backend/webgpu/target.js';
+import type { ScheduleRecord } from '../analysis/findings.js';
 
 export type { TensorId, TensorRef } from './layout.js';
 
@@ -103,4 +104,6 @@ export interface Artifact {
   /** Backward: `step` runs per time step in reverse, then `after`, then `grads` (into a cleared grads arena). */
   readonly backward: PassPlan & { readonly grads: readonly string[] };
   readonly training?: TrainingPlan;
+  /** The schedule the plans follow (sequential loop or parallel scans over time), why, and the recurrence analysis. */
+  readonly schedule?: ScheduleRecord;
 }

@@ -7,6 +7,7 @@
 import { evalShape } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
 import type { Artifact, PassPlan } from './artifact.js';
+import { formatFindings } from '../analysis/findings.js';
 import { describeBindings, dispatchText, evalDispatch, type KernelRecord } from './kernel.js';
 
 export type StageName = 'prelude' | 'before' | 'step' | 'after' | 'grads';
@@ -180,6 +181,7 @@ export function formatPlan(a: Artifact, o: PlanOptions): string {
   const wgs = [...new Set(fused.map((k) => k.workgroupSize[0]))].join('/');
   const gemm = a.kernels.find((k) => k.role === 'gemm');
   lines.push(`  fused kernels: ${wgs || 64} threads per workgroup, one element per thread, 4 rows per thread (1 in parameter-only kernels)${gemm ? `; GEMMs: ${gemm.dispatch.per[1]}×${gemm.dispatch.per[0]} tiles` : ''}`);
+  if (a.schedule) lines.push('', ...formatFindings(a.schedule));
   const item = (name: string) => {
     const k = kernels.get(name)!;
     const d = kernelDispatchSize(k, B, T);

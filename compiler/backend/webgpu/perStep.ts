@@ -2,167 +2,22 @@
 // Every time step is one or a few dispatches of fused kernels (one per level
 // of the step graph), GEMMs over all T·B rows are hoisted before and after
 // the loop, and parameter gradients are summed after it. Each generator
-// returns a kernel record (artifact/kernel.ts); this file only decides which
-// generator serves which stage and assembles the plans.
+// returns a kernel record (artifact/kernel.ts); assemble.ts renders the
+// stages and assembles the artifact.
 //
 // Sizes are fixed at compile time (the WGSL has them as literals); B and T are
 // read from a uniform record by every kernel (see wgslDims.ts).
 
-import { evalShape } from '../../ir/dims.js';
-import { describeNode } from '../../ir/print.js';
-import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.js';
-import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
-import { numel, shapeIn, type Scheduled } from '../../schedule/cellSchedule.js';
-import { assert } from '../../util/assert.js';
-import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../artifact/artifact.js';
-import { renderFusedKernel } from './fusedKernel.js';
-import type { Layout, TensorRef } from '../../artifact/layout.js';
-import { renderColsumKernel } from './colsumKernel.js';
-import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
-import { gemmRecord, type CellGemm } from './gemmRecord.js';
-import type { KernelRecord } from '../../artifact/kernel.js';
-import { optimizerKernels } from './optimizer.js';
-import { PORTABLE_TARGET, type Target } from './target.js';
+import type { Scheduled } from '../../schedule/cellSchedule.js';
+import type { Artifact } from '../../artifact/artifact.js';
+import { ArtifactBuilder, type GenerateOptions } from './assemble.js';
 
-export interface GenerateOptions {
-  /** Threads per workgroup of the fused kernels (x dimension). */
-  readonly workgroupSize?: number;
-  /** The device class to specialise for (GEMM tiling); default: WebGPU's default limits. */
-  readonly target?: Target;
-  /** Add the optimizer kernels (the graph must have an output named `loss`). */
-  readonly training?: boolean;
-}
+export type { GenerateOptions } from './assemble.js';
 
 export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): Artifact {
-  const { graph: g, sizes, fwd, bwd, forwardFn: fwdFn, backwardFn: bwdFn, layout, paramOrder, paramShape } = sc;
-  const wg = options.workgroupSize ?? 64;
-  const target = options.target ?? PORTABLE_TARGET;
-  const shapeOf = (fn: StepFunction) => shapeIn(fn, sizes);
-  const kernels: KernelRecord[] = [];
-  const add = (k: KernelRecord) => {
-    assert(!kernels.some((x) => x.name === k.name), `two kernels named ${k.name}`);
-    kernels.push(k);
-    return k.name;
-  };
-  const describe = (fn: StepFunction) => (id: number) => describeNode(fn.nodes, id, fn.origins);
-  const planOf = (s: Schedule, fn: StepFunction): PassPlan => {
-    const steps = (stages: readonly Stage[]): string[] =>
-      stages.map((st) =>
-        add(st.kind === 'gemm' ? gemmRecord(gemmOf(st, s, fn, layout, sizes), layout, target) : renderFusedKernel({ schedule: s, layout, stage: st, shape: shapeOf(fn), describe: describe(fn), workgroupSize: wg, sizes })),
-      );
-    return { prelude: steps(s.stages.const), before: steps(s.stages.pre), step: steps(s.stages.loop), after: steps(s.stages.post) };
-  };
-  const forward = planOf(fwd, fwdFn);
-  const backwardPlan = planOf(bwd, bwdFn);
-
-  // Parameter gradients after the loop, over all T·B rows: tiled GEMMs for
-  // large matrices, one per-element kernel for everything else.
-  const grads: string[] = [];
-  const small: GradKernelTerm[] = [];
-  const bigParams = new Set(
-    bwd.gradTerms.filter((t) => t.kind === 'outer' && paramShape.get(t.param)!.length === 2 && paramShape.get(t.param)![0] >= 64 && paramShape.get(t.param)![1] >= 64).map((t) => t.param),
-  );
-  for (const [i, term] of bwd.gradTerms.entries()) {
-    const shape = paramShape.get(term.param)!;
-    if (bigParams.has(term.param) && term.kind === 'outer') {
-      const a = refOf(bwd, term.a);
-      const b = refOf(bwd, term.b);
-      const gemm: CellGemm = {
-        name: `grad${i}_${term.param}`,
-        A: a, B: b, C: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 },
-        lda: tensorWidth(layout, a.tensor), ldb: tensorWidth(layout, b.tensor), ldc: shape[1],
-        M: shape[0], N: shape[1], K: 'TB',
-        transA: true, transB: false, accumulate: true,
-        summary: `∂${term.param} += Σ_rows outer(${operand(bwdFn, term.a)}, ${operand(bwdFn, term.b)})`,
-      };
-      grads.push(add(gemmRecord(gemm, layout, target)));
-    } else if (bigParams.has(term.param)) {
-      grads.push(add(renderColsumKernel({ name: `grad${i}_colsum`, source: refOf(bwd, term.a), target: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 }, width: numel(shape), layout, workgroupSize: wg, param: term.param })));
-    } else if (term.kind === 'outer') {
-      small.push({ param: term.param, shape: [shape[0], shape.length === 2 ? shape[1] : 1], a: refOf(bwd, term.a), b: refOf(bwd, term.b) });
-    } else {
-      small.push({ param: term.param, shape: [numel(shape)], a: refOf(bwd, term.a) });
-    }
-  }
-  if (small.length) {
-    grads.unshift(add(renderGradKernel('grads_small', small, layout, wg)));
-  }
-
-  const refOfResult = (tensor: TensorRef['tensor']): TensorRef => {
-    const a = fwd.aliases.get(tensor) ?? bwd.aliases.get(tensor);
-    return a ? { tensor: a.tensor, shift: a.shift, col: a.col } : { tensor, shift: 0, col: 0 };
-  };
-  const outputs = g.outputs.map((o) => {
-    const at = refOfResult(tensorNames.output(o.name));
-    return { name: o.name, shape: evalShape(g.nodes[o.node].type.shape, sizes), at, width: tensorWidth(layout, at.tensor), dtensor: tensorNames.doutput(o.name) };
-  });
-  let training: Artifact['training'];
-  if (options.training) {
-    const loss = outputs.find((o) => o.name === 'loss');
-    assert(loss, 'a training artifact needs an output named loss');
-    const paramCount = paramOrder.reduce((n, p) => n + numel(paramShape.get(p)!), 0);
-    const first = paramOrder.length ? layout.tensors.get(tensorNames.param(paramOrder[0])) : undefined;
-    assert(!first || first.offset.c === 0, 'parameters must start their arena');
-    const k = optimizerKernels(paramCount, layout.tensors.get(loss.at.tensor)!, loss.at);
-    training = { stats: add(k.stats), update: add(k.update), paramCount };
-  }
-  return {
-    format: ARTIFACT_FORMAT,
-    cell: g.name,
-    ...(g.reverse ? { reverse: true } : {}),
-    sizes: { ...sizes },
-    target,
-    params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
-    states: g.states.map((s) => ({ name: s.name, shape: evalShape(g.nodes[s.node].type.shape, sizes), init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name) })),
-    inputs: g.inputs.map((x) => {
-      const n = g.nodes[x.node];
-      const f32 = n.type.dtype === 'f32';
-      const grad = f32 && sc.inputGradients;
-      return { name: x.name, shape: evalShape(n.type.shape, sizes), dtype: f32 ? ('f32' as const) : ('i32' as const), tensor: tensorNames.input(x.name), ...(grad ? { dtensor: tensorNames.dinput(x.name) } : {}) };
-    }),
-    outputs,
-    tensors: [...layout.tensors.values()].map(({ symbol: _s, ...t }) => t),
-    arenas: layout.arenaSize,
-    aliases: Object.fromEntries([...fwd.aliases, ...bwd.aliases].map(([k, v]) => [k, { tensor: v.tensor, shift: v.shift, col: v.col }])),
-    kernels,
-    forward,
-    backward: { ...backwardPlan, grads },
-    ...(training ? { training } : {}),
-  };
-}
-
-/** A node by its source name (`∂f`), or `%12` when it has none. */
-const operand = (fn: StepFunction, id: number): string => fn.origins.get(id)?.name ?? `%${id}`;
-
-function tensorWidth(layout: Layout, tensor: TensorRef['tensor']): number {
-  const t = layout.tensors.get(tensor);
-  assert(t, `no tensor ${tensor}`);
-  return t.width;
-}
-
-function refOf(s: Schedule, id: number): TensorRef {
-  const st: Store | undefined = s.stores.get(id)?.[0];
-  assert(st, `value %${id} is not in memory`);
-  return { tensor: st.tensor, shift: st.shift, col: st.col };
-}
-
-function gemmOf(st: GemmStage, s: Schedule, fn: StepFunction, layout: Layout, sizes: Readonly<Record<string, number>>): CellGemm {
-  const nodes = fn.nodes;
-  const first = nodes[st.matmuls[0]];
-  const weight = st.weightLeft ? first.args[0] : first.args[1];
-  const A = refOf(s, st.vector);
-  const Bref = refOf(s, weight);
-  const Cref = refOf(s, st.matmuls[0]);
-  const K = numel(evalShape(nodes[st.vector].type.shape, sizes));
-  const N = st.matmuls.reduce((sum, id) => sum + numel(evalShape(nodes[id].type.shape, sizes)), 0);
-  return {
-    name: st.name,
-    A, B: Bref, C: { ...Cref, col: 0 },
-    lda: tensorWidth(layout, A.tensor),
-    ldb: st.weightLeft ? K : N,
-    ldc: tensorWidth(layout, Cref.tensor),
-    M: 'TB', N, K,
-    transA: false, transB: st.weightLeft, accumulate: false,
-    summary: st.matmuls.map((id) => describeNode(nodes, id, fn.origins)).join('; '),
-  };
+  const { fwd, bwd, forwardFn: fwdFn, backwardFn: bwdFn, layout } = sc;
+  const a = new ArtifactBuilder(sc, layout, options);
+  const forward = a.plan(fwd, fwdFn);
+  const backward = a.plan(bwd, bwdFn);
+  return a.finish({ forward, backward, bwd, bwdFn, aliases: [...fwd.aliases, ...bwd.aliases] });
 }

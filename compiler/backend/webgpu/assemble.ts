@@ -1,0 +1,200 @@
+// What every WebGPU schedule shares when it turns scheduled step functions
+// into an artifact: kernel records named once, the stages of a schedule as
+// kernels of a pass plan, the parameter-gradient kernels after the loop, the
+// optimizer of a training artifact, and the artifact's tables (parameters,
+// states, inputs, outputs, tensors, aliases). perStep.ts and scan.ts differ
+// only in which schedules they render into which stage of the plans.
+
+import { evalShape } from '../../ir/dims.js';
+import { describeNode } from '../../ir/print.js';
+import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.js';
+import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
+import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
+import { assert } from '../../util/assert.js';
+import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../artifact/artifact.js';
+import { renderFusedKernel } from './fusedKernel.js';
+import type { Layout, TensorId, TensorRef } from '../../artifact/layout.js';
+import { renderColsumKernel } from './colsumKernel.js';
+import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
+import { gemmRecord, type CellGemm } from './gemmRecord.js';
+import type { KernelRecord } from '../../artifact/kernel.js';
+import { optimizerKernels } from './optimizer.js';
+import { PORTABLE_TARGET, type Target } from './target.js';
+
+export interface GenerateOptions {
+  /** Threads per workgroup of the fused kernels (x dimension). */
+  readonly workgroupSize?: number;
+  /** The device class to specialise for (GEMM tiling); default: WebGPU's default limits. */
+  readonly target?: Target;
+  /** Add the optimizer kernels (the graph must have an output named `loss`). */
+  readonly training?: boolean;
+}
+
+/** The cell as the builder needs it: a lowered cell, its layout and parameter order. */
+export interface CellLayout extends Lowered {
+  readonly layout: Layout;
+  readonly paramOrder: readonly string[];
+  readonly paramShape: ReadonlyMap<string, readonly number[]>;
+}
+
+export class ArtifactBuilder {
+  readonly kernels: KernelRecord[] = [];
+  readonly wg: number;
+  readonly target: Target;
+
+  constructor(
+    readonly cell: CellLayout,
+    readonly layout: Layout,
+    readonly options: GenerateOptions,
+  ) {
+    this.wg = options.workgroupSize ?? 64;
+    this.target = options.target ?? PORTABLE_TARGET;
+  }
+
+  /** Adds a kernel record (names are unique) and returns its name. */
+  add(k: KernelRecord): string {
+    assert(!this.kernels.some((x) => x.name === k.name), `two kernels named ${k.name}`);
+    this.kernels.push(k);
+    return k.name;
+  }
+
+  /** The kernels of a list of stages of schedule `s`. */
+  stages(s: Schedule, fn: StepFunction, stages: readonly Stage[]): string[] {
+    const { layout, cell } = this;
+    const shape = shapeIn(fn, cell.sizes);
+    const describe = (id: number) => describeNode(fn.nodes, id, fn.origins);
+    return stages.map((st) =>
+      this.add(st.kind === 'gemm' ? gemmRecord(gemmOf(st, s, fn, layout, cell.sizes), layout, this.target) : renderFusedKernel({ schedule: s, layout, stage: st, shape, describe, workgroupSize: this.wg, sizes: cell.sizes })),
+    );
+  }
+
+  /** A schedule's regions as the stages of a pass plan. */
+  plan(s: Schedule, fn: StepFunction): PassPlan {
+    return { prelude: this.stages(s, fn, s.stages.const), before: this.stages(s, fn, s.stages.pre), step: this.stages(s, fn, s.stages.loop), after: this.stages(s, fn, s.stages.post) };
+  }
+
+  /**
+   * Parameter gradients after the loop, over all T·B rows, from the terms of
+   * backward schedule `bwd`: tiled GEMMs for large matrices, one per-element
+   * kernel for everything else.
+   */
+  private grads(bwd: Schedule, bwdFn: StepFunction): string[] {
+    const { layout, cell, wg } = this;
+    const { paramShape } = cell;
+    const grads: string[] = [];
+    const small: GradKernelTerm[] = [];
+    const bigParams = new Set(
+      bwd.gradTerms.filter((t) => t.kind === 'outer' && paramShape.get(t.param)!.length === 2 && paramShape.get(t.param)![0] >= 64 && paramShape.get(t.param)![1] >= 64).map((t) => t.param),
+    );
+    for (const [i, term] of bwd.gradTerms.entries()) {
+      const shape = paramShape.get(term.param)!;
+      if (bigParams.has(term.param) && term.kind === 'outer') {
+        const a = refOf(bwd, term.a);
+        const b = refOf(bwd, term.b);
+        const gemm: CellGemm = {
+          name: `grad${i}_${term.param}`,
+          A: a, B: b, C: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 },
+          lda: tensorWidth(layout, a.tensor), ldb: tensorWidth(layout, b.tensor), ldc: shape[1],
+          M: shape[0], N: shape[1], K: 'TB',
+          transA: true, transB: false, accumulate: true,
+          summary: `∂${term.param} += Σ_rows outer(${operand(bwdFn, term.a)}, ${operand(bwdFn, term.b)})`,
+        };
+        grads.push(this.add(gemmRecord(gemm, layout, this.target)));
+      } else if (bigParams.has(term.param)) {
+        grads.push(this.add(renderColsumKernel({ name: `grad${i}_colsum`, source: refOf(bwd, term.a), target: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 }, width: numel(shape), layout, workgroupSize: wg, param: term.param })));
+      } else if (term.kind === 'outer') {
+        small.push({ param: term.param, shape: [shape[0], shape.length === 2 ? shape[1] : 1], a: refOf(bwd, term.a), b: refOf(bwd, term.b) });
+      } else {
+        small.push({ param: term.param, shape: [numel(shape)], a: refOf(bwd, term.a) });
+      }
+    }
+    if (small.length) grads.unshift(this.add(renderGradKernel('grads_small', small, layout, wg)));
+    return grads;
+  }
+
+  /** The artifact: the plans, the gradient kernels of `bwd`, the optimizer when training, the tables. */
+  finish(o: { forward: PassPlan; backward: PassPlan; bwd: Schedule; bwdFn: StepFunction; aliases: readonly (readonly [TensorId, Store])[] }): Artifact {
+    const { cell, layout, options } = this;
+    const { graph: g, sizes, paramOrder, paramShape } = cell;
+    const grads = this.grads(o.bwd, o.bwdFn);
+    const aliases = new Map(o.aliases);
+    const refOfResult = (tensor: TensorRef['tensor']): TensorRef => {
+      const a = aliases.get(tensor);
+      return a ? { tensor: a.tensor, shift: a.shift, col: a.col } : { tensor, shift: 0, col: 0 };
+    };
+    const outputs = g.outputs.map((out) => {
+      const at = refOfResult(tensorNames.output(out.name));
+      return { name: out.name, shape: evalShape(g.nodes[out.node].type.shape, sizes), at, width: tensorWidth(layout, at.tensor), dtensor: tensorNames.doutput(out.name) };
+    });
+    let training: Artifact['training'];
+    if (options.training) {
+      const loss = outputs.find((x) => x.name === 'loss');
+      assert(loss, 'a training artifact needs an output named loss');
+      const paramCount = paramOrder.reduce((n, p) => n + numel(paramShape.get(p)!), 0);
+      const first = paramOrder.length ? layout.tensors.get(tensorNames.param(paramOrder[0])) : undefined;
+      assert(!first || first.offset.c === 0, 'parameters must start their arena');
+      const k = optimizerKernels(paramCount, layout.tensors.get(loss.at.tensor)!, loss.at);
+      training = { stats: this.add(k.stats), update: this.add(k.update), paramCount };
+    }
+    return {
+      format: ARTIFACT_FORMAT,
+      cell: g.name,
+      ...(g.reverse ? { reverse: true } : {}),
+      sizes: { ...sizes },
+      target: this.target,
+      params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
+      states: g.states.map((s) => ({ name: s.name, shape: evalShape(g.nodes[s.node].type.shape, sizes), init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name) })),
+      inputs: g.inputs.map((x) => {
+        const n = g.nodes[x.node];
+        const f32 = n.type.dtype === 'f32';
+        const grad = f32 && cell.inputGradients;
+        return { name: x.name, shape: evalShape(n.type.shape, sizes), dtype: f32 ? ('f32' as const) : ('i32' as const), tensor: tensorNames.input(x.name), ...(grad ? { dtensor: tensorNames.dinput(x.name) } : {}) };
+      }),
+      outputs,
+      tensors: [...layout.tensors.values()].map(({ symbol: _s, ...t }) => t),
+      arenas: layout.arenaSize,
+      aliases: Object.fromEntries([...aliases].map(([k, v]) => [k, { tensor: v.tensor, shift: v.shift, col: v.col }])),
+      kernels: this.kernels,
+      forward: o.forward,
+      backward: { ...o.backward, grads },
+      ...(training ? { training } : {}),
+    };
+  }
+}
+
+/** A node by its source name (`∂f`), or `%12` when it has none. */
+const operand = (fn: StepFunction, id: number): string => fn.origins.get(id)?.name ?? `%${id}`;
+
+export function tensorWidth(layout: Layout, tensor: TensorRef['tensor']): number {
+  const t = layout.tensors.get(tensor);
+  assert(t, `no tensor ${tensor}`);
+  return t.width;
+}
+
+/** Where schedule `s` keeps value `id`. */
+export function refOf(s: Schedule, id: number): TensorRef {
+  const st: Store | undefined = s.stores.get(id)?.[0];
+  assert(st, `value %${id} is not in memory`);
+  return { tensor: st.tensor, shift: st.shift, col: st.col };
+}
+
+function gemmOf(st: GemmStage, s: Schedule, fn: StepFunction, layout: Layout, sizes: Readonly<Record<string, number>>): CellGemm {
+  const nodes = fn.nodes;
+  const first = nodes[st.matmuls[0]];
+  const weight = st.weightLeft ? first.args[0] : first.args[1];
+  const A = refOf(s, st.vector);
+  const Bref = refOf(s, weight);
+  const Cref = refOf(s, st.matmuls[0]);
+  const K = numel(evalShape(nodes[st.vector].type.shape, sizes));
+  const N = st.matmuls.reduce((sum, id) => sum + numel(evalShape(nodes[id].type.shape, sizes)), 0);
+  return {
+    name: st.name,
+    A, B: Bref, C: { ...Cref, col: 0 },
+    lda: tensorWidth(layout, A.tensor),
+    ldb: st.weightLeft ? K : N,
+    ldc: tensorWidth(layout, Cref.tensor),
+    M: 'TB', N, K,
+    transA: false, transB: st.weightLeft, accumulate: false,
+    summary: st.matmuls.map((id) => describeNode(nodes, id, fn.origins)).join('; '),
+  };
+}
