@@ -24,6 +24,10 @@ import { overrideSizes, sizeValues, type SizeValues } from './ir/sizeBinding.js'
 import { lowerCell, scheduleCell, type Lowered, type Scheduled } from './schedule/cellSchedule.js';
 import { printSchedule } from './schedule/printSchedule.js';
 import { BACKENDS, type BackendName, type GenerateOptions } from './backend/backend.js';
+import { generatePerStep } from './backend/webgpu/perStep.js';
+import { tryGenerateScan } from './backend/webgpu/scan.js';
+import { cellFindings } from './analysis/findings.js';
+import { chooseSchedule, type ScheduleOption } from './analysis/choice.js';
 
 export const STAGE_NAMES = ['check', 'bind', 'lower', 'schedule', 'generate'] as const;
 export type DriverStage = (typeof STAGE_NAMES)[number];
@@ -92,8 +96,12 @@ export function applySizes(graph: Graph, sizes: Readonly<Record<string, number>>
 export interface CompileBoundOptions extends GenerateOptions {
   /** Compute ∂L/∂x_t (default true); training turns it off. */
   readonly inputGradients?: boolean;
-  /** The schedule/backend (default 'per-step'). */
+  /** The backend, overriding the schedule choice (tests, tools). */
   readonly backend?: BackendName;
+  /** sequential (a loop over time), scan (parallel scans where exact), auto (default: the scan where exact and estimated faster). */
+  readonly schedule?: ScheduleOption;
+  /** The (B, T) the caller expects, for auto's cost model. */
+  readonly shape?: { readonly B: number; readonly T: number };
 }
 
 export function lower(b: Bound, options: Pick<CompileBoundOptions, 'inputGradients'> = {}): Lowered {
@@ -104,8 +112,26 @@ export function schedule(l: Lowered): Scheduled {
   return scheduleCell(l);
 }
 
+/** Picks the schedule (analysis/choice.ts), generates it, and records which and why in the artifact. */
 export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artifact {
-  return BACKENDS[options.backend ?? 'per-step'].generate(s, options);
+  const findings = cellFindings(s.forwardFn, s.backwardFn);
+  if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'scan' ? 'scan' : 'sequential', reason: `backend ${options.backend}`, ...findings } };
+  const perStep = () => generatePerStep(s, options);
+  let choice = chooseSchedule(findings, options.schedule ?? 'auto', undefined, undefined);
+  let scan = choice.name === 'scan' ? tryGenerateScan(s, options) : undefined;
+  if (scan && 'unavailable' in scan) {
+    choice = { name: 'sequential', reason: scan.unavailable };
+    scan = undefined;
+  }
+  if (scan && options.shape && options.schedule !== 'scan') {
+    const seq = perStep();
+    const loopKernels = seq.forward.step.length + seq.backward.step.length;
+    const scanDispatches = [scan.forward, scan.backward].reduce((n, p) => n + p.prelude.length + p.before.length + p.after.length, scan.backward.grads.length);
+    const scanWidth = scan.states.reduce((n, st) => n + st.shape.reduce((a, b) => a * b, 1), 0);
+    choice = chooseSchedule(findings, 'auto', { loopKernels, scanDispatches, scanWidth }, options.shape);
+    if (choice.name === 'sequential') return { ...seq, schedule: { ...choice, ...findings } };
+  }
+  return { ...(scan ?? perStep()), schedule: { ...choice, ...findings } };
 }
 
 /** Stages 3–5 for a graph already bound to sizes (models, tests). */

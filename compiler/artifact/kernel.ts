@@ -73,7 +73,7 @@ export interface DispatchFormula {
 /** WebGPU's guaranteed maxComputeWorkgroupsPerDimension; folded kernels are written against it. */
 export const FOLD_WORKGROUPS = 65535;
 
-export type KernelRole = 'fused' | 'gemm' | 'colsum' | 'grads' | 'optimizer';
+export type KernelRole = 'fused' | 'gemm' | 'colsum' | 'grads' | 'optimizer' | 'scan';
 
 export interface KernelRecord {
   readonly name: string;

@@ -8,6 +8,7 @@
 import type { Artifact } from '../artifact/artifact.js';
 import type { Scheduled } from '../schedule/cellSchedule.js';
 import { generatePerStep, type GenerateOptions } from './webgpu/perStep.js';
+import { generateScan } from './webgpu/scan.js';
 
 export interface Backend {
   /** What `--schedule NAME` / the driver's `backend` option selects. */
@@ -22,6 +23,11 @@ export const BACKENDS = {
     name: 'per-step',
     description: 'WebGPU, one or a few fused dispatches per time step; input and gradient GEMMs hoisted out of the loop',
     generate: generatePerStep,
+  },
+  scan: {
+    name: 'scan',
+    description: 'WebGPU, no time loop: diagonal-affine recurrences run as chunked parallel scans over time, forward and (in reverse) backward',
+    generate: generateScan,
   },
 } as const satisfies Record<string, Backend>;
 

@@ -76,7 +76,7 @@ const at = (tensor: TensorId, shift: 0 | 1 = 0): TensorUse => ({ tensor, shift }
  * (`select(value, 1, 0)` for a comparison), which the scheduler runs over all
  * rows (schedule.ts), so every (step, example) of the result is written.
  */
-function copyLeafResults(nodes: readonly Node[], results: StepResult[], origins: Origins): { nodes: readonly Node[]; results: StepResult[]; origins: Origins } {
+export function copyLeafResults(nodes: readonly Node[], results: StepResult[], origins: Origins): { nodes: readonly Node[]; results: StepResult[]; origins: Origins } {
   const out = [...nodes];
   const named = new Map<number, Origin>(origins);
   const copies = new Map<number, number>();
