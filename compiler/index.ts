@@ -33,6 +33,8 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 // the driver's stages
 export { applySizes, bindSizes, check, compileBound, compileSource, type CompileBoundOptions, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
 export { BACKENDS, type Backend, type BackendName, type GenerateOptions } from './backend/backend.js';
+export type { ScheduleOption } from './analysis/choice.js';
+export type { CellFindings, ScheduleRecord, StateFinding } from './analysis/findings.js';
 export { PORTABLE_TARGET, DEFAULT_KERNEL_LIMITS, targetFromLimits, type Target } from './backend/webgpu/target.js';
 export { parseSizeSettings, type SizeValues } from './ir/sizeBinding.js';
 export type { FrontEndResult } from './frontend.js';

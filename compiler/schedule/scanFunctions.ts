@@ -32,11 +32,26 @@ export interface ScanCoefficients {
 
 const knownLeaves = (fn: StepFunction): StepLeaf[] => fn.leaves.map((l) => (l.role === 'carry' ? { ...l, role: 'step' as const } : l));
 
-/** The step function computing a_t and b_t for `states` (one phase); `tag` names its tensors. */
-export function coefficientFunction(fn: StepFunction, states: readonly CarryStructure[], tag: string): { fn: StepFunction; coefficients: ScanCoefficients[] } {
+/**
+ * The per-step results that read no carried value (a forward pass's input
+ * projections saved for the backward pass): the first coefficient function
+ * computes them along with the coefficients, which often share their GEMMs.
+ */
+export function carryFreeResults(fn: StepFunction): StepResult[] {
+  const dep = new Uint8Array(fn.nodes.length);
+  for (const l of fn.leaves) if (l.role === 'carry') dep[l.node] = 1;
+  for (const n of fn.nodes) for (const a of n.args) dep[n.id] |= dep[a];
+  return fn.results.filter((r) => r.role === 'step' && !dep[r.node]);
+}
+
+/**
+ * The step function computing a_t and b_t for `states` (one phase), and the
+ * per-step results `extra`; `tag` names its tensors.
+ */
+export function coefficientFunction(fn: StepFunction, states: readonly CarryStructure[], tag: string, extra: readonly StepResult[] = []): { fn: StepFunction; coefficients: ScanCoefficients[] } {
   const nodes: Node[] = [...fn.nodes];
   const carries = carriesOf(fn);
-  const results: StepResult[] = [];
+  const results: StepResult[] = [...extra];
   const coefficients = states.map((s) => {
     const c = carries.find((x) => x.name === s.name);
     assert(c && s.coef !== undefined && s.off !== undefined, `${s.name} is not scannable`);
@@ -52,8 +67,8 @@ export function coefficientFunction(fn: StepFunction, states: readonly CarryStru
   return { fn: prune({ name: `${fn.name} scan coefficients (${tag})`, nodes: copied.nodes, leaves: knownLeaves(fn), results: copied.results, origins: copied.origins, gradTerms: [] }), coefficients };
 }
 
-/** The step function of everything but the recurrence, reading the scanned sequences. */
-export function rowFunction(fn: StepFunction): StepFunction {
+/** The step function of everything but the recurrence (and the results `done` elsewhere), reading the scanned sequences. */
+export function rowFunction(fn: StepFunction, done: readonly StepResult[] = []): StepFunction {
   const nodes: Node[] = [...fn.nodes];
   const leaves = knownLeaves(fn);
   for (const r of fn.results) {
@@ -63,7 +78,7 @@ export function rowFunction(fn: StepFunction): StepFunction {
     nodes[r.node] = { id: n.id, op: 'input', args: [], attrs: { name: r.use.tensor }, type: n.type };
     leaves.push({ node: r.node, role: 'step', use: r.use });
   }
-  const copied = copyLeafResults(nodes, fn.results.filter((r) => r.role !== 'carry'), fn.origins);
+  const copied = copyLeafResults(nodes, fn.results.filter((r) => r.role !== 'carry' && !done.includes(r)), fn.origins);
   return prune({ ...fn, name: `${fn.name} over all rows`, nodes: copied.nodes, leaves, results: copied.results, origins: copied.origins });
 }
 

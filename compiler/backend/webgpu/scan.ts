@@ -18,7 +18,7 @@ import type { Artifact, PassPlan } from '../../artifact/artifact.js';
 import { analyzeStep, type CarryStructure } from '../../analysis/structure.js';
 import type { Scheduled } from '../../schedule/cellSchedule.js';
 import { scheduleStep, type Schedule, type Store } from '../../schedule/schedule.js';
-import { coefficientFunction, rowFunction, type ScanCoefficients } from '../../schedule/scanFunctions.js';
+import { carryFreeResults, coefficientFunction, rowFunction, type ScanCoefficients } from '../../schedule/scanFunctions.js';
 import { backwardStepFunction, resolveAliases, tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { assert } from '../../util/assert.js';
 import { ArtifactBuilder, type GenerateOptions } from './assemble.js';
@@ -44,7 +44,8 @@ export function tryGenerateScan(sc: Scheduled, options: GenerateOptions = {}): A
   const fBlock = scanBlocker(fStruct, 'forward');
   if (fBlock) return { unavailable: fBlock };
   const fwd = parts(sc.forwardFn, fStruct, 'f', count);
-  const bwdFn = resolveAliases(backwardStepFunction(sc.backward, { inputGradients: sc.inputGradients }), fwd.rows.aliases);
+  const fwdAliases = new Map([...fwd.phases.flatMap((p) => [...p.schedule.aliases]), ...fwd.rows.aliases]);
+  const bwdFn = resolveAliases(backwardStepFunction(sc.backward, { inputGradients: sc.inputGradients }), fwdAliases);
   const bStruct = analyzeStep(bwdFn);
   const bBlock = scanBlocker(bStruct, 'backward');
   if (bBlock) return { unavailable: bBlock };
@@ -68,8 +69,8 @@ export function tryGenerateScan(sc: Scheduled, options: GenerateOptions = {}): A
   for (const p of paramOrder) L.add(tensorNames.grad(p), 'grads', 'const', numel(paramShape.get(p)!));
   for (const x of g.inputs) L.add(tensorNames.input(x.name), 'tape', 'seq', width(x.node));
   for (const s of g.states) L.add(tensorNames.state(s.name), 'tape', 'seq', width(s.node), 'T+1');
-  for (const o of g.outputs) if (!fwd.rows.aliases.has(tensorNames.output(o.name))) L.add(tensorNames.output(o.name), 'tape', 'seq', width(o.node));
-  for (const id of sc.backward.saved) if (!fwd.rows.aliases.has(tensorNames.saved(id))) L.add(tensorNames.saved(id), 'tape', 'seq', width(id));
+  for (const o of g.outputs) if (!fwdAliases.has(tensorNames.output(o.name))) L.add(tensorNames.output(o.name), 'tape', 'seq', width(o.node));
+  for (const id of sc.backward.saved) if (!fwdAliases.has(tensorNames.saved(id))) L.add(tensorNames.saved(id), 'tape', 'seq', width(id));
   const stateWidth = new Map(g.states.map((s) => [s.name, width(s.node)]));
   const addPass = (p: PassParts, arena: 'tape' | 'btape') => {
     for (const ph of p.phases) {
@@ -121,11 +122,12 @@ export function generateScan(sc: Scheduled, options: GenerateOptions = {}): Arti
 
 function parts(fn: StepFunction, structure: readonly CarryStructure[], tag: 'f' | 'b', count: (fn: StepFunction) => (id: number) => number): PassParts {
   const phaseCount = Math.max(...structure.map((s) => s.phase!)) + 1;
+  const early = carryFreeResults(fn);
   const phases = Array.from({ length: phaseCount }, (_, p) => {
-    const c = coefficientFunction(fn, structure.filter((s) => s.phase === p), `${tag}q${p}`);
+    const c = coefficientFunction(fn, structure.filter((s) => s.phase === p), `${tag}q${p}`, p === 0 ? early : []);
     return { schedule: scheduleStep(c.fn, { tag: `${tag}q${p}`, numel: count(c.fn) }), coefficients: c.coefficients };
   });
-  const rowFn = rowFunction(fn);
+  const rowFn = rowFunction(fn, early);
   const rows = scheduleStep(rowFn, { tag, numel: count(rowFn) });
   for (const s of [...phases.map((p) => p.schedule), rows]) assert(!s.stages.loop.length && !s.stages.post.length, `${s.fn.name} kept a time loop`);
   return { phases, rows };

@@ -20,7 +20,8 @@ import { CellRuntime } from '../../../core/cellRuntime.js';
 import { BufferUsage } from '../../../core/buffers.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
 import { assertVerified, verificationLine, type Verification } from '../../verify/verify.js';
-import { bindOneCell, compileCell, fmtMs, median, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { bindOneCell, compileCell, fmtMs, median, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { benchSchedules } from './benchSchedules.js';
 
 export interface BenchCliOptions {
   B: string;
@@ -32,6 +33,8 @@ export interface BenchCliOptions {
   seed: string;
   /** false with --no-verify. */
   verify?: boolean;
+  /** sequential | scan | auto | both. */
+  schedule?: string;
 }
 
 export async function benchCommand(file: string, opts: BenchCliOptions): Promise<number> {
@@ -41,10 +44,13 @@ export async function benchCommand(file: string, opts: BenchCliOptions): Promise
   const warmup = wholeOption('--warmup', opts.warmup, 0);
   const seed = wholeOption('--seed', opts.seed, 0);
   const bound = bindOneCell(file, opts.set, opts.cell);
+  const both = opts.schedule === 'both';
+  const schedule = both ? 'auto' : scheduleOption(opts.schedule);
   return withGpu('bench', async (ctx) => {
     // figures for a cell whose GPU results are wrong would mislead: verified first (cached after the first time)
     const verified = opts.verify === false ? undefined : await assertVerified(ctx, bound, `the cell ${bound.graph.name}`, 'benchmark it');
-    return bench(ctx, compileCell(bound, targetOf(ctx)), { B, T, runs, warmup, seed, verified });
+    if (both) return benchSchedules(ctx, bound, { B, T, runs, warmup, seed, rounds: 2 });
+    return bench(ctx, compileCell(bound, targetOf(ctx), { schedule, shape: { B, T } }), { B, T, runs, warmup, seed, verified });
   });
 }
 
@@ -125,6 +131,7 @@ async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number
     out.push(`bench ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${B}, T=${T}; median of ${o.runs} run(s) after ${o.warmup} warm-up run(s)`);
     out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' — software (CPU) implementation: correct but slow' : ''}`);
     out.push(`  ${o.verified ? verificationLine(o.verified) : 'not verified against float64 (--no-verify)'}`);
+    if (a.schedule) out.push(`  schedule: ${a.schedule.name} (${a.schedule.reason})`);
     const head = ['', 'wall ms', ...(timer ? ['GPU ms'] : []), 'GFLOP', 'GFLOP/s', 'dispatches'];
     const rows: string[][] = [head];
     const gflop = { forward: flops.forward / 1e9, 'forward+backward': flops.forwardBackward / 1e9 } as const;

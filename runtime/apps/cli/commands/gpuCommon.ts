@@ -2,7 +2,7 @@
 // numeric options, and turning the GPU runtime's errors into one-line user
 // errors (no adapter, a buffer too large, a shader WebGPU rejects).
 
-import { bindSizes, compileBound, numel, type Artifact, type Bound, type Graph, type Target } from '../../../../compiler/index.js';
+import { bindSizes, compileBound, numel, type Artifact, type Bound, type Graph, type ScheduleOption, type Target } from '../../../../compiler/index.js';
 import { indexRange } from '../../../../compiler/tools/index.js';
 import { acquireDevice, type GpuContext } from '../../../core/device.js';
 import { GpuError } from '../../../core/errors.js';
@@ -34,14 +34,35 @@ export function bindOneCell(file: string, settings: readonly string[], cell?: st
   return cells[0];
 }
 
-/** Every selected cell of FILE, compiled for `target` (default: WebGPU's default limits). */
-export function compileCells(file: string, settings: readonly string[], cell?: string, target?: Target): CompiledCell[] {
-  return bindCells(file, settings, cell).map((b) => compileCell(b, target));
+/** The schedule a command compiles for: --schedule, and the (B, T) auto's cost model weighs. */
+export interface ScheduleRequest {
+  readonly schedule: ScheduleOption;
+  readonly shape?: { readonly B: number; readonly T: number };
 }
 
-/** A bound cell compiled for a target (a device's, or WebGPU's default limits). */
-export function compileCell(bound: Bound, target?: Target): CompiledCell {
-  return { graph: bound.graph, sizes: bound.sizes, artifact: compileBound(bound, target ? { target } : {}) };
+const SCHEDULES: readonly ScheduleOption[] = ['sequential', 'scan', 'auto'];
+
+/** --schedule sequential|scan|auto (default auto). */
+export function scheduleOption(value: string | undefined): ScheduleOption {
+  if (value === undefined) return 'auto';
+  if (!(SCHEDULES as readonly string[]).includes(value)) throw new UserError(`--schedule expects one of ${SCHEDULES.join(', ')}, got '${value}'`);
+  return value as ScheduleOption;
+}
+
+/** Every selected cell of FILE, compiled for `target` (default: WebGPU's default limits). */
+export function compileCells(file: string, settings: readonly string[], cell?: string, target?: Target, schedule?: ScheduleRequest): CompiledCell[] {
+  return bindCells(file, settings, cell).map((b) => compileCell(b, target, schedule));
+}
+
+/**
+ * A bound cell compiled for a target (a device's, or WebGPU's default
+ * limits); --schedule scan on a cell the scan does not fit is a user error
+ * that says why.
+ */
+export function compileCell(bound: Bound, target?: Target, schedule?: ScheduleRequest): CompiledCell {
+  const artifact = compileBound(bound, { ...(target ? { target } : {}), ...(schedule ? { schedule: schedule.schedule, ...(schedule.shape ? { shape: schedule.shape } : {}) } : {}) });
+  if (schedule?.schedule === 'scan' && artifact.schedule?.name !== 'scan') throw new UserError(`${bound.graph.name}: --schedule scan does not apply: ${artifact.schedule?.reason ?? 'no analysis'}`);
+  return { graph: bound.graph, sizes: bound.sizes, artifact };
 }
 
 /** A whole number ≥ min from an option value, else a one-line UserError naming the option. */

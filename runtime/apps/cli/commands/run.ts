@@ -15,7 +15,8 @@ import { numel } from '../../../../compiler/index.js';
 import { compareWithReference } from '../../compare/gpuVsReference.js';
 import { CellRuntime } from '../../../core/cellRuntime.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
-import { allFinite, bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { allFinite, bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { UserError } from '../io.js';
 
 export interface RunCliOptions {
   B: string;
@@ -26,6 +27,7 @@ export interface RunCliOptions {
   window?: string;
   compare?: boolean;
   tol: string;
+  schedule?: string;
 }
 
 /** Above this size the float64 reference (plain JavaScript on the CPU) gets slow. */
@@ -38,8 +40,12 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const window = opts.window === undefined ? T : wholeOption('--window', opts.window);
   const tol = positiveNumberOption('--tol', opts.tol);
   const bound = bindOneCell(file, opts.set, opts.cell);
+  const requested = scheduleOption(opts.schedule);
+  // the scan runs the whole adjoint recurrence at once: truncated BPTT needs the loop
+  if (window < T && requested === 'scan') throw new UserError('--window (truncated BPTT) needs --schedule sequential: the scan backpropagates through the whole sequence');
+  const schedule = { schedule: window < T ? ('sequential' as const) : requested, shape: { B, T } };
   return withGpu('run', (ctx) => {
-    const cell = compileCell(bound, targetOf(ctx));
+    const cell = compileCell(bound, targetOf(ctx), schedule);
     return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol }) : run(ctx, cell, { B, T, seed, window });
   });
 }
@@ -47,6 +53,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
 function header(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }, what: string): void {
   const win = o.window < o.T ? `, truncated BPTT window ${o.window}` : '';
   process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}\n`);
+  if (c.artifact.schedule) process.stdout.write(`  schedule: ${c.artifact.schedule.name} (${c.artifact.schedule.reason})\n`);
   const a = ctx.adapter;
   process.stdout.write(`  adapter: ${[a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' / ')}${a.software ? ' (software)' : ''}\n`);
 }
