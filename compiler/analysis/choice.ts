@@ -37,7 +37,8 @@ export interface CostInputs {
 export function inexact(f: CellFindings): string | undefined {
   if (!f.forward.length) return 'the cell has no recurrence';
   const seq = [...f.forward.map((s) => ['', s] as const), ...f.backward.map((s) => ['∂', s] as const)].filter(([, s]) => !s.scan);
-  return seq.length ? `not every recurrence is diagonal-affine: ${seq.map(([d, s]) => `${d}${s.name} is ${s.kind}`).join(', ')}` : undefined;
+  const what = (d: string, s: CellFindings['forward'][number]) => (s.kind === 'affine-diagonal' || s.kind === 'independent' ? `${d}${s.name} reads a value that is not` : `${d}${s.name} is ${s.kind}`);
+  return seq.length ? `not every recurrence is diagonal-affine: ${seq.map(([d, s]) => what(d, s)).join(', ')}` : undefined;
 }
 
 export function chooseSchedule(f: CellFindings, option: ScheduleOption, cost: CostInputs | undefined, shape: { B: number; T: number } | undefined): Choice {

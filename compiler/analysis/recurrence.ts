@@ -127,10 +127,11 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
 }
 
 /** Ops that keep an affine-dense form affine (with the dependent operands where they may be). */
-const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'matmul', 'sum', 'sumto', 'broadcast', 'transpose', 'concat', 'slice']);
+const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'select', 'matmul', 'sum', 'sumto', 'broadcast', 'transpose', 'concat', 'slice']);
 function linearIn(op: Op, dep: readonly boolean[]): boolean {
   if (op === 'mul' || op === 'matmul') return !(dep[0] && dep[1]);
   if (op === 'div') return !dep[1];
+  if (op === 'select') return !dep[0];
   return true;
 }
 

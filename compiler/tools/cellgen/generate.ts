@@ -27,6 +27,13 @@ export interface GenOptions {
    * pins the fix).
    */
   readonly batchedResults?: boolean;
+  /**
+   * Next states diagonal-affine in their own previous value, with
+   * coefficient and offset read from the inputs and, sometimes, earlier
+   * states (never the state itself): cells the scan schedule runs. A `delay`
+   * in them still makes a state that does not scan.
+   */
+  readonly scannable?: boolean;
 }
 
 /** e + 0·mean(x): the same values, batched (x is always an input). */
@@ -107,7 +114,7 @@ export function generateCell(seed: number, opts: GenOptions = {}): GenCell {
       stmts.push({ kind: 'let', name: it.name, e });
       vars.push({ name: it.name, t: e.t! });
     } else {
-      const e0 = nextState(g, rng, it.s, depth);
+      const e0 = o.scannable ? affineNext(new ExprGen(rng, affineScope(scope, inputs, states, it.s, rng), `q${it.s.name}`), rng, it.s, depth) : nextState(g, rng, it.s, depth);
       const e = batchedOf(e0) || !o.batchedResults ? e0 : withBatched(e0, vars);
       stmts.push({ kind: 'next', name: it.s.name, e });
       // h' is typed by its expression: unbatched when that reads no input or state
@@ -154,6 +161,32 @@ function nextState(g: ExprGen, rng: GenRng, s: StateDecl, depth: number): Expr {
     }
     default:
       return g.unary(rng.pick(['sigmoid', 'tanh']), g.gen(shape, depth));
+  }
+}
+
+/** What a scannable next state may read: the inputs and, by chance, the states declared before it. */
+function affineScope(scope: GenScope, inputs: GenCell['inputs'], states: readonly StateDecl[], s: StateDecl, rng: GenRng): GenScope {
+  const vars = scope.vars.filter((v) => inputs.some((x) => x.name === v.name && x.shape) || v.name === 'e');
+  for (const o of states.slice(0, states.indexOf(s))) if (rng.chance(0.5)) vars.push({ name: o.name, t: { shape: o.shape, batched: true } });
+  return { ...scope, vars };
+}
+
+/** s' = a ⊙ s + b with a, b free of s: a gated mix (minGRU), a constant decay, or a negative gate. */
+function affineNext(g: ExprGen, rng: GenRng, s: StateDecl, depth: number): Expr {
+  const T = { shape: s.shape, batched: true };
+  const self: Expr = { k: 'name', name: s.name, t: T };
+  const cand = g.unary('tanh', g.gen(s.shape, depth));
+  const mul = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: '*', a, b, t: T });
+  const add = (a: Expr, b: Expr): Expr => ({ k: 'bin', op: '+', a, b, t: T });
+  switch (rng.int(0, 2)) {
+    case 0: {
+      const gate = g.unary('sigmoid', g.gen(s.shape, depth - 1));
+      return add(mul(gate, self), mul({ k: 'bin', op: '-', a: g.num(1), b: gate, t: T }, cand));
+    }
+    case 1:
+      return add(mul(g.num(0.5), self), cand);
+    default:
+      return { k: 'bin', op: '-', a: cand, b: mul(g.unary('sigmoid', g.gen(s.shape, depth - 1)), self), t: T };
   }
 }
 

@@ -1,0 +1,150 @@
+// The recurrence analysis (compiler/analysis), pinned (pure: no GPU). For
+// every cell of every example: per state, what its forward update is in its
+// previous value (independent, affine-diagonal, affine-dense, a semiring
+// product, nonlinear with a diagonal or dense Jacobian) and whether it scans
+// (with its phase when it reads another scanned state); the same for the
+// backward recurrence of its cotangent; and the schedule the driver picks.
+// Then small cells for the rules the examples do not reach (semirings,
+// phases, the coupling that stops a scan) and the wording `cellc plan` uses.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { bindSizes, check, compileBound, formatPlan, type Artifact, type StateFinding } from '../../compiler/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = readdirSync(join(ROOT, 'dsl-examples')).filter((f) => f.endsWith('.cell')).sort();
+
+function artifacts(source: string, path: string): Artifact[] {
+  const r = check(source, path);
+  expect(r.diagnostics).toEqual([]);
+  return r.graphs.map((g) => {
+    const b = bindSizes(g, {});
+    if ('diagnostics' in b) throw new Error(path);
+    return compileBound(b);
+  });
+}
+
+const st = (x: StateFinding, d: string) => `${d}${x.name} ${x.kind}${x.kind === 'nonlinear' ? `/${x.jacobian}` : ''}${x.scan ? ` scan${x.phase ? x.phase : ''}` : ''}`;
+const summary = (a: Artifact) => {
+  const s = a.schedule!;
+  return `${s.forward.map((x) => st(x, '')).join(', ')} | ${s.backward.map((x) => st(x, '∂')).join(', ')} → ${s.name}`;
+};
+
+const PINNED: Record<string, string> = {
+  'ar.cell AR': 'x.delayP affine-dense | ∂x.delayP affine-dense → sequential',
+  'elman.cell Elman': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'gru.cell GRU': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'gru_cudnn.cell GRU_cuDNN': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'hmm_forward.cell HMMForward': 'alpha nonlinear/dense, first independent scan, total affine-diagonal | ∂alpha affine-dense, ∂first independent, ∂total affine-diagonal scan → sequential',
+  'indrnn.cell IndRNN': 'h nonlinear/diagonal | ∂h affine-diagonal scan → sequential',
+  'irnn.cell IRNN': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'kalman.cell Kalman': 'm affine-dense, P affine-dense, first independent scan | ∂m affine-dense, ∂P affine-dense, ∂first independent → sequential',
+  'lru.cell LRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'lstm.cell LSTM': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_cifg.cell LSTM_CIFG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_fgr.cell LSTM_FGR': 'h nonlinear/dense, c nonlinear/diagonal, gi nonlinear/dense, gf nonlinear/dense, go nonlinear/dense | ∂h affine-dense, ∂c affine-diagonal, ∂gi affine-dense, ∂gf affine-dense, ∂go affine-dense → sequential',
+  'lstm_nfg.cell LSTM_NFG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_niaf.cell LSTM_NIAF': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_nig.cell LSTM_NIG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_noaf.cell LSTM_NOAF': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_nog.cell LSTM_NOG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_np.cell LSTM_NP': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_peephole.cell LSTM_Peephole': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'lstm_v.cell LSTM_V': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
+  'mgu.cell MGU': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'mingru.cell MinGRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'minlstm.cell MinLSTM': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'mut1.cell MUT1': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'mut2.cell MUT2': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'mut3.cell MUT3': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'sru.cell SRU': 'c nonlinear/diagonal, h independent | ∂c affine-diagonal scan1, ∂h independent scan → sequential',
+  'tdnn.cell TDNN': 'x.delay2 affine-dense | ∂x.delay2 affine-dense → sequential',
+  'viterbi.cell Viterbi': 'delta nonlinear/dense, first independent scan | ∂delta affine-dense, ∂first independent → sequential',
+  'viterbi.cell Backtrack': 'q affine-dense | ∂q affine-dense → sequential',
+};
+
+describe('the analysis of every example', () => {
+  it('pins every cell of dsl-examples/', () => {
+    const seen: string[] = [];
+    for (const f of EXAMPLES) {
+      for (const a of artifacts(readFileSync(join(ROOT, 'dsl-examples', f), 'utf8'), f)) {
+        const key = `${f} ${a.cell}`;
+        seen.push(key);
+        expect(summary(a), key).toBe(PINNED[key]);
+      }
+    }
+    expect(seen.sort()).toEqual(Object.keys(PINNED).sort());
+  });
+
+  it('the scan artifacts have no per-step kernels; the sequential ones keep theirs', () => {
+    for (const f of ['mingru.cell', 'minlstm.cell', 'lru.cell', 'lstm.cell']) {
+      const [a] = artifacts(readFileSync(join(ROOT, 'dsl-examples', f), 'utf8'), f);
+      const scan = a.schedule!.name === 'scan';
+      expect(a.forward.step.length === 0, f).toBe(scan);
+      expect(a.backward.step.length === 0, f).toBe(scan);
+    }
+  });
+});
+
+const cell = (body: string, head = 'cell C(x[I])') => `${head} {\n  size I = 5\n  size H = 7\n${body}\n}\n`;
+const one = (src: string) => artifacts(src, 'c.cell')[0];
+
+describe('rules', () => {
+  it('QRNN-like: affine in c with a gate of the input only scans; the plan says why in the cell\'s names', () => {
+    const a = one(cell('  state c[H] = 0\n  f = sigmoid(dense(x, out = H))\n  z = tanh(dense(x, out = H))\n  c\' = f * c + (1 - f) * z\n  output c\''));
+    expect(summary(a)).toBe('c affine-diagonal scan | ∂c affine-diagonal scan → scan');
+    const plan = formatPlan(a, { B: 2, T: 10 });
+    expect(plan).toContain('schedule: scan');
+    expect(plan).toContain('c: affine in c, coefficient f depends only on parameters and x: parallel scan');
+  });
+
+  it('a product of the state with itself, a nonlinearity, a matrix product', () => {
+    expect(summary(one(cell("  state h[H] = 0\n  h' = 0.5 * h * h + dense(x, out = H)\n  output h'")))).toBe('h nonlinear/diagonal | ∂h affine-diagonal scan → sequential');
+    expect(summary(one(cell("  state h[H] = 0\n  param u[H] init 0.5\n  h' = tanh(u * h + dense(x, out = H))\n  output h'")))).toBe('h nonlinear/diagonal | ∂h affine-diagonal scan → sequential');
+    expect(summary(one(cell("  state h[H] = 0\n  param W[H, H] init glorot\n  h' = W @ h + dense(x, out = H)\n  output h'")))).toBe('h affine-dense | ∂h affine-dense → sequential');
+  });
+
+  it('phases: a state whose coefficients read another scanned state scans after it; a coupled pair does not', () => {
+    const chained = one(cell("  state h[H] = 0\n  state c[H] = 0\n  h' = 0.9 * h + dense(x, out = H)\n  f = sigmoid(h)\n  c' = f * c + (1 - f) * tanh(h)\n  output c'"));
+    expect(summary(chained)).toBe('h affine-diagonal scan, c affine-diagonal scan1 | ∂h affine-diagonal scan1, ∂c affine-diagonal scan → scan');
+    expect(chained.schedule!.forward[1].reason).toContain('phase 1, after h');
+    const coupled = one(cell("  state h[H] = 0\n  state c[H] = 0\n  h' = 0.5 * h + 0.5 * c + dense(x, out = H)\n  c' = 0.5 * c + 0.5 * h\n  output c'"));
+    expect(summary(coupled)).toBe('h affine-diagonal, c affine-diagonal | ∂h affine-diagonal, ∂c affine-diagonal → sequential');
+    expect(coupled.schedule!.forward[0].reason).toContain('because c also reads h');
+  });
+
+  it('semirings: log-sum-exp (HMM forward) and max-plus (Viterbi) products of the previous vector', () => {
+    const head = 'cell C(o: index(V))';
+    const sizes = '  size S = 3\n  size V = 4\n  param A[S, S] init normal(0.5)\n  param E[S, V] init normal(0.5)\n  state a[S] = 0\n';
+    const hmm = one(`${head} {\n${sizes}  a' = logsumexp(transpose(A) + a, axis = 1) + E @ onehot(o)\n  output a'\n}\n`);
+    expect(hmm.schedule!.forward[0].kind).toBe('semiring-log');
+    const vit = one(`${head} {\n${sizes}  a' = max(transpose(A) + a, axis = 1) + E @ onehot(o)\n  output a'\n}\n`);
+    expect(vit.schedule!.forward[0].kind).toBe('semiring-max');
+    expect(vit.schedule!.forward[0].reason).toContain('max-plus semiring');
+    // not a product: the reduction of the vector itself
+    expect(one(`${head} {\n${sizes}  a' = a - logsumexp(a) + E @ onehot(o)\n  output a'\n}\n`).schedule!.forward[0].kind).toBe('nonlinear');
+  });
+
+  it('--schedule sequential and the cost model at a short sequence keep the loop; scan is recorded with its reason', () => {
+    const src = readFileSync(join(ROOT, 'dsl-examples', 'mingru.cell'), 'utf8');
+    const g = check(src, 'mingru.cell').graphs[0];
+    const b = bindSizes(g, {});
+    if ('diagnostics' in b) throw new Error('sizes');
+    const seq = compileBound(b, { schedule: 'sequential' });
+    expect(seq.schedule).toMatchObject({ name: 'sequential', reason: 'requested' });
+    expect(seq.forward.step.length).toBeGreaterThan(0);
+    const short = compileBound(b, { shape: { B: 1, T: 1 } });
+    expect(short.schedule!.name).toBe('sequential');
+    expect(short.schedule!.reason).toMatch(/not faster: estimated .* at B=1, T=1/);
+    const long = compileBound(b, { shape: { B: 1, T: 1000 } });
+    expect(long.schedule!.name).toBe('scan');
+    expect(long.schedule!.reason).toMatch(/exact and faster/);
+    expect(compileBound(b, { schedule: 'scan' }).schedule!.reason).toMatch(/^requested/);
+    const lstm = check(readFileSync(join(ROOT, 'dsl-examples', 'lstm.cell'), 'utf8'), 'lstm.cell').graphs[0];
+    const lb = bindSizes(lstm, {});
+    if ('diagnostics' in lb) throw new Error('sizes');
+    expect(compileBound(lb, { schedule: 'scan' }).schedule!.reason).toMatch(/^scan requested, but not every recurrence is diagonal-affine: h is nonlinear/);
+  });
+});
