@@ -24,10 +24,12 @@ import { collect, UserError } from './io.js';
 import { VerificationError } from '../verify/verify.js';
 import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../../core/errors.js';
 import { SafetensorsError } from '../train/safetensors.js';
+import { packageVersion } from '../packageFiles.js';
 
 export function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
   const program = new Command('cellc')
     .description('A compiler for recurrent neural-network cells.')
+    .version(packageVersion(), '-V, --version', 'print the version of cellc')
     .showHelpAfterError('(run cellc --help for usage)')
     .exitOverride();
 
