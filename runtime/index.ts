@@ -81,7 +81,7 @@ export {
   type TaskInfo,
   type TaskName,
 } from './apps/train/tasks.js';
-export { decodeSafetensors, encodeSafetensors, SafetensorsError, type NamedTensor } from './apps/train/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type EncodeOptions, type NamedTensor, type SafetensorsDtype } from './apps/train/safetensors.js';
 export { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './apps/train/checkpointCodec.js';
 export {
   exportTorch,
