@@ -54,6 +54,7 @@ export {
   type TrainStepOptions,
   type TrainStepResult,
   type TypedCell,
+  type UntypedSignature,
 } from './core/typedCell.js';
 export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, targetOf, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './core/device.js';
 export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './core/errors.js';
