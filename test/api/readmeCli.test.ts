@@ -6,7 +6,8 @@
 // (stdout and stderr together), compared modulo numbers (timings, losses,
 // sizes vary) and spacing; `…` stands for anything. Examples without shown
 // output must exit 0 (or 1 where they are shown to fail); their training
-// budgets (--steps) are cut to a few steps.
+// budgets (--steps) are cut to a few steps. `bench` times one run after one
+// warm-up (its output differs only in numbers).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -131,7 +132,8 @@ describe('README: command-line examples', () => {
   });
 
   it.for(examples.map((e) => [`README.md:${e.line}: cellc ${e.args.join(' ')}`, e] as const))('%s', { timeout: 900_000 }, async ([, e], t) => {
-    const args = e.shown ? e.args : e.args.map((a, i) => (e.args[i - 1] === '--steps' && Number(a) > FEW_STEPS ? String(FEW_STEPS) : a));
+    const args = e.shown ? [...e.args] : e.args.map((a, i) => (e.args[i - 1] === '--steps' && Number(a) > FEW_STEPS ? String(FEW_STEPS) : a));
+    if (args[0] === 'bench') args.push('--runs', '1', '--warmup', '1');
     const r = await cellc(args);
     if (/No WebGPU adapter/.test(r.printed) && !e.shown?.some((l) => /No WebGPU adapter/.test(l))) {
       if (inCI) throw new Error(`no WebGPU device in CI: ${r.printed}`);
