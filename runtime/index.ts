@@ -54,7 +54,45 @@ export {
   type TrainStepOptions,
   type TrainStepResult,
   type TypedCell,
+  type UntypedSignature,
 } from './core/typedCell.js';
 export { acquireDevice, contextForDevice, GpuContext, NO_ADAPTER_NODE, targetOf, type AcquireOptions, type GpuAdapterSummary, type GpuLimits } from './core/device.js';
 export { BufferTooLargeError, GpuDeviceLostError, GpuError, GpuUnavailableError, GpuValidationError, WgslCompileError } from './core/errors.js';
 export { compareWithReference, type Comparison, type CompareOptions } from './apps/compare/gpuVsReference.js';
+
+// Training on the GPU (the optimizers, schedules and clipping of `cellc train`), the built-in tasks,
+// checkpoints and safetensors as bytes, PyTorch nn.LSTM / nn.GRU weights. Files, the verification
+// cache and whole training runs with checkpoints are in the Node entry, "cellc/node".
+export { DEFAULT_OPTIMIZER, learningRate, Trainer, type OptimizerConfig, type OptimizerName, type StepResult } from './apps/train/trainer.js';
+export {
+  adding,
+  arMleTask,
+  arTask,
+  batchRng,
+  copyTask,
+  getTask,
+  hmmTask,
+  ldsTask,
+  reber,
+  sine,
+  TASK_NAMES,
+  textTask,
+  type Batch,
+  type Task,
+  type TaskInfo,
+  type TaskName,
+} from './apps/train/tasks.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type EncodeOptions, type NamedTensor, type SafetensorsDtype } from './apps/train/safetensors.js';
+export { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './apps/train/checkpointCodec.js';
+export {
+  exportTorch,
+  importTorch,
+  InteropError,
+  toNamedTensor,
+  torchKindOfCell,
+  type Tensor64,
+  type TorchExportOptions,
+  type TorchImport,
+  type TorchImportOptions,
+  type TorchRnnKind,
+} from './apps/train/torchInterop.js';

@@ -144,7 +144,7 @@ async function dawnGpu(options: readonly string[]): Promise<{ gpu: GPU; release:
       mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
     } catch (e) {
       throw new GpuUnavailableError(
-        `The 'webgpu' package (Dawn for Node) could not be loaded (${(e as Error).message.split('\n')[0]}): run \`npm install\` on a platform it ships binaries for (Linux x64, macOS, Windows x64).`,
+        `The 'webgpu' package (Dawn for Node, an optional dependency of cellc) could not be loaded (${(e as Error).message.split('\n')[0]}): install it next to cellc with \`npm install webgpu\`, on a platform it ships binaries for (Linux x64, macOS, Windows x64).`,
       );
     }
     // GPUBufferUsage, GPUMapMode, … for code that uses the browser's globals.

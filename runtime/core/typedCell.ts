@@ -30,6 +30,20 @@ export interface CellSignature {
   readonly gradInputs: string;
 }
 
+/**
+ * The signature of a cell whose names are known only at run time (no
+ * generated bindings): every kind maps any string to a shape, so
+ * `cell.params['W']`, `cell.forward({ x })` and `outputs['h']` type-check;
+ * the names are the artifact's (artifact.params, .states, .inputs, .outputs).
+ */
+export interface UntypedSignature extends CellSignature {
+  readonly params: Readonly<Record<string, Shape>>;
+  readonly states: Readonly<Record<string, Shape>>;
+  readonly inputs: Readonly<Record<string, Shape>>;
+  readonly outputs: Readonly<Record<string, Shape>>;
+  readonly gradInputs: string;
+}
+
 type ShapeOf<T> = T extends Shape ? T : Shape;
 
 /** One Float32Array per name of `T` (flat, row-major; see each method for the layout). */
@@ -289,9 +303,10 @@ class TypedCellImpl implements TypedCell<CellSignature> {
 /**
  * Allocates `artifact` on a device (like createRuntime) and wraps it in a
  * TypedCell whose names are those of the signature `S`. The generated
- * bindings call this with the signature of their cell.
+ * bindings call this with the signature of their cell; without one, names are
+ * strings (UntypedSignature).
  */
-export async function createTypedCell<S extends CellSignature>(device: GPUDevice | GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<TypedCell<S>> {
+export async function createTypedCell<S extends CellSignature = UntypedSignature>(device: GPUDevice | GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<TypedCell<S>> {
   if (!artifact || artifact.format !== ARTIFACT_FORMAT) {
     throw new TypeError(`createTypedCell: not a cellc artifact of format ${ARTIFACT_FORMAT} (got ${JSON.stringify((artifact as { format?: unknown } | undefined)?.format)})`);
   }

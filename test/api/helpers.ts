@@ -99,3 +99,15 @@ export const noAdapter = (r: RunResult) => /GpuUnavailableError|No WebGPU adapte
 export function smallSizes(sizes: readonly { name: string }[]): Record<string, number> {
   return Object.fromEntries(sizes.map((s, i) => [s.name, 3 + i]));
 }
+
+export const README_API_SECTION = '## Library API';
+
+/** The ```ts blocks between the README's "## Library API" heading and the next level-2 heading. */
+export function readmeExamples(readme: string): string[] {
+  const start = readme.indexOf(`\n${README_API_SECTION}\n`);
+  if (start < 0) return [];
+  const rest = readme.slice(start + README_API_SECTION.length + 2);
+  const end = rest.search(/^## /m);
+  const section = end < 0 ? rest : rest.slice(0, end);
+  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+}

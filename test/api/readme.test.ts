@@ -9,19 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../runtime/apps/cli/main.js';
-import { CONSUMER_OPTIONS, inCI, noAdapter, requireBuild, root, runTsx, scratchDir, typeCheck } from './helpers.js';
+import { CONSUMER_OPTIONS, inCI, noAdapter, README_API_SECTION, readmeExamples, requireBuild, root, runTsx, scratchDir, typeCheck } from './helpers.js';
 
-const SECTION = '## Library API';
-
-/** The ```ts blocks between the section's heading and the next level-2 heading. */
-export function readmeExamples(readme: string): string[] {
-  const start = readme.indexOf(`\n${SECTION}\n`);
-  if (start < 0) return [];
-  const rest = readme.slice(start + SECTION.length + 2);
-  const end = rest.search(/^## /m);
-  const section = end < 0 ? rest : rest.slice(0, end);
-  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
-}
+const SECTION = README_API_SECTION;
 
 const scratch = scratchDir('readme');
 const examples = readmeExamples(readFileSync(join(root, 'README.md'), 'utf8'));

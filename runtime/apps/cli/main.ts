@@ -24,10 +24,12 @@ import { collect, UserError } from './io.js';
 import { VerificationError } from '../verify/verify.js';
 import { BufferTooLargeError, GpuDeviceLostError, GpuUnavailableError } from '../../core/errors.js';
 import { SafetensorsError } from '../train/safetensors.js';
+import { packageVersion } from '../packageFiles.js';
 
 export function buildProgram(setExit: (code: number | Promise<number>) => void): Command {
   const program = new Command('cellc')
     .description('A compiler for recurrent neural-network cells.')
+    .version(packageVersion(), '-V, --version', 'print the version of cellc')
     .showHelpAfterError('(run cellc --help for usage)')
     .exitOverride();
 
@@ -209,8 +211,9 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .argument('<checkpoint>', 'checkpoint.safetensors, or the run folder that holds it')
     .requiredOption('--out <path>', 'safetensors file to write')
     .option('--prefix <p>', "prefix of the RNN's tensors ('' for a bare nn.LSTM / nn.GRU)", 'rnn.')
-    .option('--embedding <name>', 'name for embed.E', 'embed.weight')
-    .option('--readout <prefix>', 'nn.Linear prefix for readout.W, readout.b', 'readout')
+    .option('--embedding <name>', "name for embed.E (default: embed.weight; none with --prefix '')")
+    .option('--readout <prefix>', "nn.Linear prefix for readout.W, readout.b (default: readout; none with --prefix '')")
+    .option('--dtype <dtype>', 'F32, or F16 (half the size; rounded to nearest even)', 'F32')
     .action((ckpt: string, opts) => setExit(exportTorchCommand(ckpt, opts)));
 
   return program;

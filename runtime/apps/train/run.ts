@@ -117,7 +117,15 @@ interface Written {
   readonly bytes: Uint8Array;
 }
 
-export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress, signal: { interrupted: boolean }): Promise<RunResult> {
+/** Reports nothing: the default of trainRun for library use. */
+export const SILENT_PROGRESS: Progress = { start() {}, update() {}, stop() {}, log() {} };
+
+/**
+ * Trains `c.layers` on `c.task` (see RunConfig): verification first, then the
+ * optimizer steps, checkpoints and metrics in `c.out` when given. `signal`:
+ * set `interrupted` to stop after the current step (with a checkpoint).
+ */
+export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress = SILENT_PROGRESS, signal: { readonly interrupted: boolean } = { interrupted: false }): Promise<RunResult> {
   const model = buildModelOrThrow(c);
   const U = c.tbptt ?? c.T;
   if (c.T % U !== 0) throw new TrainingError(`--tbptt ${U} must divide --T ${c.T}`);

@@ -3,9 +3,11 @@
 // in a browser.
 
 import { readFileSync } from 'node:fs';
+import { packageFile } from '../packageFiles.js';
 import { getTask, type Task } from './tasks.js';
 
-export const DEFAULT_CORPUS = new URL('./corpus.txt', import.meta.url);
+/** The text shipped with cellc for `--task text`. */
+export const DEFAULT_CORPUS = packageFile('runtime', 'apps', 'train', 'corpus.txt');
 
 export function loadTask(name: string, opts: { textPath?: string } = {}): Task {
   if (name !== 'text') return getTask(name);

@@ -74,24 +74,29 @@ function writeCache(file: string, cache: Cache): void {
   }
 }
 
+export interface VerifyOptions {
+  /** Read and write the verdict cache (default true); false: always compare, touch no file. */
+  readonly cache?: boolean;
+}
+
 /**
  * Compares `cell` on `ctx` with the float64 interpreter (or takes the cached
  * verdict). Resolves with the result whether or not it agrees; see
  * `assertVerified` for the refusal.
  */
-export async function verifyOnDevice(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }): Promise<Verification> {
+export async function verifyOnDevice(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, options: VerifyOptions = {}): Promise<Verification> {
+  const useCache = options.cache !== false;
   const artifact = cell.artifact ?? compileBound(cell, { target: targetOf(ctx) });
   const a = ctx.adapter;
   const key = createHash('sha256').update(JSON.stringify([artifact, a.vendor, a.architecture, a.device, a.description, SLICE])).digest('hex');
   const file = cacheFile();
-  const cache = readCache(file);
-  const hit = cache[key];
+  const hit = useCache ? readCache(file)[key] : undefined;
   if (hit) return { ok: true, worst: hit.worst, compared: hit.compared, cached: true, B: SLICE.B, T: SLICE.T };
   const rows = await compareWithReference(ctx, { ...cell, artifact }, SLICE);
   const bad = rows.filter((r) => !agrees(r));
   const worst = (bad.length ? bad : rows).reduce((w, r) => (r.maxRel > w.maxRel ? r : w), rows[0]);
   const result: Verification = { ok: bad.length === 0, worst, compared: rows.length, cached: false, B: SLICE.B, T: SLICE.T };
-  if (result.ok) writeCache(file, { ...readCache(file), [key]: { worst, compared: rows.length } });
+  if (result.ok && useCache) writeCache(file, { ...readCache(file), [key]: { worst, compared: rows.length } });
   return result;
 }
 
@@ -105,8 +110,8 @@ export function verificationLine(v: Verification): string {
  * the GPU disagrees. `what`: the thing checked ("the model LSTM"); `action`:
  * what is refused ("train on these gradients").
  */
-export async function assertVerified(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, what: string, action: string): Promise<Verification> {
-  const v = await verifyOnDevice(ctx, cell);
+export async function assertVerified(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, what: string, action: string, options: VerifyOptions = {}): Promise<Verification> {
+  const v = await verifyOnDevice(ctx, cell, options);
   if (!v.ok) {
     const w = v.worst;
     throw new VerificationError(

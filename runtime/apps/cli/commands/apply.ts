@@ -23,8 +23,8 @@ import { CellInterpreter, indexRange } from '../../../../compiler/tools/index.js
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CellRuntime } from '../../../core/cellRuntime.js';
 import { targetOf } from '../../../core/device.js';
-import { decodeSafetensors, SafetensorsError } from '../../train/safetensors.js';
-import { UserError } from '../io.js';
+import { decodeSafetensors, SafetensorsError, type NamedTensor } from '../../train/safetensors.js';
+import { loadCells, sizeSettings, UserError } from '../io.js';
 import { bindOneCell, compileCell, wholeOption, withGpu } from './gpuCommon.js';
 
 export interface ApplyCliOptions {
@@ -93,26 +93,56 @@ function readJson(path: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-/** Parameters from a safetensors file (NAME or param.NAME), or from the initialisers. */
-function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: ApplyCliOptions): Map<string, Float64Array> {
-  const out = new Map<string, Float64Array>();
-  if (!opts.params) {
-    const rng = new Rng(wholeOption('--seed', opts.seed, 0));
-    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng));
-    return out;
-  }
+/** The tensors of a --params file. */
+function readParamsFile(path: string): Map<string, NamedTensor> {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(opts.params);
+    bytes = readFileSync(path);
   } catch (e) {
-    throw new UserError(`cannot read ${opts.params}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    throw new UserError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  let tensors;
   try {
-    tensors = decodeSafetensors(bytes, opts.params).tensors;
+    return decodeSafetensors(bytes, path).tensors;
   } catch (e) {
     if (e instanceof SafetensorsError) throw new UserError(e.message);
     throw e;
+  }
+}
+
+/**
+ * The sizes a parameter file implies: every parameter axis that is a size
+ * symbol (W_x[H, I]) takes the tensor's extent, so a checkpoint applies
+ * without --set. Sizes given with --set are kept (a mismatch is then reported
+ * as a shape error).
+ */
+export function sizesFromTensors(g: Graph, tensors: ReadonlyMap<string, NamedTensor>, given: ReadonlySet<string>, path: string): Record<string, number> {
+  const found: Record<string, number> = {};
+  const from: Record<string, string> = {};
+  for (const p of g.params) {
+    const t = tensors.get(p.name) ?? tensors.get(`param.${p.name}`);
+    const dims = g.nodes[p.node].type.shape;
+    if (!t || t.shape.length !== dims.length) continue;
+    dims.forEach((d, i) => {
+      if (d.c !== 0 || d.terms.length !== 1 || d.terms[0][1] !== 1) return;
+      const name = d.terms[0][0];
+      if (given.has(name)) return;
+      if (name in found && found[name] !== t.shape[i]) {
+        throw new UserError(`${path}: ${from[name]} gives ${name}=${found[name]}, but tensor ${p.name} has ${name}=${t.shape[i]} (axis ${i} of [${t.shape.join(', ')}])`);
+      }
+      found[name] = t.shape[i];
+      from[name] ??= `tensor ${p.name}`;
+    });
+  }
+  return found;
+}
+
+/** Parameters from a safetensors file (NAME or param.NAME), or from the initialisers. */
+function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: ApplyCliOptions, tensors: ReadonlyMap<string, NamedTensor> | undefined, float64: boolean): Map<string, Float64Array> {
+  const out = new Map<string, Float64Array>();
+  if (!opts.params || !tensors) {
+    const rng = new Rng(wholeOption('--seed', opts.seed, 0));
+    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng));
+    return out;
   }
   for (const p of g.params) {
     const shape = evalShape(g.nodes[p.node].type.shape, sizes);
@@ -121,13 +151,22 @@ function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: App
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new UserError(`${opts.params}: tensor ${p.name} has shape [${t.shape.join(', ')}], parameter ${p.name} of cell ${g.name} has [${shape.join(', ')}]`);
     }
-    out.set(p.name, Float64Array.from(t.data));
+    // the float64 interpreter gets a float64 file's values as they are; the GPU rounds to float32 anyway
+    out.set(p.name, float64 && t.data64 ? t.data64 : Float64Array.from(t.data));
   }
   return out;
 }
 
 export async function applyCommand(file: string, opts: ApplyCliOptions): Promise<number> {
-  const bound = bindOneCell(file, opts.set, opts.cell);
+  const tensors = opts.params ? readParamsFile(opts.params) : undefined;
+  let settings = opts.set;
+  if (tensors) {
+    // the sizes come from the parameters' shapes unless --set gives them
+    const { graphs } = loadCells(file, opts.set, opts.cell);
+    const given = new Set(Object.keys(sizeSettings(opts.set)));
+    if (graphs.length === 1) settings = [...Object.entries(sizesFromTensors(graphs[0], tensors, given, opts.params!)).map(([k, v]) => `${k}=${v}`), ...opts.set];
+  }
+  const bound = bindOneCell(file, settings, opts.cell);
   const { graph: g, sizes } = bound;
   const json = readJson(opts.inputs);
   let T = 0;
@@ -144,7 +183,7 @@ export async function applyCommand(file: string, opts: ApplyCliOptions): Promise
     inputs.set(x.name, { shape, data: seq.data });
   }
   if (!inputs.size) throw new UserError(`cell ${g.name} has no inputs: there is no sequence to apply it to`);
-  const params = parameters(g, sizes, opts);
+  const params = parameters(g, sizes, opts, tensors, !!opts.reference);
 
   const outputs = new Map<string, Float64Array | Float32Array>();
   if (opts.reference) {

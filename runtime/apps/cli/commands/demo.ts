@@ -6,16 +6,16 @@
 
 import { writeFileSync } from 'node:fs';
 import { ensureDir } from '../../train/checkpoint.js';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { acquireDevice } from '../../../core/device.js';
 import { adding } from '../../train/tasks.js';
 import { lossChart, trainRun, type RunConfig, type RunResult } from '../../train/run.js';
 import { DEFAULT_OPTIMIZER } from '../../train/trainer.js';
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
+import { packageFile } from '../../packageFiles.js';
 
-const examples = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../dsl-examples');
+const examples = packageFile('dsl-examples');
 
 export interface DemoOptions {
   steps: number;

@@ -56,7 +56,7 @@ async function emitTypeScript(file: string, opts: EmitCliOptions): Promise<numbe
   if (ds.length) throw new UserError(ds.map((d) => d.message).join('\n'));
   const source = readSourceFile(file);
   // ts-morph (and the TypeScript compiler it carries) loads only for this target
-  const { generateBindings } = await import('../../../../compiler/bindings/index.js');
+  const { generateBindings } = await loadBindingsGenerator();
   const command = ['cellc', 'emit', file, '--target', 'ts', ...opts.set.flatMap((s) => ['--set', s]), ...(opts.cell !== undefined ? ['--cell', opts.cell] : [])]
     .concat(opts.importFrom !== undefined && opts.importFrom !== 'cellc' ? ['--import-from', opts.importFrom] : [])
     .map(shellQuote)
@@ -69,4 +69,17 @@ async function emitTypeScript(file: string, opts: EmitCliOptions): Promise<numbe
   write(opts.out, r.code);
   if (opts.out !== undefined) process.stderr.write(`cellc: wrote ${opts.out} (${r.cells.map((c) => `create${c[0].toUpperCase()}${c.slice(1)}`).join(', ')})\n`);
   return 0;
+}
+
+/** The bindings generator; ts-morph is an optional dependency of cellc, installed only by those who emit TypeScript. */
+async function loadBindingsGenerator(): Promise<typeof import('../../../../compiler/bindings/index.js')> {
+  try {
+    return await import('../../../../compiler/bindings/index.js');
+  } catch (e) {
+    const x = e as NodeJS.ErrnoException;
+    if (x?.code === 'ERR_MODULE_NOT_FOUND' && /'ts-morph'/.test(x.message)) {
+      throw new UserError('emit --target ts needs the optional package ts-morph, which is not installed: run `npm install ts-morph` next to cellc');
+    }
+    throw e;
+  }
 }

@@ -31,8 +31,11 @@ export interface ImportFlags {
 export interface ExportFlags {
   out: string;
   prefix: string;
-  embedding: string;
-  readout: string;
+  /** Default embed.weight; none with --prefix ''. */
+  embedding?: string;
+  /** Default readout; none with --prefix ''. */
+  readout?: string;
+  dtype?: string;
 }
 
 const MODULE = { lstm: 'torch.nn.LSTM', gru: 'torch.nn.GRU' } as const;
@@ -143,13 +146,21 @@ export async function exportTorchCommand(checkpoint: string, f: ExportFlags): Pr
   const kind = torchKindOfCell([...cellNames]);
   if (!kind) throw new UserError(`${saved.path}: the parameters (${[...cellNames].join(', ')}) are not those of lstm.cell (torch.nn.LSTM) or gru_cudnn.cell (torch.nn.GRU)`);
   const layers = saved.layerSizes?.length ?? Math.max(1, layerIds.size);
-  const out = interop(() => exportTorch(params, { kind, layers, prefix: f.prefix, embedding: f.embedding, readout: f.readout }));
+  const dtype = String(f.dtype ?? 'F32').toUpperCase();
+  if (dtype !== 'F32' && dtype !== 'F16') throw new UserError(`--dtype must be F32 or F16, got '${f.dtype}'`);
+  // a bare nn.LSTM / nn.GRU (--prefix '') has no embedding or readout: those are written only when named
+  const bare = f.prefix === '';
+  const embedding = f.embedding ?? (bare ? undefined : 'embed.weight');
+  const readout = f.readout ?? (bare ? undefined : 'readout');
+  const out = interop(() => exportTorch(params, { kind, layers, prefix: f.prefix, embedding, readout }));
   ensureDir(dirname(f.out));
-  writeFileAtomic(f.out, encodeSafetensors(new Map([...out].map(([k, v]) => [k, toNamedTensor(v)])), { format: 'pt' }));
+  writeFileAtomic(f.out, encodeSafetensors(new Map([...out].map(([k, v]) => [k, toNamedTensor(v)])), { format: 'pt' }, { dtype }));
+  const left = [params.has('embed.E') && embedding === undefined ? 'embed.E (--embedding NAME)' : '', params.has('readout.W') && readout === undefined ? 'readout.W, readout.b (--readout PREFIX)' : ''].filter(Boolean);
   process.stdout.write(
     `exported ${layers} layer(s) as ${MODULE[kind]}${kind === 'lstm' ? ' (bias_ih = the cell bias, bias_hh = 0)' : ''} → ${f.out}\n` +
-      [...out].map(([k, v]) => `  ${k} [${v.shape.join(', ')}]`).join('\n') +
-      '\n',
+      [...out].map(([k, v]) => `  ${k} [${v.shape.join(', ')}]${dtype === 'F16' ? ' F16' : ''}`).join('\n') +
+      '\n' +
+      (left.length ? `left out (not part of a bare ${MODULE[kind]}): ${left.join('; ')}\n` : ''),
   );
   return 0;
 }

@@ -118,6 +118,7 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
   try {
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
+    if (!config.out) process.stderr.write('note: no --out: nothing is saved (give --out DIR for the checkpoint, metrics.jsonl and loss.svg)\n');
     const r = await trainRun(ctx, config, progress, signal);
     const base = config.task.baseline;
     process.stdout.write(
