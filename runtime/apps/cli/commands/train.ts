@@ -10,9 +10,10 @@ import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js'
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
 import { exitCodeOf, watchInterrupt } from '../interrupt.js';
+import { addDataOptions, dataFlagsFrom, dataTaskFrom, heldOutReport, type DataFlags } from './dataOptions.js';
 
-export interface TrainFlags {
-  task: string;
+export interface TrainFlags extends DataFlags {
+  task?: string;
   T: string;
   B: string;
   steps: string;
@@ -68,9 +69,11 @@ export function optimizerFrom(f: TrainFlags, steps: number): OptimizerConfig {
 
 /** The run configuration from the command line (shared by train and compare). */
 export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
+  const T = int('T', f.T);
+  if (f.data === undefined && f.task === undefined) throw new UserError(`give --task NAME (a built-in task: ${TASK_NAMES.join(', ')}) or --data FILE`);
   let task;
   try {
-    task = loadTask(f.task, { textPath: f.text });
+    task = f.data !== undefined ? dataTaskFrom(f, T) : loadTask(f.task!, { textPath: f.text });
   } catch (e) {
     throw new UserError((e as Error).message);
   }
@@ -78,7 +81,6 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
   const nLayers = int('layers', f.layers);
   const layers = graphs.length === 1 ? Array.from({ length: nLayers }, () => ({ graph: graphs[0] })) : graphs.map((graph) => ({ graph }));
   const steps = int('steps', f.steps);
-  const T = int('T', f.T);
   const tbptt = f.tbptt !== undefined ? int('tbptt', f.tbptt) : undefined;
   if (tbptt !== undefined && T % tbptt !== 0) throw new UserError(`--tbptt ${tbptt} must divide --T ${T}`);
   try {
@@ -102,6 +104,7 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
     ...(f.force ? { force: true } : {}),
     logEvery: int('log-every', f.logEvery),
     ...(f.verify === false ? { verify: false } : {}),
+    ...(f.data !== undefined ? { patience: dataFlagsFrom(f).patience } : {}),
   };
 }
 
@@ -119,13 +122,14 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
     const r = await trainRun(ctx, config, progress, signal);
-    const base = config.task.baseline;
+    const base = config.task.heldOut ? undefined : config.task.baseline; // a data task's baselines are held-out losses: reported below
     process.stdout.write(
       `final loss (mean of the last 20 steps): ${r.finalLoss.toPrecision(4)}` +
         (base ? `  (baseline ${base.loss.toPrecision(4)}: ${base.what})` : '') +
         `\n${r.stepsRun} steps in ${r.seconds.toFixed(1)} s` +
         (config.out ? `; checkpoint, metrics.jsonl and loss.svg in ${config.out}` : '') +
-        '\n',
+        '\n' +
+        heldOutReport(r, config.task).map((l) => l + '\n').join(''),
     );
     if (r.stoppedBy === 'nan') return 1;
     if (r.stoppedBy === 'interrupt') return exitCodeOf(signal.by);
@@ -140,8 +144,8 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
 }
 
 export function addTrainOptions<T extends import('commander').Command>(c: T): T {
-  return c
-    .requiredOption('--task <name>', `built-in task: ${TASK_NAMES.join(', ')}`)
+  return addDataOptions(c)
+    .option('--task <name>', `built-in task: ${TASK_NAMES.join(', ')}; with --data: forecast (default), classify or label`)
     .option('--T <n>', 'sequence length', '50')
     .option('--B <n>', 'batch size', '32')
     .option('--steps <n>', 'optimizer steps', '500')
