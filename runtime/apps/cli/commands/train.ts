@@ -83,6 +83,7 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
   const steps = int('steps', f.steps);
   const tbptt = f.tbptt !== undefined ? int('tbptt', f.tbptt) : undefined;
   if (tbptt !== undefined && T % tbptt !== 0) throw new UserError(`--tbptt ${tbptt} must divide --T ${T}`);
+  if (tbptt !== undefined && task.heldOut) throw new UserError('--tbptt is not supported with --data (the windows of T steps are the truncation)');
   try {
     task.batch(new Rng(0), 1, T); // a T the task cannot use (the copy task needs room for its delay) is a user error, before the device starts
   } catch (e) {
