@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../../compiler/numeric/random.js';
 import { loadCheckpoint } from '../../../runtime/apps/train/checkpoint.js';
 import { cellc, expectNoStack, inCI, inProcess, type Run } from '../helpers.js';
 
@@ -95,6 +96,27 @@ describe('the airline series', { timeout: 300_000 }, () => {
     expect(evals.slice(-2).every((m) => m.val_loss >= best.val_loss)).toBe(true);
     expect(evals.at(-1).step - best.step).toBe(2 * 7);
     expect(loadCheckpoint(join(out, 'checkpoint.safetensors')).metadata.step).toBe(String(best.step));
+  });
+});
+
+describe('sequence classification from JSON lines', { timeout: 300_000 }, () => {
+  it('an LSTM learns three classes told apart by their mean; eval: accuracy and the class-frequency baseline', async (t) => {
+    // 48 sequences of 6 steps, 2 features; class c shifts feature 0 by 3·(c − 1)
+    const rng = new Rng(5);
+    const lines = Array.from({ length: 48 }, (_, i) => JSON.stringify({ x: Array.from({ length: 6 }, () => [rng.normal() + 3 * ((i % 3) - 1), rng.normal()]), label: i % 3 }));
+    const file = join(tmp, 'classes.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const out = join(tmp, 'cls');
+    const r = await cellc(['train', 'dsl-examples/lstm.cell', '--data', file, '--task', 'classify', '--T', '6', '--B', '8', '--set', 'H=8', '--steps', '40', '--lr', '0.03', '--out', out]);
+    needAdapter(r, t);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^held out: 10 of 48 sequences, 10 windows of T=6$/m);
+    const e = await cellc(['eval', 'dsl-examples/lstm.cell', '--checkpoint', out, '--json']);
+    expect(e.code, e.stderr).toBe(0);
+    const j = JSON.parse(e.stdout);
+    expect(j.task).toBe('classify');
+    expect(j.loss).toBeLessThan(j.baselines['class frequencies']);
+    expect(j.accuracy).toBeGreaterThan(0.6);
   });
 });
 
