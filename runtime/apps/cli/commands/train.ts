@@ -145,7 +145,7 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
 }
 
 export function addTrainOptions<T extends import('commander').Command>(c: T): T {
-  return addDataOptions(c)
+  c
     .option('--task <name>', `built-in task: ${TASK_NAMES.join(', ')}; with --data: forecast (default), classify or label`)
     .option('--T <n>', 'sequence length', '50')
     .option('--B <n>', 'batch size', '32')
@@ -165,5 +165,6 @@ export function addTrainOptions<T extends import('commander').Command>(c: T): T 
     .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
     .option('--checkpoint-every <n>', 'steps between checkpoints', '100')
     .option('--log-every <n>', 'steps between log lines when not on a terminal', '50')
-    .option('--no-verify', 'skip the first-use comparison of GPU gradients with the float64 interpreter') as T;
+    .option('--no-verify', 'skip the first-use comparison of GPU gradients with the float64 interpreter');
+  return addDataOptions(c);
 }
