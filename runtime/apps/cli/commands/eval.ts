@@ -69,7 +69,7 @@ export async function evalCommand(files: string[], f: EvalFlags): Promise<number
       const bad = firstNonFinite([...params].map(([k, v]) => [k, v.data] as [string, Float32Array]));
       throw new UserError(`the held-out loss of ${saved.path} is ${r.loss}` + (bad ? ` (parameter ${bad.name}[${bad.index}] is ${bad.value})` : ' (its parameters are finite: the model diverges on this data)'));
     }
-    const base = task.heldOut ? undefined : task.baseline;
+    const base = task.baseline;
     const baselines = task.heldOut?.baselines ?? [];
     const unit = task.name === 'text' ? 'character' : 'symbol';
     if (f.json) {

@@ -123,7 +123,7 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
     const progress = makeProgress(config.layers.map((l) => l.graph.name).join('+'), config.logEvery);
     process.stderr.write(`task ${config.task.name}: ${config.task.describe}\nadapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);
     const r = await trainRun(ctx, config, progress, signal);
-    const base = config.task.heldOut ? undefined : config.task.baseline; // a data task's baselines are held-out losses: reported below
+    const base = config.task.baseline;
     process.stdout.write(
       `final loss (mean of the last 20 steps): ${r.finalLoss.toPrecision(4)}` +
         (base ? `  (baseline ${base.loss.toPrecision(4)}: ${base.what})` : '') +

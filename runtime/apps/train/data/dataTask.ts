@@ -131,7 +131,6 @@ export function dataTask(ds: Dataset, o: DataTaskOptions): DataTask {
     trainWindows: trainW.length,
     input: { kind: 'float', size: F },
     output: xent ? { kind: 'xent', classes: K } : { kind: 'mse', size: F },
-    baseline: baselines[0],
     describe: `${what} on ${ds.source}: ${F} feature(s), ${trainW.length} training windows of T=${T}, held out ${split.how} (${valW.length} windows); normalised by the training split's mean and std${o.relative ? ', relative to the first step of each window' : ''}`,
     metadata,
     batch(rng: Rng, B: number, t: number): Batch {
