@@ -72,10 +72,13 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
   const T = int('T', f.T);
   if (f.data === undefined && f.task === undefined) throw new UserError(`give --task NAME (a built-in task: ${TASK_NAMES.join(', ')}) or --data FILE`);
   let task;
-  try {
-    task = f.data !== undefined ? dataTaskFrom(f, T) : loadTask(f.task!, { textPath: f.text });
-  } catch (e) {
-    throw new UserError((e as Error).message);
+  if (f.data !== undefined) task = dataTaskFrom(f, T); // bad data is a UserError there; anything else is a bug
+  else {
+    try {
+      task = loadTask(f.task!, { textPath: f.text });
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
   }
   const graphs = files.map((file) => loadCells(file, f.set).graphs[0]);
   const nLayers = int('layers', f.layers);
