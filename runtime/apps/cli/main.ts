@@ -142,7 +142,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
   addTrainOptions(
     program
       .command('train')
-      .description('train a cell (or a stack of cells) on a built-in task on the GPU')
+      .description('train a cell (or a stack of cells) on a built-in task or your own data (--data) on the GPU')
       .argument('<files...>', '.cell files: one cell, or one per layer')
       .option('--out <dir>', 'folder for checkpoint.safetensors, metrics.jsonl and loss.svg')
       .option('--resume', 'continue the run in --out from its checkpoint (the learning rate and clipping may be changed)')
@@ -163,6 +163,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .requiredOption('--checkpoint <path>', 'checkpoint.safetensors, or the run folder that holds it')
     .option('--task <name>', "task (default: the checkpoint's)")
     .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
+    .option('--data <file>', "a checkpoint trained with --data: this file instead of the recorded one (read the same way, the checkpoint's normalisation)")
     .option('--batches <n>', 'held-out batches to average over', '20')
     .option('--B <n>', "batch size (default: the checkpoint's)")
     .option('--T <n>', "sequence length (default: the checkpoint's)")

@@ -16,6 +16,7 @@ import { CHECKPOINT_FORMAT, firstNonFinite, namedMoments, occupiedBy, resumeMism
 import { batchRng, type Batch, type Task } from './tasks.js';
 import { learningRate, Trainer, type OptimizerConfig } from './trainer.js';
 import { assertVerified, verificationLine } from '../verify/verify.js';
+import { HeldOutTracker, type HeldOutPoint } from './heldOutRun.js';
 
 export interface RunConfig {
   readonly layers: readonly { readonly graph: Graph; readonly sizes?: Readonly<Record<string, number>> }[];
@@ -39,6 +40,8 @@ export interface RunConfig {
   readonly threshold?: number;
   /** Compare the model's GPU gradients with float64 before the first step (default true; runtime/apps/verify). */
   readonly verify?: boolean;
+  /** Data tasks: stop after this many held-out evaluations (epochs) without improvement; 0 or absent: never. */
+  readonly patience?: number;
 }
 
 export interface RunResult {
@@ -47,8 +50,10 @@ export interface RunResult {
   readonly stepsToThreshold?: number;
   readonly seconds: number;
   readonly stepsRun: number;
-  readonly stoppedBy?: 'nan' | 'interrupt';
+  readonly stoppedBy?: 'nan' | 'interrupt' | 'early-stop';
   readonly model: Model;
+  /** Data tasks: the held-out loss after every epoch; the checkpoint holds the parameters of the best. */
+  readonly heldOut?: { readonly history: readonly HeldOutPoint[]; readonly best: HeldOutPoint };
 }
 
 export interface Progress {
@@ -141,6 +146,8 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
   const losses: { step: number; loss: number }[] = [];
   const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));
   const identity = runIdentity(c, model);
+  if (c.task.heldOut && U !== c.T) throw new TrainingError('--tbptt is not supported with --data (the windows of T steps are the truncation)');
+  let heldOutHistory: HeldOutPoint[] = [];
   let first = 0;
   try {
     trainer.init(c.seed);
@@ -156,9 +163,11 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       first = Number(ck.metadata.step ?? 0);
       trainer.step = first * (c.T / U); // Adam's t counts updates: one per truncated-BPTT window
       for (const l of JSON.parse(ck.metadata.losses ?? '[]') as [number, number][]) losses.push({ step: l[0], loss: l[1] });
+      heldOutHistory = (JSON.parse(ck.metadata.heldout ?? '[]') as [number, number][]).map(([step, loss]) => ({ step, loss }));
       if (metricsPath) truncateMetrics(metricsPath, first);
       progress.log(`resumed from ${ckptPath} at step ${first}`);
     } else if (metricsPath) writeFileSync(metricsPath, '');
+    const held = c.task.heldOut ? new HeldOutTracker(c.task.heldOut, c.B, c.patience ?? 0, heldOutHistory) : undefined;
     // The newest checkpoint written and the one before it. A checkpoint is known good once the step after it had a
     // finite loss and gradient (the loss of step k+1 is computed with the parameters saved at step k).
     let newest: Written | undefined;
@@ -182,6 +191,8 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
             config: JSON.stringify({ ...identity, optimizer: c.optimizer }),
             losses: JSON.stringify(losses.map((l) => [l.step, l.loss])),
             ...(c.task.alphabet !== undefined ? { alphabet: c.task.alphabet } : {}),
+            ...(c.task.metadata ?? {}),
+            ...(held ? { heldout: JSON.stringify(held.history.map((h) => [h.step, h.loss])) } : {}),
           },
         },
         paramOrder,
@@ -235,10 +246,14 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       }
       losses.push({ step: k + 1, loss });
       if (stepsToThreshold === undefined && c.threshold !== undefined && smoothed(losses) < c.threshold) stepsToThreshold = k + 1;
-      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000 }) + '\n');
+      const check = held && (await held.after(trainer, k + 1, c.steps));
+      const val = check ? { val_loss: check.loss } : {};
+      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000, ...val }) + '\n');
       const sps = (k + 1 - first) / ((performance.now() - t0) / 1000);
       progress.update(k + 1, loss, sps);
-      const due = (k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps || (signal.interrupted && lastGood !== k + 1);
+      if (check) progress.log(check.line);
+      // with a held-out split the checkpoint is the best epoch's: written when the held-out loss improves
+      const due = (held ? !!check?.improved : (k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps) || (signal.interrupted && lastGood !== k + 1);
       if (due) {
         const bad = await save(k + 1);
         if (bad) {
@@ -247,6 +262,10 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
           break;
         }
         lastGood = k + 1;
+      }
+      if (check?.stop) {
+        stoppedBy = 'early-stop';
+        break;
       }
       if (signal.interrupted) {
         stoppedBy = 'interrupt';
@@ -257,7 +276,8 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
     }
     progress.stop();
     const seconds = (performance.now() - t0) / 1000;
-    if (c.out) writeFileAtomic(join(c.out, 'loss.svg'), new TextEncoder().encode(lossChart([{ name: model.graph.name, losses }], `${c.task.name}: training loss`)));
+    const curves = [{ name: model.graph.name, losses }, ...(held ? [{ name: 'held-out', losses: held.history }] : [])];
+    if (c.out) writeFileAtomic(join(c.out, 'loss.svg'), new TextEncoder().encode(lossChart(curves, `${c.task.name}: training${held ? ' and held-out' : ''} loss`)));
     return {
       losses,
       finalLoss: smoothed(losses),
@@ -266,6 +286,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       stepsRun: losses.length ? losses[losses.length - 1].step - first : 0,
       ...(stoppedBy ? { stoppedBy } : {}),
       model,
+      ...(held?.best ? { heldOut: { history: held.history, best: held.best } } : {}),
     };
   } finally {
     trainer.destroy();

@@ -36,6 +36,8 @@ export interface SavedRun {
   readonly layerSizes?: readonly Readonly<Record<string, number>>[];
   /** Index → character, for the text task. */
   readonly alphabet?: string;
+  /** Runs on a data set (--data): its `data` metadata (JSON: the file, how it was read, the split, the normalisation). */
+  readonly data?: string;
 }
 
 /** Reads a checkpoint file, or `checkpoint.safetensors` in a run folder. */
@@ -73,6 +75,7 @@ export function readSavedRun(pathOrDir: string): SavedRun {
     ...(num(c.embed) !== undefined ? { embed: num(c.embed) } : {}),
     ...(layerSizes ? { layerSizes } : {}),
     ...(m.alphabet !== undefined ? { alphabet: m.alphabet } : {}),
+    ...(m.data !== undefined ? { data: m.data } : {}),
   };
 }
 
@@ -138,7 +141,7 @@ export interface EvalResult {
   readonly bitsPerSymbol?: number;
 }
 
-/** Mean loss on held-out batches (stream 1 of `seed`), forward only on the GPU. */
+/** Mean loss on held-out batches (stream 1 of `seed`; a data task's held-out windows), forward only on the GPU. */
 export async function evaluateHeldOut(
   ctx: GpuContext,
   model: Model,
@@ -155,8 +158,10 @@ export async function evaluateHeldOut(
     let lossSum = 0;
     let hit = 0;
     let weight = 0;
-    for (let k = 0; k < o.batches; k++) {
-      const batch = task.batch(batchRng(o.seed, 1, k), o.B, o.T);
+    const fixed = task.heldOut?.batches(o.B);
+    const count = fixed?.length ?? o.batches;
+    for (let k = 0; k < count; k++) {
+      const batch = fixed ? fixed[k] : task.batch(batchRng(o.seed, 1, k), o.B, o.T);
       rt.setInputs(batch.inputs);
       rt.setInitialStates();
       await rt.forward();
@@ -177,8 +182,8 @@ export async function evaluateHeldOut(
         }
       }
     }
-    const mean = lossSum / o.batches;
-    return { loss: mean, batches: o.batches, ...(xent ? { accuracy: hit / weight, bitsPerSymbol: mean / Math.LN2 } : {}) };
+    const mean = fixed ? lossSum : lossSum / count; // a data task's held-out batches carry weights that sum to one over all of them
+    return { loss: mean, batches: count, ...(xent ? { accuracy: hit / weight, bitsPerSymbol: mean / Math.LN2 } : {}) };
   } finally {
     rt.destroy();
   }

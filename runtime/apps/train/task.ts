@@ -23,6 +23,22 @@ export interface Task extends TaskInfo {
   batch(rng: Rng, B: number, T: number): Batch;
   /** Index → character, for text tasks. */
   readonly alphabet?: string;
+  /** Tasks over a fixed data set (--data): a held-out split, scored every epoch. */
+  readonly heldOut?: HeldOut;
+  /** Extra checkpoint metadata (strings) that a later eval needs to rebuild the task. */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** The held-out split of a data task. */
+export interface HeldOut {
+  /** Optimizer steps in one epoch (one pass over the training windows) at batch size B. */
+  epochSteps(B: number): number;
+  /** Every held-out window once, in batches of B (the last padded with rows of weight 0); their losses add up to the mean loss. */
+  batches(B: number): Batch[];
+  /** Trivial predictors scored on the same windows, with the same normalisation and loss. */
+  readonly baselines: readonly { readonly name: string; readonly loss: number; readonly what: string }[];
+  /** What is held out, in words. */
+  readonly describe: string;
 }
 
 /** Batch k of stream `stream` (0 training, 1 held-out) of a run with this seed. */

@@ -26,6 +26,7 @@ import { targetOf } from '../../../core/device.js';
 import { decodeSafetensors, SafetensorsError, type NamedTensor } from '../../train/safetensors.js';
 import { loadCells, sizeSettings, UserError } from '../io.js';
 import { bindOneCell, compileCell, wholeOption, withGpu } from './gpuCommon.js';
+import { normaliseLikeTraining } from './applyData.js';
 
 export interface ApplyCliOptions {
   inputs: string;
@@ -184,6 +185,8 @@ export async function applyCommand(file: string, opts: ApplyCliOptions): Promise
   }
   if (!inputs.size) throw new UserError(`cell ${g.name} has no inputs: there is no sequence to apply it to`);
   const params = parameters(g, sizes, opts, tensors, !!opts.reference);
+  const normalised = opts.params ? normaliseLikeTraining(opts.params, inputs, T, B) : undefined;
+  if (normalised) process.stderr.write(`${normalised}\n`);
 
   const outputs = new Map<string, Float64Array | Float32Array>();
   if (opts.reference) {

@@ -13,11 +13,13 @@ import { loadTask } from '../../train/taskFiles.js';
 import type { Task } from '../../train/tasks.js';
 import { loadCells, UserError } from '../io.js';
 import { int } from './train.js';
+import { savedDataTask } from './dataOptions.js';
 
 export interface EvalFlags {
   checkpoint: string;
   task?: string;
   text?: string;
+  data?: string;
   batches: string;
   B?: string;
   T?: string;
@@ -46,7 +48,8 @@ export function userErrors<T>(f: () => T): T {
 
 export async function evalCommand(files: string[], f: EvalFlags): Promise<number> {
   const saved = userErrors(() => readSavedRun(f.checkpoint));
-  const task = taskFrom(f.task, f.text, saved.task);
+  const task = saved.data !== undefined ? savedDataTask(saved, { ...(f.data !== undefined ? { path: f.data } : {}), ...(f.T !== undefined ? { T: int('T', f.T) } : {}) }) : taskFrom(f.task, f.text, saved.task);
+  if (saved.data === undefined && f.data !== undefined) throw new UserError(`${saved.path} was not trained with --data (its task is ${saved.task ?? 'not recorded'}): --data does not apply`);
   const graphs = files.map((file) => loadCells(file).graphs[0]);
   const { model, params } = userErrors(() => modelFromSavedRun(graphs, saved, task));
   const B = f.B !== undefined ? int('B', f.B) : (saved.B ?? 32);
@@ -67,20 +70,22 @@ export async function evalCommand(files: string[], f: EvalFlags): Promise<number
       throw new UserError(`the held-out loss of ${saved.path} is ${r.loss}` + (bad ? ` (parameter ${bad.name}[${bad.index}] is ${bad.value})` : ' (its parameters are finite: the model diverges on this data)'));
     }
     const base = task.baseline;
+    const baselines = task.heldOut?.baselines ?? [];
     const unit = task.name === 'text' ? 'character' : 'symbol';
     if (f.json) {
       process.stdout.write(
         JSON.stringify({
-          cell: model.graph.name, task: task.name, step: saved.step, batches, B, T, seed, loss: r.loss,
+          cell: model.graph.name, task: task.name, step: saved.step, batches: r.batches, B, T, seed, loss: r.loss,
           ...(r.bitsPerSymbol !== undefined ? { bits: r.bitsPerSymbol, accuracy: r.accuracy } : {}),
           ...(base ? { baseline: base.loss, ...(r.bitsPerSymbol !== undefined ? { baselineBits: base.loss / Math.LN2 } : {}) } : {}),
+          ...(task.heldOut ? { heldOut: task.heldOut.describe, baselines: Object.fromEntries(baselines.map((b) => [b.name, b.loss])) } : {}),
         }) + '\n',
       );
       return 0;
     }
     const lines = [
       `${model.graph.name} on ${task.name}, checkpoint ${saved.path} (step ${saved.step})`,
-      `held-out: ${batches} batches of B=${B}, T=${T} (seed ${seed}, stream 1)`,
+      task.heldOut ? `held-out: ${task.heldOut.describe}, in ${r.batches} batches of B=${B}` : `held-out: ${batches} batches of B=${B}, T=${T} (seed ${seed}, stream 1)`,
       `mean loss: ${r.loss.toPrecision(5)}${task.output.kind === 'xent' ? ' nats' : ''}`,
     ];
     if (r.bitsPerSymbol !== undefined) {
@@ -92,6 +97,7 @@ export async function evalCommand(files: string[], f: EvalFlags): Promise<number
         `baseline: ${base.loss.toPrecision(5)}${r.bitsPerSymbol !== undefined ? ` nats = ${(base.loss / Math.LN2).toFixed(4)} bits per ${unit}` : ''} (${base.what})`,
       );
     }
+    for (const b of baselines) lines.push(`baseline ${b.name}: ${b.loss.toPrecision(5)} (${b.what})`);
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   } catch (e) {

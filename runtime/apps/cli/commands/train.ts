@@ -10,9 +10,10 @@ import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../train/trainer.js'
 import { loadCells, UserError } from '../io.js';
 import { makeProgress } from '../progress.js';
 import { exitCodeOf, watchInterrupt } from '../interrupt.js';
+import { addDataOptions, dataFlagsFrom, dataTaskFrom, heldOutReport, type DataFlags } from './dataOptions.js';
 
-export interface TrainFlags {
-  task: string;
+export interface TrainFlags extends DataFlags {
+  task?: string;
   T: string;
   B: string;
   steps: string;
@@ -68,19 +69,24 @@ export function optimizerFrom(f: TrainFlags, steps: number): OptimizerConfig {
 
 /** The run configuration from the command line (shared by train and compare). */
 export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
+  const T = int('T', f.T);
+  if (f.data === undefined && f.task === undefined) throw new UserError(`give --task NAME (a built-in task: ${TASK_NAMES.join(', ')}) or --data FILE`);
   let task;
-  try {
-    task = loadTask(f.task, { textPath: f.text });
-  } catch (e) {
-    throw new UserError((e as Error).message);
+  if (f.data !== undefined) task = dataTaskFrom(f, T); // bad data is a UserError there; anything else is a bug
+  else {
+    try {
+      task = loadTask(f.task!, { textPath: f.text });
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
   }
   const graphs = files.map((file) => loadCells(file, f.set).graphs[0]);
   const nLayers = int('layers', f.layers);
   const layers = graphs.length === 1 ? Array.from({ length: nLayers }, () => ({ graph: graphs[0] })) : graphs.map((graph) => ({ graph }));
   const steps = int('steps', f.steps);
-  const T = int('T', f.T);
   const tbptt = f.tbptt !== undefined ? int('tbptt', f.tbptt) : undefined;
   if (tbptt !== undefined && T % tbptt !== 0) throw new UserError(`--tbptt ${tbptt} must divide --T ${T}`);
+  if (tbptt !== undefined && task.heldOut) throw new UserError('--tbptt is not supported with --data (the windows of T steps are the truncation)');
   try {
     task.batch(new Rng(0), 1, T); // a T the task cannot use (the copy task needs room for its delay) is a user error, before the device starts
   } catch (e) {
@@ -102,6 +108,7 @@ export function runConfigFrom(files: string[], f: TrainFlags): RunConfig {
     ...(f.force ? { force: true } : {}),
     logEvery: int('log-every', f.logEvery),
     ...(f.verify === false ? { verify: false } : {}),
+    ...(f.data !== undefined ? { patience: dataFlagsFrom(f).patience } : {}),
   };
 }
 
@@ -126,7 +133,8 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
         (base ? `  (baseline ${base.loss.toPrecision(4)}: ${base.what})` : '') +
         `\n${r.stepsRun} steps in ${r.seconds.toFixed(1)} s` +
         (config.out ? `; checkpoint, metrics.jsonl and loss.svg in ${config.out}` : '') +
-        '\n',
+        '\n' +
+        heldOutReport(r, config.task).map((l) => l + '\n').join(''),
     );
     if (r.stoppedBy === 'nan') return 1;
     if (r.stoppedBy === 'interrupt') return exitCodeOf(signal.by);
@@ -141,8 +149,8 @@ export async function trainCommand(files: string[], f: TrainFlags): Promise<numb
 }
 
 export function addTrainOptions<T extends import('commander').Command>(c: T): T {
-  return c
-    .requiredOption('--task <name>', `built-in task: ${TASK_NAMES.join(', ')}`)
+  c
+    .option('--task <name>', `built-in task: ${TASK_NAMES.join(', ')}; with --data: forecast (default), classify or label`)
     .option('--T <n>', 'sequence length', '50')
     .option('--B <n>', 'batch size', '32')
     .option('--steps <n>', 'optimizer steps', '500')
@@ -161,5 +169,6 @@ export function addTrainOptions<T extends import('commander').Command>(c: T): T 
     .option('--text <path>', 'text file for --task text (default: the shipped corpus)')
     .option('--checkpoint-every <n>', 'steps between checkpoints', '100')
     .option('--log-every <n>', 'steps between log lines when not on a terminal', '50')
-    .option('--no-verify', 'skip the first-use comparison of GPU gradients with the float64 interpreter') as T;
+    .option('--no-verify', 'skip the first-use comparison of GPU gradients with the float64 interpreter');
+  return addDataOptions(c);
 }
