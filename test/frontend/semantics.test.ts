@@ -109,6 +109,11 @@ const ROWS: readonly Row[] = [
   { src: 'select(x >= h + 0.1, z, 2 * x)', want: (e) => vmap(e.x, (x, i) => (x >= e.h[i] + 0.1 ? e.z[i] : 2 * x)) },
   { src: 'select(x * 0 == 0, h, x)', want: (e) => [...e.h] },
   { src: 'select(x != max(x), x, 7)', want: (e) => vmap(e.x, (x) => (x !== Math.max(...e.x) ? x : 7)) },
+  // ties: the comparison with equality, and the strict one, at the element that equals the bound
+  { src: 'select(x >= max(x), x, 0)', want: (e) => vmap(e.x, (x) => (x >= Math.max(...e.x) ? x : 0)) },
+  { src: 'select(x > max(x), 1, 0)', want: (e) => vmap(e.x, () => 0) },
+  { src: 'select(h <= -max(-h), 1, 2)', want: (e) => vmap(e.h, (h) => (h <= Math.min(...e.h) ? 1 : 2)) },
+  { src: 'select(h < -max(-h), 1, 2)', want: (e) => vmap(e.h, () => 2) },
   { src: 'select(x - h < z, x, h) + 1', want: (e) => vmap(e.x, (x, i) => (x - e.h[i] < e.z[i] ? x : e.h[i]) + 1) },
   // elementwise built-ins
   { src: 'tanh(3 * x)', want: (e) => e.x.map((v) => Math.tanh(3 * v)) },
@@ -140,6 +145,9 @@ const ROWS: readonly Row[] = [
   { src: 'softmax(W, axis = 0)', want: (e) => e.W.map((r, i) => r.map((v, j) => Math.exp(v - lse(e.W.map((q) => q[j]))))).map((r) => r) },
   { src: 'logsoftmax(x + h)', want: (e) => { const u = vmap(e.x, (x, i) => x + e.h[i]); return u.map((v) => v - lse(u)); } },
   { src: 'logsoftmax(W)', want: (e) => e.W.map((r) => r.map((v) => v - lse(r))) },
+  { src: 'logsoftmax(W, axis = 0)', want: (e) => e.W.map((r) => r.map((v, j) => v - lse(e.W.map((q) => q[j])))) },
+  { src: 'softmax(S)', want: (e) => e.S.map((r) => r.map((v) => Math.exp(v - lse(r)))) },
+  { src: 'logsoftmax(S, axis = 0)', want: (e) => e.S.map((r) => r.map((v, j) => v - lse(e.S.map((q) => q[j])))) },
   {
     src: 'layernorm(x)',
     want: (e) => { const m = mean(e.x); const v = mean(e.x.map((u) => (u - m) ** 2)); return e.x.map((u) => (u - m) / Math.sqrt(v + 1e-5)); },

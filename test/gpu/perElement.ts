@@ -20,6 +20,8 @@ export interface Scaled {
   readonly paramScale?: number;
   readonly atol?: number;
   readonly rtol?: number;
+  /** Compile ∂x_t too (default true; training artifacts do not). */
+  readonly inputGradients?: boolean;
 }
 
 export interface ElementReport {
@@ -32,7 +34,7 @@ export interface ElementReport {
 /** Every tensor whose worst element is out of tolerance (empty when all agree), and the reference outputs. */
 export async function comparePerElement(ctx: GpuContext, graph: Graph, sizes: Readonly<Record<string, number>>, o: Scaled): Promise<{ bad: ElementReport[]; compared: number; outputs: Map<string, Float64Array> }> {
   const { B, T } = o;
-  const artifact = compileBound({ graph, sizes }, { target: targetOf(ctx) });
+  const artifact = compileBound({ graph, sizes }, { target: targetOf(ctx), inputGradients: o.inputGradients !== false });
   const rt = await CellRuntime.create(ctx, artifact, { B, T });
   try {
     const rng = new Rng(o.seed);
