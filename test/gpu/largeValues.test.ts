@@ -71,7 +71,7 @@ ${HEAD}
 };
 
 describe('built-ins on the GPU at pre-activations of 5–20, element by element (B=5, T=9)', () => {
-  it.each(Object.entries(CELLS))('%s', async (name, src, t) => {
+  it.for(Object.entries(CELLS))('%s', async ([name, src], t) => {
     const ctx = deviceOrSkip(t, dev);
     const g = cellFromText(`${name}.cell`, src);
     const { bad, compared, outputs } = await comparePerElement(ctx, g, { H: 7 }, { B: 5, T: 9, seed: 5, inputScale: 8, atol: 1e-5 });

@@ -40,7 +40,7 @@ const READ_LATER = `cell ReadLater(x[I]) {
 const SIZES = { I: 5, H: 7 };
 
 describe('values kept for every step', () => {
-  it.each([29])('generated cell %i: a backward loop value that a later region reads only through recomputed values', async (seed, t) => {
+  it.for([29])('generated cell %i: a backward loop value that a later region reads only through recomputed values', { timeout: 300_000 }, async (seed, t) => {
     const src = renderCell(generateCell(seed, { depth: 2, small: true }));
     const g = cellFromText(`seed${seed}.cell`, src);
     const b = bindSizes(g, {});
@@ -54,7 +54,7 @@ describe('values kept for every step', () => {
     const ctx = deviceOrSkip(t, dev);
     const { bad } = await comparePerElement(ctx, g, b.sizes, { B: 5, T: 9, seed: 3, atol: 1e-5, rtol: 1e-4 });
     expect(describeBad(bad), src).toEqual([]);
-  }, 300_000);
+  });
 
   for (const inputGradients of [true, false]) {
     it(`ReadLater on the GPU, ${inputGradients ? 'with' : 'without (as in training)'} input gradients, B=5 T=9`, async (t) => {
@@ -65,7 +65,7 @@ describe('values kept for every step', () => {
     });
   }
 
-  it.each(['lstm', 'gru'])('%s without input gradients (a training artifact), B=5 T=9', async (name, t) => {
+  it.for(['lstm', 'gru'])('%s without input gradients (a training artifact), B=5 T=9', async (name, t) => {
     const ctx = deviceOrSkip(t, dev);
     const g = cellFromText(`${name}.cell`, readFileSync(join(EXAMPLES_DIR, `${name}.cell`), 'utf8'));
     const { bad } = await comparePerElement(ctx, g, { I: 5, H: 9 }, { B: 5, T: 9, seed: 4, atol: 1e-5, rtol: 1e-4, inputGradients: false });

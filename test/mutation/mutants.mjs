@@ -105,7 +105,7 @@ export const MUTANTS = [
   { id: 'cg-rmax-init', area: 'codegen', what: 'the max reduction starts from 0 instead of the lowest float',
     edits: [{ file: FUSED, find: "s.emit(`var ${acc} = -3.4028234e38;`);\n          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));", replace: "s.emit(`var ${acc} = 0.0;`);\n          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));" }], tests: [LARGE, FUZZ] },
   { id: 'cg-matmul-k', area: 'codegen', what: 'a matrix product computed inside an expression stops one term short (k + 1 < K)',
-    edits: [{ file: FUSED, find: '        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);', replace: '        s.emit(`for (var ${kk} = 0u; ${kk} + 1u < ${u(K)}; ${kk}++) {`);' }], tests: [LARGE] },
+    edits: [{ file: FUSED, find: '        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);', replace: '        s.emit(`for (var ${kk} = 0u; ${kk} + 1u < ${u(K)}; ${kk}++) {`);' }], tests: [LARGE, FUZZ] },
   { id: 'cg-matvec-k', area: 'codegen', what: "the loop's register-blocked matrix–vector product stops one term short",
     edits: [{ file: FUSED, find: '      blk.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);', replace: '      blk.emit(`for (var ${kk} = 0u; ${kk} + 1u < ${u(K)}; ${kk}++) {`);' }], tests: [LARGE] },
   { id: 'cg-transpose-index', area: 'codegen', what: 'transpose reads the element at the swapped quotient/remainder (wrong index)',

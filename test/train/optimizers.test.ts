@@ -141,7 +141,7 @@ const CASES: readonly Case[] = [
 ];
 
 describe(`GPU trainer = float64 reference, every optimizer, schedule and clipping mode (Elman H=11, B=${B}, T=${T}, ${STEPS} steps)`, { timeout: 300_000 }, () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c, t) => {
+  it.for(CASES.map((c) => [c.name, c] as const))('%s', async ([, c], t) => {
     const ctx = deviceOrSkip(t, dev);
     const model = buildModelOrThrow({ layers: [{ graph: exampleCell('elman.cell', ['H=11']) }], task: adding, embed: 3 });
     const opt: OptimizerConfig = { ...DEFAULT_OPTIMIZER, steps: STEPS, ...c.opt };
