@@ -282,6 +282,17 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     keywords: [],
     lower: (ctx, call, lower) => ctx.emit('transpose', [ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'transpose')], {}, call.span, 'E203'),
   },
+  outer: {
+    arity: [2, 2],
+    keywords: [],
+    lower: (ctx, call, lower) => {
+      const [a, b] = call.args.map((x) => ctx.requireFloat(lower(x), x.span, 'outer'));
+      if (a === POISON || b === POISON) return POISON;
+      const bad = [a, b].findIndex((v) => ctx.shape(v).length !== 1);
+      if (bad >= 0) return ctx.error('E203', `outer(a, b) takes two vectors, argument ${bad + 1} is ${ctx.describe([a, b][bad])}`, call.args[bad].span);
+      return ctx.emit('outer', [a, b], {}, call.span, 'E203');
+    },
+  },
   inv: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('inv', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },
   logdet: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('logdet', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },
   solve: {
