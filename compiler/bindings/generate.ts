@@ -279,7 +279,7 @@ function cellStatements(path: string, from: string, c: CellModel, n: Record<stri
       const s = a.states.find((q) => q.name === x.name)!;
       const sym = symbolic(nodeShape(g, g.states, x.name));
       return joinParas(
-        `State \`${docText(x.name)}\`, shape ${sym ?? ''}${sym ? ' = ' : ''}[${x.shape.join(', ')}], starting from ${s.init}.`,
+        `State \`${docText(x.name)}\`, shape ${sym ?? ''}${sym ? ' = ' : ''}[${x.shape.join(', ')}], starting from ${s.initParam ? `parameter \`${docText(s.initParam.param)}\` (a learned initial state)` : s.init}.`,
         stmtDoc(x.name) ?? (x.name.includes('.') ? 'A state the compiler created (a delay line).' : undefined),
       );
     }),

@@ -65,7 +65,13 @@ export interface Binding {
 }
 
 export interface StateBinding extends Binding {
+  /** s_0 in every row, when `initParam` is absent. */
   readonly init: number;
+  /**
+   * `state h[H] = h0`: s_0 is the parameter h0 (same shape) in every row, a
+   * learned initial state; its gradient gets Σ_rows ∂L/∂s_0.
+   */
+  readonly initParam?: string;
   /** The node computing s_t. */
   readonly next: number;
 }

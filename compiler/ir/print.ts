@@ -116,7 +116,7 @@ export function printGraph(g: Graph): string {
   if (g.sizes.length) {
     lines.push(`  sizes ${g.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
   }
-  const stateInit = new Map(g.states.map((s) => [s.node, s.init]));
+  const stateInit = new Map(g.states.map((s) => [s.node, s.initParam ?? s.init]));
   const paramInit = new Map(g.params.map((p) => [p.node, p.init]));
   for (const n of g.nodes) {
     const o = g.origins.get(n.id);

@@ -137,7 +137,7 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
   }
 }
 
-function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number; init: number; span: A.Name }>): void {
+function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, StateDecl>): void {
   for (const inp of cell.inputs) {
     if (inp.indexRange) {
       // the range of an index is a dimension like any other: index(0) would leave no valid value (E403)
@@ -162,19 +162,37 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
     } else if (st.kind === 'state') {
       const shape = shapeOf(ctx, st.shape);
       let init = 0;
-      if (st.init) {
-        const v = constantValue(st.init);
-        if (v === undefined) ctx.error('E306', 'the initial value of a state must be a number', st.init.span);
-        else if (!Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init.span);
-        else init = v;
-      }
+      const v = st.init ? constantValue(st.init) : 0;
+      if (v !== undefined && !Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init!.span);
+      else if (v !== undefined) init = v;
       if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
       const node = shape && !ctx.names.has(st.name.name) ? ctx.b.leaf('state', st.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
       ctx.nameValue(node, st.name.name, st.span);
       define(ctx, st.name, { kind: 'state', value: node, span: st.span });
-      if (node !== POISON) states.set(st.name.name, { node, init, span: st.name });
+      if (node !== POISON) states.set(st.name.name, { node, init, span: st.name, ...(v === undefined ? { from: st.init } : {}) });
     }
   }
+  // `state h[H] = h0`: a parameter of the same shape, declared anywhere in the body
+  for (const s of states.values()) if (s.from) s.initParam = initialParam(ctx, s.from, ctx.shape(s.node));
+}
+
+type StateDecl = { node: number; init: number; span: A.Name; from?: A.Expr; initParam?: string };
+
+/** The parameter named as a state's initial value (E306 for anything else, or another shape). */
+function initialParam(ctx: Ctx, e: A.Expr, shape: Shape): string | undefined {
+  const entry = e.kind === 'name' && !e.primed ? ctx.names.get(e.name) : undefined;
+  if (!entry || entry.kind !== 'param' || e.kind !== 'name') {
+    const what = entry ? ` ('${(e as { name: string }).name}' is ${kindWords(entry.kind)})` : '';
+    ctx.error('E306', `the initial value of a state must be a number or the name of a parameter of its shape${what}; for a learned initial state declare e.g. 'param h0[H] init 0' and write 'state h[H] = h0'`, e.span);
+    return undefined;
+  }
+  if (entry.value === POISON) return undefined;
+  const ps = ctx.shape(entry.value);
+  if (ps.length !== shape.length || !ps.every((d, i) => dimKey(d) === dimKey(shape[i]))) {
+    ctx.error('E306', `parameter ${e.name} has shape [${ps.map(dimKey).join(', ')}] but the state has shape [${shape.map(dimKey).join(', ')}]`, e.span);
+    return undefined;
+  }
+  return e.name;
 }
 
 /**
@@ -188,7 +206,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
   }
   const sizes = collectSizes(cell, diags);
   const ctx = new Ctx(sizes, diags, file);
-  const states = new Map<string, { node: number; init: number; span: A.Name }>();
+  const states = new Map<string, StateDecl>();
   declare(ctx, cell, states);
   const outputs: (Binding & { span: A.Name })[] = [];
   /** States assigned without a prime (E106): their missing update is not reported again as E104. */
@@ -250,7 +268,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
     const next = ctx.names.get(`${name}'`);
     if (!next && misassigned.has(name)) continue;
     if (!next) ctx.error('E104', `state '${name}' is never updated; define ${name}' = …`, s.span.span);
-    else stateBindings.push({ name, node: s.node, init: s.init, next: next.value });
+    else stateBindings.push({ name, node: s.node, init: s.init, ...(s.initParam ? { initParam: s.initParam } : {}), next: next.value });
   }
   stateBindings.push(...ctx.hiddenStates);
   if (outputs.length === 0) ctx.error('E109', `cell ${cell.name.name} has no output; add e.g. output h'`, cell.name.span);

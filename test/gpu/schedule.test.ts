@@ -142,6 +142,7 @@ describe('the recurrent-network examples', () => {
     'lstm.cell': [1, 2],
     'lstm_cifg.cell': [1, 2],
     'lstm_fgr.cell': [1, 2],
+    'lstm_h0.cell': [1, 2],
     'lstm_nfg.cell': [1, 2],
     'lstm_niaf.cell': [1, 2],
     'lstm_nig.cell': [1, 2],

@@ -23,6 +23,7 @@ import { gemmRecord, type CellGemm } from './gemmRecord.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
 import { optimizerKernels } from './optimizer.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
+import { initialStateKernels } from './initialStateKernels.js';
 
 export interface GenerateOptions {
   /** Threads per workgroup of the fused kernels (x dimension). */
@@ -96,6 +97,15 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
     const at = refOfResult(tensorNames.output(o.name));
     return { name: o.name, shape: evalShape(g.nodes[o.node].type.shape, sizes), at, width: tensorWidth(layout, at.tensor), dtensor: tensorNames.doutput(o.name) };
   });
+  // learned initial states: s_0 filled from the parameter in the prelude, its gradient summed after the others
+  const states = g.states.map((s, i) => {
+    const shape = evalShape(g.nodes[s.node].type.shape, sizes);
+    const k = s.initParam ? initialStateKernels(i, s.name, s.initParam, numel(shape), layout, wg) : undefined;
+    const initParam = k ? { initParam: { param: s.initParam!, fill: add(k.fill), grad: add(k.grad) } } : {};
+    return { name: s.name, shape, init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name), ...initParam };
+  });
+  const fills = states.flatMap((s) => (s.initParam ? [s.initParam.fill] : []));
+  grads.push(...states.flatMap((s) => (s.initParam ? [s.initParam.grad] : [])));
   let training: Artifact['training'];
   if (options.training) {
     const loss = outputs.find((o) => o.name === 'loss');
@@ -113,7 +123,7 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
     sizes: { ...sizes },
     target,
     params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
-    states: g.states.map((s) => ({ name: s.name, shape: evalShape(g.nodes[s.node].type.shape, sizes), init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name) })),
+    states,
     inputs: g.inputs.map((x) => {
       const n = g.nodes[x.node];
       const f32 = n.type.dtype === 'f32';
@@ -125,7 +135,7 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
     arenas: layout.arenaSize,
     aliases: Object.fromEntries([...fwd.aliases, ...bwd.aliases].map(([k, v]) => [k, { tensor: v.tensor, shift: v.shift, col: v.col }])),
     kernels,
-    forward,
+    forward: { ...forward, prelude: [...fills, ...forward.prelude] },
     backward: { ...backwardPlan, grads },
     ...(training ? { training } : {}),
   };

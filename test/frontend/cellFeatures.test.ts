@@ -1,0 +1,95 @@
+// outer(a, b) and learned initial states (`state h[H] = h0`): what the front
+// end accepts, the IR it builds, and the located diagnostics for the rest.
+// (Gradients: test/autodiff/gradcheck.test.ts on mlstm.cell and lstm_h0.cell;
+// the float64 interpreter here; the GPU: test/gpu.)
+
+import { describe, expect, it } from 'vitest';
+import { checkSource } from '../../compiler/frontend.js';
+import { printGraph } from '../../compiler/ir/print.js';
+import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
+
+const src = (...lines: string[]) => lines.join('\n') + '\n';
+
+function diags(text: string): string[] {
+  const r = checkSource('t.cell', text);
+  return r.diagnostics.map((d) => {
+    const { line, col } = r.file.position(d.span!.start);
+    return `${d.code}@${line}:${col} ${d.message}`;
+  });
+}
+
+function graph(text: string) {
+  const r = checkSource('t.cell', text);
+  expect(r.diagnostics).toEqual([]);
+  return r.graphs[0];
+}
+
+describe('outer(a, b)', () => {
+  const cell = (expr: string) => src('cell A(x[I]) {', '  size I = 3', '  size H = 2', '  state C[H, I] = 0', `  C' = ${expr}`, "  output C'", '}');
+
+  it('is the matrix a_i·b_j, batched, lowered to the outer op', () => {
+    const g = graph(cell('C + outer(dense(x, out = H), x)'));
+    expect(printGraph(g)).toMatch(/f32\[B,H,I\] = outer %\d+, %0/);
+    const it = new CellInterpreter(g, { I: 3, H: 2 }, 1);
+    const x = Float64Array.from([1, 2, 3]);
+    const W = Float64Array.from([1, 0, 0, 0, 1, 0]); // a = (x_0, x_1)
+    const tape = it.forward(new Map([['C.W_x', W], ['C.b', Float64Array.from([0.5, 0])]]), new Map([['x', [x]]]), it.initialStates(), 1);
+    expect([...tape.states.get('C')![1]]).toEqual([1.5, 3, 4.5, 2, 4, 6]);
+  });
+
+  it('takes two vectors: a matrix or a scalar argument is E203 at that argument', () => {
+    expect(diags(cell('outer(C, x)'))).toEqual(["E203@5:14 outer(a, b) takes two vectors, argument 1 is f32[H, I]"]);
+    expect(diags(cell('outer(x, sum(x))'))[0]).toMatch(/^E203@5:17 outer\(a, b\) takes two vectors, argument 2/);
+    expect(diags(cell('outer(x)'))[0]).toMatch(/^E302@5:8 outer takes 2 argument\(s\), got 1/);
+  });
+});
+
+describe('learned initial states: state h[H] = h0', () => {
+  const cell = (...body: string[]) => src('cell A(x[I]) {', '  size I = 3', '  size H = 4', ...body, "  h' = tanh(dense(x, h))", "  output h'", '}');
+
+  it('names a parameter of the state\'s shape, declared before or after the state', () => {
+    for (const body of [['  param h0[H] init 0', '  state h[H] = h0'], ['  state h[H] = h0', '  param h0[H] init 0']]) {
+      const g = graph(cell(...body));
+      expect(g.states.map((s) => [s.name, s.initParam])).toEqual([['h', 'h0']]);
+      expect(printGraph(g)).toMatch(/= state h = h0 {2}# line \d/);
+    }
+  });
+
+  it('starts every row from the parameter in the interpreter, and sends Σ_rows ∂L/∂s_0 to it', () => {
+    const g = graph(cell('  param h0[H] init 0', '  state h[H] = h0'));
+    const B = 2;
+    const it = new CellInterpreter(g, { I: 3, H: 4 }, B);
+    expect([...it.initialStates().keys()]).toEqual([]);
+    const params = new Map([
+      ['h0', Float64Array.from([0.1, -0.2, 0.3, 0.4])],
+      ['h.W_x', Float64Array.from({ length: 12 }, (_, i) => Math.sin(i))],
+      ['h.W_h', Float64Array.from({ length: 16 }, (_, i) => Math.cos(i))],
+      ['h.b', new Float64Array(4)],
+    ]);
+    const inputs = new Map([['x', [Float64Array.from({ length: B * 3 }, (_, i) => i / 5)]]]);
+    const tape = it.forward(params, inputs, new Map(), 1);
+    expect([...tape.states.get('h')![0]]).toEqual([0.1, -0.2, 0.3, 0.4, 0.1, -0.2, 0.3, 0.4]);
+    const d = new Map([['h', [Float64Array.from({ length: B * 4 }, (_, i) => 1 + i)]]]);
+    const grads = it.backward(params, inputs, tape, d, new Map());
+    const ds = grads.initialStates.get('h')!;
+    expect([...grads.params.get('h0')!]).toEqual([0, 1, 2, 3].map((i) => ds[i] + ds[4 + i]));
+    // a given s_0 is used instead, and h0 gets nothing from it
+    const given = it.forward(params, inputs, new Map([['h', new Float64Array(B * 4)]]), 1);
+    expect([...it.backward(params, inputs, given, d, new Map()).params.get('h0')!]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('anything else is E306 at the initial value, saying what to write', () => {
+    expect(diags(cell('  state h[H] = h0'))).toEqual([
+      "E306@4:16 the initial value of a state must be a number or the name of a parameter of its shape; for a learned initial state declare e.g. 'param h0[H] init 0' and write 'state h[H] = h0'",
+    ]);
+    expect(diags(cell('  param W[H, H]', '  state h[H] = W'))).toEqual(['E306@5:16 parameter W has shape [H, H] but the state has shape [H]']);
+    expect(diags(cell('  param h0[H]', '  state h[H] = h0 * 2'))[0]).toMatch(/^E306@5:16 the initial value of a state must be a number or the name of a parameter/);
+    expect(diags(cell('  state g[H] = 0', '  state h[H] = g', "  g' = g"))[0]).toMatch(/^E306@5:16 .*\('g' is a state\)/);
+    expect(diags(cell('  param h0[H]', '  state h[H] = inf'))[0]).toMatch(/^E306@5:16/);
+  });
+
+  it('matrix-valued states too', () => {
+    const g = graph(src('cell M(x[I]) {', '  size I = 3', '  param C0[I, I] init identity', '  state C[I, I] = C0', "  C' = 0.5 * C + outer(x, x)", "  output y = C' @ x", '}'));
+    expect(g.states[0].initParam).toBe('C0');
+  });
+});
