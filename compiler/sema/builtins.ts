@@ -107,7 +107,7 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   });
   const biasKw = kw(call, 'bias');
   if (biasKw && biasKw.value.kind === 'name' && biasKw.value.name === 'false') return acc ?? POISON;
-  const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags) : { kind: 'zeros' as const };
+  const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags, ctx.sizes.dims) : { kind: 'zeros' as const };
   if (!init) return POISON;
   const bias = ctx.newParam(`${base}.b`, [out!], init, call.span);
   return acc === undefined ? ctx.broadcastTo(bias, [out!]) : ctx.b.emit('add', [acc, bias], {});

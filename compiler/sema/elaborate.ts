@@ -156,7 +156,7 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, StateDecl>): vo
   for (const st of cell.body) {
     if (st.kind === 'param') {
       const shape = shapeOf(ctx, st.shape);
-      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
+      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags, ctx.sizes.dims) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
       const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init, st.span) : POISON;
       define(ctx, st.name, { kind: 'param', value: node, span: st.span });
     } else if (st.kind === 'state') {

@@ -1,11 +1,15 @@
-// outer(a, b) and learned initial states (`state h[H] = h0`): what the front
-// end accepts, the IR it builds, and the located diagnostics for the rest.
+// outer(a, b), learned initial states (`state h[H] = h0`) and initialiser
+// expressions (`init log(uniform(1, T_max - 1))`): what the front end accepts,
+// the IR it builds, and the located diagnostics for the rest.
 // (Gradients: test/autodiff/gradcheck.test.ts on mlstm.cell and lstm_h0.cell;
 // the float64 interpreter here; the GPU: test/gpu.)
 
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../compiler/frontend.js';
-import { printGraph } from '../../compiler/ir/print.js';
+import { printGraph, printInit } from '../../compiler/ir/print.js';
+import { compile } from '../../compiler/index.js';
+import { initialize } from '../../compiler/numeric/initializers.js';
+import { Rng } from '../../compiler/numeric/random.js';
 import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
 
 const src = (...lines: string[]) => lines.join('\n') + '\n';
@@ -91,5 +95,58 @@ describe('learned initial states: state h[H] = h0', () => {
   it('matrix-valued states too', () => {
     const g = graph(src('cell M(x[I]) {', '  size I = 3', '  param C0[I, I] init identity', '  state C[I, I] = C0', "  C' = 0.5 * C + outer(x, x)", "  output y = C' @ x", '}'));
     expect(g.states[0].initParam).toBe('C0');
+  });
+});
+
+describe('initialiser expressions: init log(uniform(1, T_max - 1)), init normal(0, 1 / sqrt(2 * H))', () => {
+  const cell = (init: string, extra = '') =>
+    src('cell A(x[I]) {', '  size I = 3', '  size H = 64', '  size T_max = 100', `  param W[H, H] init ${init}`, extra, '  state h[H] = 0', "  h' = tanh(W @ h + dense(x, out = H))", "  output h'", '}');
+  const paramOf = (text: string, name = 'W') => graph(text).params.find((p) => p.name === name)!;
+
+  it('are kept symbolic in the IR and bound to the sizes in the artifact', () => {
+    const p = paramOf(cell('log(uniform(1, T_max - 1))'));
+    expect(printInit(p.init)).toBe('log(uniform(1, T_max - 1))');
+    const r = compile(cell('log(uniform(1, T_max - 1))'), { sizes: { T_max: 20 } });
+    if ('diagnostics' in r) throw new Error(r.formatted);
+    expect(printInit(r.artifact.params.find((q) => q.name === 'W')!.init)).toBe("log(uniform(1, 20 - 1))");
+  });
+
+  it('draw per element from the seeded stream, in the order written: the same seed gives the same values', () => {
+    const p = paramOf(cell('log(uniform(1, T_max - 1))'));
+    const sizes = { I: 3, H: 64, T_max: 100 };
+    const a = initialize(p.init, [64, 64], new Rng(3), sizes);
+    const rng = new Rng(3);
+    expect([...a]).toEqual(Array.from({ length: 64 * 64 }, () => Math.log(rng.range(1, 99))));
+    expect(initialize(p.init, [64, 64], new Rng(3), sizes)).toEqual(a);
+    expect(initialize(p.init, [64, 64], new Rng(4), sizes)).not.toEqual(a);
+    expect(Math.min(...a)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...a)).toBeLessThanOrEqual(Math.log(99));
+  });
+
+  it('normal(mean, std) with a std computed from the sizes', () => {
+    const p = paramOf(cell('normal(0.5, 1 / sqrt(2 * H))'));
+    const a = initialize(p.init, [64, 64], new Rng(1), { H: 64 });
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const std = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
+    expect(mean).toBeCloseTo(0.5, 1);
+    expect(Math.abs(std / (1 / Math.sqrt(128)) - 1)).toBeLessThan(0.05);
+    // literal arguments keep their own initialisers (and their streams)
+    expect(paramOf(cell('normal(0, 0.1)')).init).toEqual({ kind: 'normal', std: 0.1 });
+    expect(paramOf(cell('uniform(0.1)')).init).toEqual({ kind: 'uniform', lo: -0.1, hi: 0.1 });
+  });
+
+  it('a dense bias takes one too', () => {
+    const g = graph(src('cell A(x[I]) {', '  size I = 3', '  size L = 9', '  state h[I] = 0', "  h' = sigmoid(dense(x, h, bias = log(uniform(1, L - 1))))", "  output h'", '}'));
+    expect(printInit(g.params.find((p) => p.name === 'h.b')!.init)).toBe('log(uniform(1, L - 1))');
+  });
+
+  it('unknown names and functions are E306 where they are written; a draw that is empty at the bound sizes is E306 when binding', () => {
+    expect(diags(cell('log(uniform(1, K))'))).toEqual([expect.stringMatching(/^E306@5:37 unknown name 'K' in an initialiser \(not a size of the cell\); an initialiser expression uses numbers, sizes/)]);
+    expect(diags(cell('2 * logg(H)'))).toEqual([expect.stringMatching(/^E306@5:26 unknown function 'logg' in an initialiser/)]);
+    expect(diags(cell('glorot * 2'))).toEqual([expect.stringMatching(/^E306@5:22 'glorot' is an initialiser of its own/)]);
+    expect(diags(cell('H @ H'))[0]).toMatch(/^E306@5:22 '@' cannot appear in an initialiser/);
+    expect(diags(cell('normal(0, -1)'))[0]).toMatch(/^E306@5:22 normal\(mean, std\) needs std > 0, got -1/);
+    const r = compile(cell('log(uniform(1, T_max - 1))'), { sizes: { T_max: 2 } });
+    expect('diagnostics' in r && r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^E306 parameter W: initialiser uniform\(1, T_max - 1\): needs lo < hi, got 1 and 1/)]);
   });
 });

@@ -24,6 +24,7 @@ import type { KernelRecord } from '../../artifact/kernel.js';
 import { optimizerKernels } from './optimizer.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
 import { initialStateKernels } from './initialStateKernels.js';
+import { bindInitializer } from '../../numeric/initializers.js';
 
 export interface GenerateOptions {
   /** Threads per workgroup of the fused kernels (x dimension). */
@@ -122,7 +123,7 @@ export function generatePerStep(sc: Scheduled, options: GenerateOptions = {}): A
     ...(g.reverse ? { reverse: true } : {}),
     sizes: { ...sizes },
     target,
-    params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
+    params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: bindInitializer(g.params.find((p) => p.name === name)!.init, sizes), tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
     states,
     inputs: g.inputs.map((x) => {
       const n = g.nodes[x.node];

@@ -70,7 +70,7 @@ export function randomProblem(g: Graph, o: GradcheckOptions): Problem {
   const params = new Map(
     g.params.map((p) => {
       const shape = interp.shapeOf(p.node);
-      const v = initialize(p.init, shape, rng);
+      const v = initialize(p.init, shape, rng, o.sizes);
       for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
       return [p.name, v];
     }),

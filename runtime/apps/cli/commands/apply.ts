@@ -98,7 +98,7 @@ function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: App
   const out = new Map<string, Float64Array>();
   if (!opts.params) {
     const rng = new Rng(wholeOption('--seed', opts.seed, 0));
-    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng));
+    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng, sizes));
     return out;
   }
   let bytes: Uint8Array;
