@@ -77,9 +77,21 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
   if (e.items.length > shape.length) {
     return ctx.error('E206', `${e.items.length} slice(s) given for a value of rank ${shape.length}`, e.span);
   }
+  const dropped: number[] = [];
   for (let axis = 0; axis < e.items.length; axis++) {
     const it = e.items[axis];
-    if (!it.colon) return ctx.error('E206', 'an index drops an axis, which is not supported; use a range lo:hi', it.span);
+    if (!it.colon) {
+      // h[i]: the element (row, column) i, the axis dropped like numpy's — the range i:i+1, summed over its one element
+      const i = it.lo && evalDimExpr(it.lo, ctx.sizes, ctx.diags);
+      if (!i) return POISON;
+      if (!dimNonNegative(i) || !dimPositive(dimAdd(shape[axis], i, -1))) {
+        return ctx.error('E206', indexProblem(i, shape[axis]), it.span);
+      }
+      const one = dimAdd(i, dimConst(1));
+      if (!(dimKey(i) === '0' && dimKey(one) === dimKey(shape[axis]))) v = ctx.emit('slice', [v], { axis, start: i, end: one }, it.span, 'E206');
+      dropped.push(axis);
+      continue;
+    }
     const lo = it.lo ? evalDimExpr(it.lo, ctx.sizes, ctx.diags) : dimConst(0);
     const hi = it.hi ? evalDimExpr(it.hi, ctx.sizes, ctx.diags) : shape[axis];
     if (!lo || !hi) return POISON;
@@ -90,6 +102,8 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
     if (dimKey(lo) === '0' && dimKey(hi) === dimKey(shape[axis])) continue;
     v = ctx.emit('slice', [v], { axis, start: lo, end: hi }, it.span, 'E206');
   }
+  // the indexed axes, last first so the earlier ones keep their numbers
+  for (const axis of dropped.reverse()) v = ctx.emit('sum', [v], { axis }, e.span, 'E206');
   return v;
 }
 
@@ -283,6 +297,19 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
     params: ctx.params,
     outputs: outputs.map(({ name, node }) => ({ name, node })),
   });
+}
+
+/** Why index i is not within 0 … n−1 for every choice of sizes, with the fix where there is a simple one. */
+function indexProblem(i: Dim, n: Dim): string {
+  const head = `index ${dimKey(i)} can be outside 0 … ${dimKey(n)} − 1 for some sizes (it must be for every size ≥ 1)`;
+  if (!dimNonNegative(i)) return head;
+  const need = dimAdd(i, dimConst(1)).c;
+  // a bare size H: show the declaration that makes element i exist for every value
+  if (i.terms.length === 0 && n.c === 0 && n.terms.length === 1 && n.terms[0][1] === 1) {
+    const h = n.terms[0][0];
+    return `${head}: at ${h} = ${need - 1} the axis has no element ${dimKey(i)}; declare the size as larger than another, e.g. 'size K' and 'size ${h} = K + ${need - 1}'`;
+  }
+  return head;
 }
 
 /**

@@ -1,6 +1,7 @@
 // outer(a, b), learned initial states (`state h[H] = h0`) and initialiser
 // expressions (`init log(uniform(1, T_max - 1))`): what the front end accepts,
-// the IR it builds, and the located diagnostics for the rest.
+// the IR it builds, and the located diagnostics for the rest; also single
+// indices (h[0]) and dense(out = 4*H).
 // (Gradients: test/autodiff/gradcheck.test.ts on mlstm.cell and lstm_h0.cell;
 // the float64 interpreter here; the GPU: test/gpu.)
 
@@ -11,6 +12,7 @@ import { compile } from '../../compiler/index.js';
 import { initialize } from '../../compiler/numeric/initializers.js';
 import { Rng } from '../../compiler/numeric/random.js';
 import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
+import { gradcheck } from '../../compiler/tools/interp/gradcheck.js';
 
 const src = (...lines: string[]) => lines.join('\n') + '\n';
 
@@ -148,5 +150,49 @@ describe('initialiser expressions: init log(uniform(1, T_max - 1)), init normal(
     expect(diags(cell('normal(0, -1)'))[0]).toMatch(/^E306@5:22 normal\(mean, std\) needs std > 0, got -1/);
     const r = compile(cell('log(uniform(1, T_max - 1))'), { sizes: { T_max: 2 } });
     expect('diagnostics' in r && r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^E306 parameter W: initialiser uniform\(1, T_max - 1\): needs lo < hi, got 1 and 1/)]);
+  });
+});
+
+describe('indexing and dense(out = …) with a size expression', () => {
+  it('h[i] drops the axis (a scalar of a vector, a row or column of a matrix); gradients pass the float64 check', () => {
+    const text = src(
+      'cell A(x[I]) {',
+      '  size K',
+      '  size I = K + 2',
+      '  size H = K + 3',
+      '  param M[H, I] init glorot',
+      '  state h[H] = 0.5',
+      '  a = h[0] + h[H - 1] * M[1, 2]',
+      '  r = M[2] + x',
+      '  c = M[:, 0]',
+      "  h' = tanh(dense(x, h)) * a + c * sum(r)",
+      "  output h'",
+      '}',
+    );
+    const g = graph(text);
+    const types = printGraph(g);
+    expect(types).toMatch(/%\d+: f32\[B\] = sum %\d+ \{axis=0\}/); // h[0]
+    expect(types).toMatch(/r: f32\[B,K\+2\] = add/); // M[2] is a row [I]
+    expect(types).toMatch(/c: f32\[K\+3\] = sum %\d+ \{axis=1\}/); // M[:, 0] a column [H]
+    const r = gradcheck(g, { T: 4, B: 2, seed: 2, sizes: { K: 2 } });
+    for (const t of r.tensors) expect(t.maxRel, `${t.kind} ${t.name}`).toBeLessThan(1e-6);
+    expect(r.dot.rel).toBeLessThan(1e-6);
+  });
+
+  it('an index that can be outside the axis is E206 with the declaration that fixes it', () => {
+    const cell = (e: string) => src('cell A(x[I]) {', '  size I = 3', '  state h[I] = 0', `  h' = h * ${e}`, "  output h'", '}');
+    expect(diags(cell('h[2]'))).toEqual([
+      "E206@4:14 index 2 can be outside 0 … I − 1 for some sizes (it must be for every size ≥ 1): at I = 2 the axis has no element 2; declare the size as larger than another, e.g. 'size K' and 'size I = K + 2'",
+    ]);
+    expect(diags(cell('h[I]'))[0]).toMatch(/^E206@4:14 index I can be outside 0 … I − 1/);
+    expect(diags(cell('h[0]'))).toEqual([]);
+  });
+
+  it('dense(…, out = 4*H) takes a linear size expression; one not positive for every size is E304 saying so', () => {
+    const ok = graph(src('cell A(x[I]) {', '  size I = 3', '  size H = 2', '  state h[H] = 0', '  z = dense(x, h, out = 4*H)', "  h' = tanh(z[0:H] + z[H:2*H])", "  output h'", '}'));
+    expect(printGraph(ok)).toMatch(/z\.W_x: f32\[4\*H,I\]/);
+    const bad = src('cell A(x[I]) {', '  size I = 3', '  state h[I] = 0', "  h' = dense(x, out = I - 3)", "  output h'", '}');
+    expect(diags(bad)).toEqual([expect.stringMatching(/^E304@4:23 out must be a size: a size name, a positive integer or a linear expression of them \(out = H, out = 4\*H, out = H \+ 1\); I-3 is not positive/)]);
+    expect(diags(bad.replace('I - 3', 'tanh(I)'))[0]).toMatch(/^E304@4:23 out must be a size/);
   });
 });
