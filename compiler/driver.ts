@@ -28,6 +28,8 @@ import { generatePerStep } from './backend/webgpu/perStep.js';
 import { tryGenerateScan } from './backend/webgpu/scan.js';
 import { cellFindings } from './analysis/findings.js';
 import { chooseSchedule, type ScheduleOption } from './analysis/choice.js';
+import { initialize } from './numeric/initializers.js';
+import { Rng } from './numeric/random.js';
 
 export const STAGE_NAMES = ['check', 'bind', 'lower', 'schedule', 'generate'] as const;
 export type DriverStage = (typeof STAGE_NAMES)[number];
@@ -72,7 +74,22 @@ export function bindSizes(graph: Graph, sizes: Readonly<Record<string, number>> 
   const ds = [...r.diagnostics];
   const values = sizeValues(r.graph, ds);
   if (ds.length || !values) return { diagnostics: ds };
+  checkInitializers(r.graph, values, ds);
+  if (ds.length) return { diagnostics: ds };
   return { graph: r.graph, sizes: values };
+}
+
+/** An initialiser expression that cannot be drawn at these sizes (`uniform(1, T_max - 1)` at T_max = 2) is E306. */
+function checkInitializers(g: Graph, sizes: SizeValues, out: Diagnostic[]): void {
+  for (const p of g.params) {
+    if (p.init.kind !== 'expr') continue;
+    try {
+      initialize(p.init, [1], new Rng(0), sizes);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      out.push(diag('E306', `parameter ${p.name}: ${e.message} (${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(', ')}); choose other sizes with --set`));
+    }
+  }
 }
 
 /**

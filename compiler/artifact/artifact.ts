@@ -50,6 +50,13 @@ export interface ArtifactState {
   readonly tensor: TensorId;
   /** ∂L/∂s_0 … ∂L/∂s_T. */
   readonly dtensor: TensorId;
+  /**
+   * A learned initial state (`state h[H] = h0`): s_0 is the parameter in every
+   * row. `fill` (first in the forward prelude) writes it and `grad` (last in
+   * the backward `grads`) adds Σ_rows ∂L/∂s_0 to the parameter's gradient; the
+   * runtime skips both while the caller gives or carries this state's s_0.
+   */
+  readonly initParam?: { readonly param: string; readonly fill: string; readonly grad: string };
 }
 
 export interface ArtifactInput {

@@ -15,6 +15,7 @@
 // against the package's declarations, and a renamed parameter, state, input or
 // output is a type error where the consumer still uses the old name.
 
+import { printInitExpr } from '../ir/initExpr.js';
 import { IndentationText, Project, QuoteKind, StructureKind, VariableDeclarationKind, type CodeBlockWriter, type JSDocStructure, type OptionalKind, type PropertySignatureStructure, type StatementStructures, type WriterFunction } from 'ts-morph';
 import type { Artifact } from '../artifact/artifact.js';
 import { compile } from '../index.js';
@@ -74,6 +75,8 @@ function initText(init: Initializer): string {
       return 'orthogonal';
     case 'identity':
       return `identity × ${init.scale}`;
+    case 'expr':
+      return printInitExpr(init.expr);
   }
 }
 
@@ -279,7 +282,7 @@ function cellStatements(path: string, from: string, c: CellModel, n: Record<stri
       const s = a.states.find((q) => q.name === x.name)!;
       const sym = symbolic(nodeShape(g, g.states, x.name));
       return joinParas(
-        `State \`${docText(x.name)}\`, shape ${sym ?? ''}${sym ? ' = ' : ''}[${x.shape.join(', ')}], starting from ${s.init}.`,
+        `State \`${docText(x.name)}\`, shape ${sym ?? ''}${sym ? ' = ' : ''}[${x.shape.join(', ')}], starting from ${s.initParam ? `parameter \`${docText(s.initParam.param)}\` (a learned initial state)` : s.init}.`,
         stmtDoc(x.name) ?? (x.name.includes('.') ? 'A state the compiler created (a delay line).' : undefined),
       );
     }),

@@ -15,6 +15,7 @@ import type { Span } from '../source.js';
 import { assert } from '../util/assert.js';
 import { shapeEq, type Shape } from './dims.js';
 import { TYPE_RULES, type Op, type OpAttrs, type TensorType } from './ops.js';
+import type { InitExpr } from './initExpr.js';
 
 export interface Node<O extends Op = Op> {
   readonly id: number;
@@ -51,7 +52,9 @@ export type Initializer =
   | { readonly kind: 'normal'; readonly std: number }
   | { readonly kind: 'glorot' }
   | { readonly kind: 'orthogonal' }
-  | { readonly kind: 'identity'; readonly scale: number };
+  | { readonly kind: 'identity'; readonly scale: number }
+  /** An expression over numbers, sizes and random draws, evaluated per element (ir/initExpr.ts). */
+  | { readonly kind: 'expr'; readonly expr: InitExpr };
 
 export interface SizeDecl {
   readonly name: string;
@@ -65,7 +68,13 @@ export interface Binding {
 }
 
 export interface StateBinding extends Binding {
+  /** s_0 in every row, when `initParam` is absent. */
   readonly init: number;
+  /**
+   * `state h[H] = h0`: s_0 is the parameter h0 (same shape) in every row, a
+   * learned initial state; its gradient gets Σ_rows ∂L/∂s_0.
+   */
+  readonly initParam?: string;
   /** The node computing s_t. */
   readonly next: number;
 }

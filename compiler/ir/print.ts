@@ -15,6 +15,7 @@
 // A node with a source name has it after its id, and `# line N` says where the
 // name is defined; operands are always ids.
 
+import { printInitExpr } from './initExpr.js';
 import { assertNever } from '../util/assert.js';
 import { dimKey, type Dim, type Shape } from './dims.js';
 import type { Graph, Initializer, Node, Origin, Origins } from './graph.js';
@@ -42,6 +43,8 @@ export function printInit(init: Initializer): string {
       return `normal(${init.std})`;
     case 'identity':
       return init.scale === 1 ? 'identity' : `identity(${init.scale})`;
+    case 'expr':
+      return printInitExpr(init.expr);
   }
 }
 
@@ -116,7 +119,7 @@ export function printGraph(g: Graph): string {
   if (g.sizes.length) {
     lines.push(`  sizes ${g.sizes.map((s) => (s.value === undefined ? s.name : `${s.name} = ${s.value}`)).join(', ')}`);
   }
-  const stateInit = new Map(g.states.map((s) => [s.node, s.init]));
+  const stateInit = new Map(g.states.map((s) => [s.node, s.initParam ?? s.init]));
   const paramInit = new Map(g.params.map((p) => [p.node, p.init]));
   for (const n of g.nodes) {
     const o = g.origins.get(n.id);

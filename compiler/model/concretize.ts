@@ -7,6 +7,7 @@ import type { Graph, GraphBuilder, ParamBinding, StateBinding } from '../ir/grap
 import { attrSpec, sizeAttrs } from '../ir/opInfo.js';
 import type { Op, OpAttrs } from '../ir/ops.js';
 import { assert } from '../util/assert.js';
+import { bindInitializer } from '../numeric/initializers.js';
 
 export interface Instance {
   readonly states: StateBinding[];
@@ -49,7 +50,7 @@ export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record
     const o = g.origins.get(n.id);
     if (o && n.op !== 'input') b.name(map.get(n.id)!, { ...o, name: prefix + o.name });
   }
-  for (const s of g.states) states.push({ name: prefix + s.name, node: map.get(s.node)!, init: s.init, next: map.get(s.next)! });
-  for (const p of g.params) params.push({ name: prefix + p.name, node: map.get(p.node)!, init: p.init });
+  for (const s of g.states) states.push({ name: prefix + s.name, node: map.get(s.node)!, init: s.init, ...(s.initParam ? { initParam: prefix + s.initParam } : {}), next: map.get(s.next)! });
+  for (const p of g.params) params.push({ name: prefix + p.name, node: map.get(p.node)!, init: bindInitializer(p.init, sizes) });
   return { states, params, outputs: new Map(g.outputs.map((o) => [o.name, map.get(o.node)!])) };
 }

@@ -6,7 +6,49 @@
 import type { Initializer } from '../ir/graph.js';
 import { assertNever } from '../util/assert.js';
 import type { Rng } from './random.js';
-import { numel } from '../ir/dims.js';
+import { evalDim, numel } from '../ir/dims.js';
+import { bindInitExpr, INIT_FUNCTIONS, printInitExpr, type InitExpr } from '../ir/initExpr.js';
+
+/** The initialiser with the sizes its expression names replaced by their values. */
+export function bindInitializer(init: Initializer, sizes: Readonly<Record<string, number>>): Initializer {
+  return init.kind === 'expr' ? { kind: 'expr', expr: bindInitExpr(init.expr, sizes) } : init;
+}
+
+/** One element of an initialiser expression; its draws come from `rng` in the order they are written. */
+function evalInitExpr(e: InitExpr, sizes: Readonly<Record<string, number>>, rng: Rng): number {
+  const r = (x: InitExpr) => evalInitExpr(x, sizes, rng);
+  switch (e.op) {
+    case 'num':
+      return e.value;
+    case 'dim': {
+      const v = evalDim(e.dim, sizes);
+      if (v === undefined) throw new RangeError(`initialiser: size ${printInitExpr(e)} has no value`);
+      return v;
+    }
+    case 'neg':
+      return -r(e.x);
+    case 'fn':
+      return INIT_FUNCTIONS[e.fn](r(e.x));
+    case 'uniform': {
+      const [lo, hi] = [r(e.lo), r(e.hi)];
+      if (!(lo < hi)) throw new RangeError(`initialiser ${printInitExpr(e)}: needs lo < hi, got ${lo} and ${hi} at these sizes`);
+      return rng.range(lo, hi);
+    }
+    case 'normal': {
+      const [mean, std] = [r(e.mean), r(e.std)];
+      if (!(std > 0)) throw new RangeError(`initialiser ${printInitExpr(e)}: needs std > 0, got ${std} at these sizes`);
+      return mean + std * rng.normal();
+    }
+    case '+':
+      return r(e.a) + r(e.b);
+    case '-':
+      return r(e.a) - r(e.b);
+    case '*':
+      return r(e.a) * r(e.b);
+    case '/':
+      return r(e.a) / r(e.b);
+  }
+}
 
 
 /** Orthonormalises the rows (or the columns, when there are more rows) by modified Gram–Schmidt. */
@@ -31,9 +73,22 @@ function orthogonal(rows: number, cols: number, rng: Rng): Float64Array {
   return t;
 }
 
-export function initialize(init: Initializer, shape: readonly number[], rng: Rng): Float64Array {
+/**
+ * Values of a parameter of concrete `shape`. `sizes` gives the sizes an
+ * initialiser expression names (none needed once it is bound: an artifact's,
+ * a model's). A non-finite value, or a draw whose range is empty at these
+ * sizes, is a RangeError naming the initialiser.
+ */
+export function initialize(init: Initializer, shape: readonly number[], rng: Rng, sizes: Readonly<Record<string, number>> = {}): Float64Array {
   const n = numel(shape);
   switch (init.kind) {
+    case 'expr': {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) a[i] = evalInitExpr(init.expr, sizes, rng);
+      const bad = a.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new RangeError(`initialiser ${printInitExpr(init.expr)} gives ${a[bad]} (element ${bad})`);
+      return a;
+    }
     case 'zeros':
       return new Float64Array(n);
     case 'const':

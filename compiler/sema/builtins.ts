@@ -3,7 +3,8 @@
 // else maps onto one op of the closed vocabulary.
 
 import type * as A from '../syntax/ast.js';
-import { dimConst, dimEq, dimKey, dimMul, shapeEq, type Dim } from '../ir/dims.js';
+import { dimAdd, dimConst, dimEq, dimKey, dimMul, shapeEq, type Dim } from '../ir/dims.js';
+import { dimPositive } from './sizes.js';
 import { UNARY_BUILTINS } from '../ir/opInfo.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initSyntax.js';
@@ -77,13 +78,8 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   let out: Dim | undefined;
   const outKw = kw(call, 'out');
   if (outKw) {
-    const e = outKw.value;
-    if (e.kind === 'name' && !e.primed && ctx.sizes.dims.has(e.name)) out = ctx.sizes.dims.get(e.name);
-    else {
-      const v = constantValue(e);
-      if (v !== undefined && Number.isSafeInteger(v) && v > 0) out = dimConst(v);
-      else return ctx.error('E304', 'out must be a size name or a positive integer', e.span);
-    }
+    out = sizeExpr(ctx, outKw.value);
+    if (!out || !dimPositive(out)) return ctx.error('E304', `out must be a size: a size name, a positive integer or a linear expression of them (out = H, out = 4*H, out = H + 1)${out ? `; ${dimKey(out)} is not positive for every choice of sizes` : ''}`, outKw.value.span);
   } else {
     const i = call.args.findIndex((a) => a.kind === 'name' && !a.primed && ctx.names.get(a.name)?.kind === 'state');
     if (i < 0) return ctx.error('E305', 'dense cannot infer its output size (no state argument); write dense(…, out = H)', call.calleeSpan);
@@ -107,10 +103,32 @@ function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   });
   const biasKw = kw(call, 'bias');
   if (biasKw && biasKw.value.kind === 'name' && biasKw.value.name === 'false') return acc ?? POISON;
-  const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags) : { kind: 'zeros' as const };
+  const init = biasKw ? parseInitializer(biasKw.value, 1, ctx.diags, ctx.sizes.dims) : { kind: 'zeros' as const };
   if (!init) return POISON;
   const bias = ctx.newParam(`${base}.b`, [out!], init, call.span);
   return acc === undefined ? ctx.broadcastTo(bias, [out!]) : ctx.b.emit('add', [acc, bias], {});
+}
+
+/** A linear size expression written as an expression (`4*H`, `H + 1`, `2 * (H + K)`); undefined for anything else. */
+function sizeExpr(ctx: Ctx, e: A.Expr): Dim | undefined {
+  switch (e.kind) {
+    case 'num':
+      return Number.isSafeInteger(e.value) ? dimConst(e.value) : undefined;
+    case 'name':
+      return e.primed ? undefined : ctx.sizes.dims.get(e.name);
+    case 'neg': {
+      const x = sizeExpr(ctx, e.operand);
+      return x && dimAdd(dimConst(0), x, -1);
+    }
+    case 'binary': {
+      const [a, b] = [sizeExpr(ctx, e.lhs), sizeExpr(ctx, e.rhs)];
+      if (!a || !b) return undefined;
+      if (e.op === '+' || e.op === '-') return dimAdd(a, b, e.op === '+' ? 1 : -1);
+      return e.op === '*' ? dimMul(a, b) : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** A size argument (`eye(N)`, the taps of `delay`): a size name or a positive integer literal; undefined after an E304. */
@@ -281,6 +299,17 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     arity: [1, 1],
     keywords: [],
     lower: (ctx, call, lower) => ctx.emit('transpose', [ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'transpose')], {}, call.span, 'E203'),
+  },
+  outer: {
+    arity: [2, 2],
+    keywords: [],
+    lower: (ctx, call, lower) => {
+      const [a, b] = call.args.map((x) => ctx.requireFloat(lower(x), x.span, 'outer'));
+      if (a === POISON || b === POISON) return POISON;
+      const bad = [a, b].findIndex((v) => ctx.shape(v).length !== 1);
+      if (bad >= 0) return ctx.error('E203', `outer(a, b) takes two vectors, argument ${bad + 1} is ${ctx.describe([a, b][bad])}`, call.args[bad].span);
+      return ctx.emit('outer', [a, b], {}, call.span, 'E203');
+    },
   },
   inv: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('inv', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },
   logdet: { arity: [1, 1], keywords: [], lower: (ctx, call, lower) => ctx.emit('logdet', [squareArg(ctx, call, lower)], {}, call.span, 'E203') },

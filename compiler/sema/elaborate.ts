@@ -77,9 +77,21 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
   if (e.items.length > shape.length) {
     return ctx.error('E206', `${e.items.length} slice(s) given for a value of rank ${shape.length}`, e.span);
   }
+  const dropped: number[] = [];
   for (let axis = 0; axis < e.items.length; axis++) {
     const it = e.items[axis];
-    if (!it.colon) return ctx.error('E206', 'an index drops an axis, which is not supported; use a range lo:hi', it.span);
+    if (!it.colon) {
+      // h[i]: the element (row, column) i, the axis dropped like numpy's — the range i:i+1, summed over its one element
+      const i = it.lo && evalDimExpr(it.lo, ctx.sizes, ctx.diags);
+      if (!i) return POISON;
+      if (!dimNonNegative(i) || !dimPositive(dimAdd(shape[axis], i, -1))) {
+        return ctx.error('E206', indexProblem(i, shape[axis]), it.span);
+      }
+      const one = dimAdd(i, dimConst(1));
+      if (!(dimKey(i) === '0' && dimKey(one) === dimKey(shape[axis]))) v = ctx.emit('slice', [v], { axis, start: i, end: one }, it.span, 'E206');
+      dropped.push(axis);
+      continue;
+    }
     const lo = it.lo ? evalDimExpr(it.lo, ctx.sizes, ctx.diags) : dimConst(0);
     const hi = it.hi ? evalDimExpr(it.hi, ctx.sizes, ctx.diags) : shape[axis];
     if (!lo || !hi) return POISON;
@@ -90,6 +102,8 @@ function lowerSlice(ctx: Ctx, e: Extract<A.Expr, { kind: 'slice' }>, lower: (e: 
     if (dimKey(lo) === '0' && dimKey(hi) === dimKey(shape[axis])) continue;
     v = ctx.emit('slice', [v], { axis, start: lo, end: hi }, it.span, 'E206');
   }
+  // the indexed axes, last first so the earlier ones keep their numbers
+  for (const axis of dropped.reverse()) v = ctx.emit('sum', [v], { axis }, e.span, 'E206');
   return v;
 }
 
@@ -137,7 +151,7 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
   }
 }
 
-function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number; init: number; span: A.Name }>): void {
+function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, StateDecl>): void {
   for (const inp of cell.inputs) {
     if (inp.indexRange) {
       // the range of an index is a dimension like any other: index(0) would leave no valid value (E403)
@@ -156,25 +170,43 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, { node: number;
   for (const st of cell.body) {
     if (st.kind === 'param') {
       const shape = shapeOf(ctx, st.shape);
-      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
+      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags, ctx.sizes.dims) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
       const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init, st.span) : POISON;
       define(ctx, st.name, { kind: 'param', value: node, span: st.span });
     } else if (st.kind === 'state') {
       const shape = shapeOf(ctx, st.shape);
       let init = 0;
-      if (st.init) {
-        const v = constantValue(st.init);
-        if (v === undefined) ctx.error('E306', 'the initial value of a state must be a number', st.init.span);
-        else if (!Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init.span);
-        else init = v;
-      }
+      const v = st.init ? constantValue(st.init) : 0;
+      if (v !== undefined && !Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init!.span);
+      else if (v !== undefined) init = v;
       if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
       const node = shape && !ctx.names.has(st.name.name) ? ctx.b.leaf('state', st.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
       ctx.nameValue(node, st.name.name, st.span);
       define(ctx, st.name, { kind: 'state', value: node, span: st.span });
-      if (node !== POISON) states.set(st.name.name, { node, init, span: st.name });
+      if (node !== POISON) states.set(st.name.name, { node, init, span: st.name, ...(v === undefined ? { from: st.init } : {}) });
     }
   }
+  // `state h[H] = h0`: a parameter of the same shape, declared anywhere in the body
+  for (const s of states.values()) if (s.from) s.initParam = initialParam(ctx, s.from, ctx.shape(s.node));
+}
+
+type StateDecl = { node: number; init: number; span: A.Name; from?: A.Expr; initParam?: string };
+
+/** The parameter named as a state's initial value (E306 for anything else, or another shape). */
+function initialParam(ctx: Ctx, e: A.Expr, shape: Shape): string | undefined {
+  const entry = e.kind === 'name' && !e.primed ? ctx.names.get(e.name) : undefined;
+  if (!entry || entry.kind !== 'param' || e.kind !== 'name') {
+    const what = entry ? ` ('${(e as { name: string }).name}' is ${kindWords(entry.kind)})` : '';
+    ctx.error('E306', `the initial value of a state must be a number or the name of a parameter of its shape${what}; for a learned initial state declare e.g. 'param h0[H] init 0' and write 'state h[H] = h0'`, e.span);
+    return undefined;
+  }
+  if (entry.value === POISON) return undefined;
+  const ps = ctx.shape(entry.value);
+  if (ps.length !== shape.length || !ps.every((d, i) => dimKey(d) === dimKey(shape[i]))) {
+    ctx.error('E306', `parameter ${e.name} has shape [${ps.map(dimKey).join(', ')}] but the state has shape [${shape.map(dimKey).join(', ')}]`, e.span);
+    return undefined;
+  }
+  return e.name;
 }
 
 /**
@@ -188,7 +220,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
   }
   const sizes = collectSizes(cell, diags);
   const ctx = new Ctx(sizes, diags, file);
-  const states = new Map<string, { node: number; init: number; span: A.Name }>();
+  const states = new Map<string, StateDecl>();
   declare(ctx, cell, states);
   const outputs: (Binding & { span: A.Name })[] = [];
   /** States assigned without a prime (E106): their missing update is not reported again as E104. */
@@ -250,7 +282,7 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
     const next = ctx.names.get(`${name}'`);
     if (!next && misassigned.has(name)) continue;
     if (!next) ctx.error('E104', `state '${name}' is never updated; define ${name}' = …`, s.span.span);
-    else stateBindings.push({ name, node: s.node, init: s.init, next: next.value });
+    else stateBindings.push({ name, node: s.node, init: s.init, ...(s.initParam ? { initParam: s.initParam } : {}), next: next.value });
   }
   stateBindings.push(...ctx.hiddenStates);
   if (outputs.length === 0) ctx.error('E109', `cell ${cell.name.name} has no output; add e.g. output h'`, cell.name.span);
@@ -265,6 +297,19 @@ export function elaborateCell(cell: A.CellDecl, diags: Diagnostic[], file: Sourc
     params: ctx.params,
     outputs: outputs.map(({ name, node }) => ({ name, node })),
   });
+}
+
+/** Why index i is not within 0 … n−1 for every choice of sizes, with the fix where there is a simple one. */
+function indexProblem(i: Dim, n: Dim): string {
+  const head = `index ${dimKey(i)} can be outside 0 … ${dimKey(n)} − 1 for some sizes (it must be for every size ≥ 1)`;
+  if (!dimNonNegative(i)) return head;
+  const need = dimAdd(i, dimConst(1)).c;
+  // a bare size H: show the declaration that makes element i exist for every value
+  if (i.terms.length === 0 && n.c === 0 && n.terms.length === 1 && n.terms[0][1] === 1) {
+    const h = n.terms[0][0];
+    return `${head}: at ${h} = ${need - 1} the axis has no element ${dimKey(i)}; declare the size as larger than another, e.g. 'size K' and 'size ${h} = K + ${need - 1}'`;
+  }
+  return head;
 }
 
 /**

@@ -34,6 +34,8 @@ export class CellRuntime {
   private readonly tensors: ReadonlyMap<string, ArtifactTensor>;
   private stepBuffer!: GPUBuffer;
   private stepGroups = new Map<GPUBindGroupLayout, GPUBindGroup[]>();
+  /** The kernels of learned initial states whose s_0 the caller gave or carried (not run). */
+  private readonly heldStates = new Set<string>();
 
   private constructor(
     readonly ctx: GpuContext,
@@ -201,14 +203,36 @@ export class CellRuntime {
     }
   }
 
-  /** Initial states s_0 (name → B·n); states not given start from their declared constant. */
+  /**
+   * Initial states s_0 (name → B·n); states not given start from their
+   * declared constant, or from their parameter (`state h[H] = h0`, written on
+   * the GPU at every forward pass and given its gradient by the backward pass).
+   */
   setInitialStates(values: ReadonlyMap<string, Float32Array> = new Map()): void {
     for (const s of this.artifact.states) {
       const n = this.B * numel(s.shape);
-      const v = values.get(s.name) ?? new Float32Array(n).fill(s.init);
+      const given = values.get(s.name);
+      if (s.initParam) {
+        for (const k of [s.initParam.fill, s.initParam.grad]) given ? this.heldStates.add(k) : this.heldStates.delete(k);
+        if (!given) continue;
+      }
+      const v = given ?? new Float32Array(n).fill(s.init);
       if (v.length !== n) throw new RangeError(`initial state ${s.name} needs B·n = ${n} values, got ${v.length}`);
       this.write(s.tensor, v);
     }
+  }
+
+  /**
+   * The caller writes s_0 itself from now on (a carry of the last final state):
+   * learned initial states are neither filled from their parameters nor give
+   * them a gradient, until the next setInitialStates.
+   */
+  holdInitialStates(): void {
+    for (const s of this.artifact.states) if (s.initParam) (this.heldStates.add(s.initParam.fill), this.heldStates.add(s.initParam.grad));
+  }
+
+  private unheld(names: readonly string[]): readonly string[] {
+    return this.heldStates.size ? names.filter((k) => !this.heldStates.has(k)) : names;
   }
 
   /** Output y over all steps: T·B·n values. */
@@ -277,7 +301,7 @@ export class CellRuntime {
   encodeForward(encoder: GPUCommandEncoder): void {
     const pass = encoder.beginComputePass({ label: `${this.artifact.cell} forward` });
     const f = this.artifact.forward;
-    for (const s of [...f.prelude, ...f.before]) this.encode(pass, s, 0);
+    for (const s of [...this.unheld(f.prelude), ...f.before]) this.encode(pass, s, 0);
     for (let t = 0; t < this.T; t++) for (const s of f.step) this.encode(pass, s, t);
     for (const s of f.after) this.encode(pass, s, 0);
     pass.end();
@@ -309,7 +333,7 @@ export class CellRuntime {
     pass.end();
     encoder.clearBuffer(this.arena('grads'));
     pass = encoder.beginComputePass({ label: `${this.artifact.cell} parameter gradients` });
-    for (const s of b.grads) this.encode(pass, s, 0);
+    for (const s of this.unheld(b.grads)) this.encode(pass, s, 0);
     pass.end();
   }
 

@@ -79,13 +79,11 @@ cell HMMScores(e[S]) {
   size S = 3
   param log_pi[S]
   param log_A[S, S]
-  state alpha[S] = 0
-  state first = 1
-  prior = first * log_pi + (1 - first) * logsumexp(transpose(log_A) + alpha, axis = 1)
+  state prior[S] = log_pi
   joint = prior + e
   c = logsumexp(joint)
-  alpha' = joint - c
-  first' = first * 0
+  alpha = joint - c
+  prior' = logsumexp(transpose(log_A) + alpha, axis = 1)
   output logp = c
 }`;
 

@@ -588,7 +588,7 @@ const cases: Case[] = [
       "  output h'",
       '}',
     ),
-    expect: ['E306@2:19', 'E306@3:19', 'E306@4:19'],
+    expect: ['E306@2:19', 'E306@3:19', 'E306@4:27'], // uniform(h, 2): at h, not a size
   },
   {
     name: 'E306: a dense bias initialiser that is not for vectors',

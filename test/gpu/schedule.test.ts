@@ -142,6 +142,7 @@ describe('the recurrent-network examples', () => {
     'lstm.cell': [1, 2],
     'lstm_cifg.cell': [1, 2],
     'lstm_fgr.cell': [1, 2],
+    'lstm_h0.cell': [1, 2],
     'lstm_nfg.cell': [1, 2],
     'lstm_niaf.cell': [1, 2],
     'lstm_nig.cell': [1, 2],
@@ -151,6 +152,9 @@ describe('the recurrent-network examples', () => {
     'lstm_peephole.cell': [1, 2],
     'lstm_v.cell': [1, 2],
     'mgu.cell': [2, 3],
+    // a matrix memory updated elementwise (C' = f·C + i·outer(v, k)): the readout C'·q leaves the loop;
+    // forward 2 (the stabiliser m', then C' and n'), backward 1
+    'mlstm.cell': [2, 1],
     'mut1.cell': [2, 3],
     'mut2.cell': [2, 3],
     'mut3.cell': [2, 3],

@@ -20,6 +20,8 @@ import { gemmRecord, type CellGemm } from './gemmRecord.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
 import { optimizerKernels } from './optimizer.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
+import { initialStateKernels } from './initialStateKernels.js';
+import { bindInitializer } from '../../numeric/initializers.js';
 
 export interface GenerateOptions {
   /** Threads per workgroup of the fused kernels (x dimension). */
@@ -126,6 +128,15 @@ export class ArtifactBuilder {
       const at = refOfResult(tensorNames.output(out.name));
       return { name: out.name, shape: evalShape(g.nodes[out.node].type.shape, sizes), at, width: tensorWidth(layout, at.tensor), dtensor: tensorNames.doutput(out.name) };
     });
+    // learned initial states: s_0 filled from the parameter in the prelude, its gradient summed after the others
+    const states = g.states.map((s, i) => {
+      const shape = evalShape(g.nodes[s.node].type.shape, sizes);
+      const k = s.initParam ? initialStateKernels(i, s.name, s.initParam, numel(shape), layout, this.wg) : undefined;
+      const initParam = k ? { initParam: { param: s.initParam!, fill: this.add(k.fill), grad: this.add(k.grad) } } : {};
+      return { name: s.name, shape, init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name), ...initParam };
+    });
+    const fills = states.flatMap((s) => (s.initParam ? [s.initParam.fill] : []));
+    grads.push(...states.flatMap((s) => (s.initParam ? [s.initParam.grad] : [])));
     let training: Artifact['training'];
     if (options.training) {
       const loss = outputs.find((x) => x.name === 'loss');
@@ -142,8 +153,8 @@ export class ArtifactBuilder {
       ...(g.reverse ? { reverse: true } : {}),
       sizes: { ...sizes },
       target: this.target,
-      params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: g.params.find((p) => p.name === name)!.init, tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
-      states: g.states.map((s) => ({ name: s.name, shape: evalShape(g.nodes[s.node].type.shape, sizes), init: s.init, tensor: tensorNames.state(s.name), dtensor: tensorNames.dstate(s.name) })),
+      params: paramOrder.map((name) => ({ name, shape: paramShape.get(name)!, init: bindInitializer(g.params.find((p) => p.name === name)!.init, sizes), tensor: tensorNames.param(name), grad: tensorNames.grad(name) })),
+      states,
       inputs: g.inputs.map((x) => {
         const n = g.nodes[x.node];
         const f32 = n.type.dtype === 'f32';
@@ -155,7 +166,7 @@ export class ArtifactBuilder {
       arenas: layout.arenaSize,
       aliases: Object.fromEntries([...aliases].map(([k, v]) => [k, { tensor: v.tensor, shift: v.shift, col: v.col }])),
       kernels: this.kernels,
-      forward: o.forward,
+      forward: { ...o.forward, prelude: [...fills, ...o.forward.prelude] },
       backward: { ...o.backward, grads },
       ...(training ? { training } : {}),
     };

@@ -70,12 +70,13 @@ export function randomProblem(g: Graph, o: GradcheckOptions): Problem {
   const params = new Map(
     g.params.map((p) => {
       const shape = interp.shapeOf(p.node);
-      const v = initialize(p.init, shape, rng);
+      const v = initialize(p.init, shape, rng, o.sizes);
       for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
       return [p.name, v];
     }),
   );
-  const init = new Map(g.states.map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.5)]));
+  // a state whose initial value is a parameter starts from it (the parameter is checked instead)
+  const init = new Map(g.states.filter((s) => !s.initParam).map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.5)]));
   const inputs = new Map(
     g.inputs.map((x) => {
       const n = g.nodes[x.node];
@@ -177,7 +178,7 @@ export function dotProductTest(p: Problem, rng: Rng, h: number) {
 
   const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
   const grads = p.interp.backward(p.params, p.inputs, tape, vOut as Sequences, vState);
-  const jtv: Float64Array[] = [...g.params.map((q) => grads.params.get(q.name)!), ...g.states.map((s) => grads.initialStates.get(s.name)!)];
+  const jtv: Float64Array[] = [...g.params.map((q) => grads.params.get(q.name)!), ...[...p.init.keys()].map((s) => grads.initialStates.get(s)!)];
   for (const x of g.inputs) if (g.nodes[x.node].type.dtype === 'f32') jtv.push(...grads.inputs.get(x.name)!);
   let backward = 0;
   jtv.forEach((a, k) => a.forEach((v, i) => (backward += v * u[k][i])));

@@ -66,7 +66,7 @@ export function initialParams(interp: CellInterpreter, rng: Rng, given?: Readonl
   return new Map(
     interp.graph.params.map((p) => {
       const shape = interp.shapeOf(p.node);
-      const v = initialize(p.init, shape, rng); // always drawn, so a given value does not shift the stream
+      const v = initialize(p.init, shape, rng, interp.sizes); // always drawn, so a given value does not shift the stream
       const g = given?.get(p.name);
       if (g && g.length !== v.length) throw new RangeError(`parameter ${p.name} has ${v.length} elements, ${g.length} given`);
       return [p.name, g ?? v];

@@ -30,6 +30,8 @@ export interface Tape {
   readonly outputs: ReadonlyMap<string, Float64Array[]>;
   /** Saved forward values per step, keyed by forward node id. */
   readonly saved: ReadonlyMap<number, Float64Array[]>;
+  /** States whose s_0 was their initial-value parameter (state → parameter): backward adds Σ_rows ∂s_0 to it. */
+  readonly fromParams?: ReadonlyMap<string, string>;
 }
 
 export interface Gradients {
@@ -62,9 +64,24 @@ export class CellInterpreter {
     return numel(this.shapeOf(node));
   }
 
-  /** Initial states from their declared constants, batched. */
+  /**
+   * Initial states from their declared constants, batched. A state whose
+   * initial value is a parameter (`state h[H] = h0`) is left out: `forward`
+   * takes it from the parameters.
+   */
   initialStates(): Map<string, Float64Array> {
-    return new Map(this.graph.states.map((s) => [s.name, new Float64Array(this.B * this.numelOf(s.node)).fill(s.init)]));
+    return new Map(this.graph.states.filter((s) => !s.initParam).map((s) => [s.name, new Float64Array(this.B * this.numelOf(s.node)).fill(s.init)]));
+  }
+
+  /** s_0 of the states `init` leaves out: their initial-value parameter in every row. */
+  private fromParams(init: NamedArrays): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.graph.states) {
+      if (init.has(s.name)) continue;
+      assert(s.initParam, `no initial value for state ${s.name}`);
+      out.set(s.name, s.initParam);
+    }
+    return out;
   }
 
   private batched(node: number, data: Float64Array): Tensor {
@@ -91,7 +108,15 @@ export class CellInterpreter {
 
   forward(params: NamedArrays, inputs: Sequences, init: NamedArrays, T: number): Tape {
     const g = this.graph;
-    const states = new Map(g.states.map((s) => [s.name, [init.get(s.name)!]]));
+    const fromParams = this.fromParams(init);
+    const rows = (p: string) => {
+      const v = params.get(p);
+      assert(v, `no value for parameter ${p}`);
+      const out = new Float64Array(this.B * v.length);
+      for (let b = 0; b < this.B; b++) out.set(v, b * v.length);
+      return out;
+    };
+    const states = new Map(g.states.map((s) => [s.name, [init.get(s.name) ?? rows(fromParams.get(s.name)!)]]));
     const outputs = new Map(g.outputs.map((o) => [o.name, new Array<Float64Array>(T)]));
     const saved = new Map(this.backwardStep.saved.map((id) => [id, [] as Float64Array[]]));
     const paramLeaves = new Map<number, Tensor>();
@@ -106,7 +131,7 @@ export class CellInterpreter {
       for (const o of g.outputs) outputs.get(o.name)![time] = toBatched(v[o.node], this.B).data;
       for (const id of this.backwardStep.saved) saved.get(id)!.push(v[id].data);
     }
-    return { T, states, outputs, saved };
+    return { T, states, outputs, saved, fromParams };
   }
 
   /**
@@ -172,6 +197,10 @@ export class CellInterpreter {
       onStep?.(t, dState);
     }
     for (const s of g.states) initialStates.set(s.name, dState.get(s.name)!);
+    for (const [s, p] of tape.fromParams ?? []) {
+      const node = g.states.find((x) => x.name === s)!.node;
+      addInto(dParams.get(p)!, sumBatch({ shape: this.shapeOf(node), batched: true, data: dState.get(s)! }, this.B).data);
+    }
     return { params: dParams, initialStates, inputs: dInputs };
   }
 }

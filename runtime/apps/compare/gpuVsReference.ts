@@ -68,7 +68,8 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
       inputs32.set(x.name, f32(concatArrays(steps)));
     }
     rt.setInputs(inputs32);
-    const init = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+    // learned initial states start from their parameter, on both sides
+    const init = new Map(artifact.states.filter((s) => !s.initParam).map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
     rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
     const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
     const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));

@@ -155,6 +155,7 @@ export class Trainer {
     const { ctx, rt } = this;
     rt.setInputs(batch.inputs);
     if (!carry) rt.setInitialStates();
+    else rt.holdInitialStates();
     this.writeHyper(lr);
     const encoder = ctx.device.createCommandEncoder({ label: `training step ${this.step}` });
     if (carry) this.encodeCarry(encoder);

@@ -142,7 +142,7 @@ function parameters(g: Graph, sizes: Readonly<Record<string, number>>, opts: App
   const out = new Map<string, Float64Array>();
   if (!opts.params || !tensors) {
     const rng = new Rng(wholeOption('--seed', opts.seed, 0));
-    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng));
+    for (const p of g.params) out.set(p.name, initialize(p.init, evalShape(g.nodes[p.node].type.shape, sizes), rng, sizes));
     return out;
   }
   for (const p of g.params) {
