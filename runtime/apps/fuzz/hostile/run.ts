@@ -29,6 +29,11 @@ function flag(name: string, dflt: number): number {
 }
 
 const failures: string[] = [];
+/** Records a failure and prints it at once (a long run stopped early still shows what it found). */
+const fail = (f: string) => {
+  failures.push(f);
+  process.stderr.write(`\nFAIL ${f}\n`);
+};
 
 /** Sources [from, to) in one worker; a case with no answer within the limit is a hang, and the rest of the chunk goes on in a new worker. */
 function runChunk(examples: string[], seed: number, from: number, to: number, tally: (family: string, v: Verdict) => void): Promise<void> {
@@ -37,7 +42,7 @@ function runChunk(examples: string[], seed: number, from: number, to: number, ta
     const w = new Worker(new URL('./sourceWorker.mjs', import.meta.url), { workerData: { examples, seed, from, to } });
     let timer = setTimeout(() => hang(), SOURCE_LIMIT_MS * 3);
     const hang = () => {
-      failures.push(`source seed ${seed} case ${next}: no answer within ${SOURCE_LIMIT_MS * 3} ms (a hang)`);
+      fail(`source seed ${seed} case ${next}: no answer within ${SOURCE_LIMIT_MS * 3} ms (a hang)`);
       tally(SOURCE_FAMILIES[next % SOURCE_FAMILIES.length], { ms: SOURCE_LIMIT_MS * 3, outcome: 'failure', problem: 'hang' });
       void w.terminate().then(() => (next + 1 < to ? runChunk(examples, seed, next + 1, to, tally) : undefined)).then(resolve, reject);
     };
@@ -45,12 +50,12 @@ function runChunk(examples: string[], seed: number, from: number, to: number, ta
       clearTimeout(timer);
       timer = setTimeout(() => hang(), SOURCE_LIMIT_MS * 3);
       next = m.i + 1;
-      if (m.verdict.problem) failures.push(`source seed ${seed} case ${m.i} (${m.family}): ${m.verdict.problem}`);
+      if (m.verdict.problem) fail(`source seed ${seed} case ${m.i} (${m.family}): ${m.verdict.problem}`);
       tally(m.family, m.verdict);
     });
     w.on('error', (e) => {
       clearTimeout(timer);
-      failures.push(`source seed ${seed} case ${next}: the worker died: ${e.message}`);
+      fail(`source seed ${seed} case ${next}: the worker died: ${e.message}`);
       resolve();
     });
     w.on('exit', () => {
@@ -91,7 +96,7 @@ async function commandLines(what: string, cases: string[][]): Promise<void> {
   for (const args of cases) {
     const r = await runInProcess(args, CLI_LIMIT_MS);
     codes.set(String(r.code), (codes.get(String(r.code)) ?? 0) + 1);
-    if (r.problem) failures.push(`${what}: cellc ${args.join(' ')}: ${r.problem}`);
+    if (r.problem) fail(`${what}: cellc ${args.join(' ')}: ${r.problem}`);
   }
   const byCode = [...codes].map(([c, n]) => `exit ${c}: ${n}`).join(', ');
   console.log(`${what}: ${cases.length} command lines in ${((performance.now() - t0) / 1000).toFixed(1)} s (${byCode})`);
