@@ -40,15 +40,16 @@ function runChunk(examples: string[], seed: number, from: number, to: number, ta
   return new Promise((resolve, reject) => {
     let next = from;
     const w = new Worker(new URL('./sourceWorker.mjs', import.meta.url), { workerData: { examples, seed, from, to } });
-    let timer = setTimeout(() => hang(), SOURCE_LIMIT_MS * 3);
+    let timer: NodeJS.Timeout | undefined; // armed once the worker is ready: its start-up is no case's time
     const hang = () => {
       fail(`source seed ${seed} case ${next}: no answer within ${SOURCE_LIMIT_MS * 3} ms (a hang)`);
       tally(SOURCE_FAMILIES[next % SOURCE_FAMILIES.length], { ms: SOURCE_LIMIT_MS * 3, outcome: 'failure', problem: 'hang' });
       void w.terminate().then(() => (next + 1 < to ? runChunk(examples, seed, next + 1, to, tally) : undefined)).then(resolve, reject);
     };
-    w.on('message', (m: { i: number; family: string; verdict: Verdict }) => {
+    w.on('message', (m: { ready: true } | { i: number; family: string; verdict: Verdict }) => {
       clearTimeout(timer);
       timer = setTimeout(() => hang(), SOURCE_LIMIT_MS * 3);
+      if ('ready' in m) return;
       next = m.i + 1;
       if (m.verdict.problem) fail(`source seed ${seed} case ${m.i} (${m.family}): ${m.verdict.problem}`);
       tally(m.family, m.verdict);
