@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = {
   E204: 'type mismatch',
   E205: 'bad axis',
   E206: 'bad slice',
+  E207: 'division by zero',
   E301: 'unknown function',
   E302: 'wrong number of arguments',
   E303: 'unknown or repeated keyword argument',

@@ -204,11 +204,15 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   // direct use, they must be kept for every step.
   const readLater = new Set<number>();
   const seen = new Set<string>();
-  const markRead = (id: number, reader: number) => {
-    if (!region.has(id) || regionIndex(id) >= reader || seen.has(`${id}:${reader}`)) return;
-    seen.add(`${id}:${reader}`);
-    if (must.has(id)) readLater.add(id);
-    else for (const b of nodes[id].args) markRead(b, reader);
+  const markRead = (from: number, reader: number) => {
+    const todo = [from]; // a stack, not recursion: chains of values can be thousands long
+    while (todo.length) {
+      const id = todo.pop()!;
+      if (!region.has(id) || regionIndex(id) >= reader || seen.has(`${id}:${reader}`)) continue;
+      seen.add(`${id}:${reader}`);
+      if (must.has(id)) readLater.add(id);
+      else todo.push(...nodes[id].args);
+    }
   };
   for (const n of nodes) if (region.has(n.id)) for (const a of n.args) markRead(a, regionIndex(n.id));
   const termOperand = new Set(fn.gradTerms.flatMap((t) => (t.kind === 'outer' ? [t.a, t.b] : [t.a])));

@@ -15,6 +15,7 @@ import type { OpOfKind } from '../ir/opInfo.js';
 import { BUILTINS, checkCallShape } from './builtins.js';
 import { Ctx, POISON, type Entry, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initSyntax.js';
+import { alwaysZero } from './zeroDivisor.js';
 import { collectSizes, dimNonNegative, dimPositive, evalDimExpr } from './sizes.js';
 
 const COMPARE: Record<string, OpOfKind<'compare'>> = { '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge', '==': 'eq', '!=': 'ne' };
@@ -135,6 +136,9 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
         return ctx.elementwise(cmp, [ctx.requireFloat(a, e.lhs.span, `'${e.op}'`), ctx.requireFloat(b, e.rhs.span, `'${e.op}'`)], e.span, `'${e.op}'`);
       }
       const op = ARITH[e.op as keyof typeof ARITH];
+      if (op === 'div' && b !== POISON && alwaysZero(ctx.b, b)) {
+        return ctx.error('E207', `'/' divides by a value that is 0 for every input: the result would be ±Inf or NaN`, e.rhs.span);
+      }
       return ctx.elementwise(op, [ctx.requireFloat(a, e.lhs.span, `'${e.op}'`), ctx.requireFloat(b, e.rhs.span, `'${e.op}'`)], e.span, `'${e.op}'`);
     }
     case 'slice':

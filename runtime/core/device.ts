@@ -9,6 +9,7 @@
 
 import { GpuDeviceLostError, GpuUnavailableError, GpuValidationError } from './errors.js';
 import { targetFromLimits, type Target } from '../../compiler/index.js';
+import { vulkanDriverMayExist } from './vulkanDrivers.js';
 
 /** The adapter limits the runtime raises from WebGPU's defaults to the adapter's maximum. */
 export const REQUESTED_LIMITS = [
@@ -190,6 +191,11 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<GpuConte
     if (!nav?.gpu) throw new GpuUnavailableError(NO_WEBGPU_BROWSER);
     gpu = nav.gpu;
   } else {
+    // on Linux without any Vulkan driver, say so without waking Dawn (whose native complaints would precede the sentence)
+    const proc = (globalThis as { process?: { platform?: string; env?: Record<string, string | undefined> } }).process;
+    if (proc?.platform === 'linux' && !opts.dawnOptions?.some((o) => o.startsWith('backend=')) && !(await vulkanDriverMayExist(proc.env ?? {}))) {
+      throw new GpuUnavailableError(NO_ADAPTER_NODE);
+    }
     ({ gpu, release } = await dawnGpu(opts.dawnOptions ?? []));
   }
   try {

@@ -651,6 +651,12 @@ const cases: Case[] = [
     expect: ['E403@1:23'],
   },
   {
+    name: 'E207: a denominator that is 0 for every input (a literal, e - e, -0, 0 * e)',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h / 0 + x / (x - x) + h / -0 + x / (0 * h)", "  output h'", '}'),
+    expect: ['E207@3:12', 'E207@3:21', 'E207@3:34', 'E207@3:44'],
+    message: [/'\/' divides by a value that is 0 for every input: the result would be ±Inf or NaN/],
+  },
+  {
     // elaboration and the IR walks recurse on operands: a sum of 5,000 terms is refused with the bound, not a stack overflow
     name: 'E003: an expression nested more than 500 levels deep',
     text: src('cell A(x[I]) {', '  state h[I] = 0', `  h' = h${' + x'.repeat(5000)}`, "  output h'", '}'),

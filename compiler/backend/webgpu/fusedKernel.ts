@@ -24,7 +24,8 @@ import { arenaVar, wgslAddress } from './wgslAddress.js';
 import { gaussJordan } from './gaussJordan.js';
 import { NameAllocator } from './names.js';
 import { Scope } from './scope.js';
-import { isStructural, WGSL_OPS } from './wgslOps.js';
+import { postOrder } from '../../util/postOrder.js';
+import { isStructural, nanMax, WGSL_OPS } from './wgslOps.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
 
 export interface KernelInput {
@@ -44,6 +45,8 @@ const f = (v: number) => {
   const s = String(v);
   return /[.e]/.test(s) ? s : `${s}.0`;
 };
+// a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
+const operandIndex = (at: string) => (/^\w+$/.test(at) ? at : `(${at})`);
 const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)));
 
 
@@ -106,6 +109,12 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     const key = `${id}@${idx}`;
     const hit = s.get(key);
     if (hit) return hit;
+    // the operands of an elementwise chain first, without recursion (a chain of
+    // thousands of ops would overflow the stack); the text is what the
+    // recursive order gives: every operand's lines before their user's
+    postOrder<[number, string]>([id, idx], pendingOperands(s), ([c, at]) => {
+      if (c !== id) value(c, at, s);
+    });
     const expr = compute(n, idx, s);
     // a value with a source name is declared under it (`let f = …`, `let c_p = …`, `let d_f = …`)
     const name = fresh(schedule.fn.origins.get(id)?.name ?? 'v');
@@ -114,9 +123,25 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     return name;
   }
 
+  /** The operands an elementwise op's spelling fetches, in its order, that are not computed yet. */
+  const pendingOperands = (s: Scope) => ([id, at]: [number, string]): [number, string][] => {
+    const n = nodes[id];
+    const spelling = WGSL_OPS[n.op];
+    if (spelling.kind !== 'expr') return [];
+    const idx = operandIndex(at);
+    const order: number[] = [];
+    spelling.spell((i) => (order.includes(i) || order.push(i), ''));
+    return order
+      .map((i) => n.args[i])
+      .filter((a) => {
+        const op = nodes[a].op;
+        return op !== 'const' && op !== 'dim' && !(idx === 'j' && fastMatvec.has(a)) && computedHere(a) && !s.get(`${a}@${idx}`);
+      })
+      .map((a) => [a, idx]);
+  };
+
   function compute(n: Node, at: string, s: Scope): string {
-    // a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
-    const idx = /^\w+$/.test(at) ? at : `(${at})`;
+    const idx = operandIndex(at);
     const arg = (i: number, where = idx) => value(n.args[i], where, s);
     const sh = k.shape(n.id);
     const spelling = WGSL_OPS[n.op];
@@ -174,7 +199,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
           loop((x, sc) => sc.emit(`${acc} += ${x};`));
         } else if (n.op === 'rmax') {
           s.emit(`var ${acc} = -3.4028234e38;`);
-          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));
+          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));
         } else if (n.op === 'argmax') {
           const best = fresh('best');
           s.emit(`var ${best} = -3.4028234e38;`);
@@ -183,7 +208,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
         } else {
           const m = fresh('m');
           s.emit(`var ${m} = -3.4028234e38;`);
-          loop((x, sc) => sc.emit(`${m} = max(${m}, ${x});`));
+          loop((x, sc) => sc.emit(`${m} = ${nanMax('max', m, x)};`));
           s.emit(`var ${acc} = 0.0;`);
           loop((x, sc) => sc.emit(`${acc} += exp(${x} - ${m});`));
           s.emit(`${acc} = ${m} + log(${acc});`);
@@ -295,12 +320,14 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     const blk = new Scope(body, '    ');
     // products evaluated at the thread's own element: shared k-loops
     const local = new Set<number>();
-    const walk = (id: number) => {
-      if (local.has(id) || !computedHere(id)) return;
+    const todo = [...outs].reverse(); // pre-order with a stack (chains can be thousands long)
+    while (todo.length) {
+      const id = todo.pop()!;
+      if (local.has(id) || !computedHere(id)) continue;
       local.add(id);
-      for (const a of nodes[id].args) if (readsLocally(nodes[id], nodes[a])) walk(a);
-    };
-    outs.forEach(walk);
+      const args = nodes[id].args.filter((a) => readsLocally(nodes[id], nodes[a]));
+      for (let i = args.length - 1; i >= 0; i--) todo.push(args[i]);
+    }
     const matvecs = [...local].filter((id) => {
       const n = nodes[id];
       if (n.op !== 'matmul' || !n.type.batched) return false;

@@ -21,6 +21,11 @@
 // where log(1 + eˣ) = x in f32; silu clamps the exponent's argument. sigmoid
 // does not: for x < −88, exp(−x) overflows and it relies on 1/∞ = 0, as IEEE
 // arithmetic (and lavapipe) gives.
+//
+// NaN: WGSL's clamp, max and min may drop a NaN operand (lavapipe returns the
+// other one), which would turn a diverged value into a finite one. tanh, relu,
+// max, min and the max reductions select the NaN back in through a test of its
+// bits (`isNan`), which no float optimisation can assume away.
 
 import type { Op } from '../../ir/ops.js';
 
@@ -30,6 +35,11 @@ export type WgslSpelling =
   | { readonly kind: 'expr'; readonly spell: (x: Operand) => string }
   | { readonly kind: 'structural' }
   | { readonly kind: 'leaf' };
+
+/** WGSL: is the f32 `v` a NaN (exponent all ones, mantissa not zero)? */
+export const isNan = (v: string) => `(bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u`;
+/** WGSL max/min of `a` and `b` that is NaN when either is. */
+export const nanMax = (fn: 'max' | 'min', a: string, b: string) => `select(${fn}(${a}, ${b}), ${a} + ${b}, ${isNan(a)} || ${isNan(b)})`;
 
 const expr = (spell: (x: Operand) => string) => ({ kind: 'expr', spell }) as const;
 const STRUCTURAL = { kind: 'structural' } as const;
@@ -45,9 +55,15 @@ export const WGSL_OPS = {
   neg: expr((x) => `-(${x(0)})`),
   exp: expr((x) => `exp(${x(0)})`),
   log: expr((x) => `log(${x(0)})`),
-  tanh: expr((x) => `tanh(clamp(${x(0)}, -15.0, 15.0))`),
+  tanh: expr((x) => {
+    const v = x(0);
+    return `select(tanh(clamp(${v}, -15.0, 15.0)), ${v}, ${isNan(v)})`;
+  }),
   sigmoid: expr((x) => `1.0 / (1.0 + exp(-(${x(0)})))`),
-  relu: expr((x) => `max(${x(0)}, 0.0)`),
+  relu: expr((x) => {
+    const v = x(0);
+    return `select(max(${v}, 0.0), ${v}, ${isNan(v)})`;
+  }),
   sqrt: expr((x) => `sqrt(${x(0)})`),
   rsqrt: expr((x) => `inverseSqrt(${x(0)})`),
   abs: expr((x) => `abs(${x(0)})`),
@@ -70,8 +86,8 @@ export const WGSL_OPS = {
   sub: expr((x) => `${x(0)} - (${x(1)})`),
   mul: expr((x) => `(${x(0)}) * (${x(1)})`),
   div: expr((x) => `(${x(0)}) / (${x(1)})`),
-  max: expr((x) => `max(${x(0)}, ${x(1)})`),
-  min: expr((x) => `min(${x(0)}, ${x(1)})`),
+  max: expr((x) => nanMax('max', x(0), x(1))),
+  min: expr((x) => nanMax('min', x(0), x(1))),
   lt: expr((x) => `${x(0)} < ${x(1)}`),
   le: expr((x) => `${x(0)} <= ${x(1)}`),
   gt: expr((x) => `${x(0)} > ${x(1)}`),

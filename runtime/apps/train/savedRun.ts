@@ -62,17 +62,24 @@ export function readSavedRun(pathOrDir: string): SavedRun {
   if (m.step !== undefined && !/^\d+$/.test(m.step)) throw new TrainingError(`${path}: the checkpoint's step is ${JSON.stringify(m.step)}, not a step count`);
   const layerSizes = layerSizesOf((config as Record<string, unknown>).layerSizes, path);
   const c = config as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  // a field the run recorded must be a whole number in its range (B = −1 would only fail inside the runtime)
+  const num = (name: string, min: number) => {
+    const v = c[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new TrainingError(`${path}: the checkpoint's config has ${name} = ${JSON.stringify(v)}, not a whole number ≥ ${min}`);
+    return v;
+  };
+  const [B, T, seed, embed] = [num('B', 1), num('T', 1), num('seed', 0), num('embed', 1)];
   return {
     path,
     checkpoint,
     step: Number(m.step ?? 0),
     ...(m.cell !== undefined ? { cell: m.cell } : {}),
     ...(m.task !== undefined ? { task: m.task } : {}),
-    ...(num(c.B) !== undefined ? { B: num(c.B) } : {}),
-    ...(num(c.T) !== undefined ? { T: num(c.T) } : {}),
-    ...(num(c.seed) !== undefined ? { seed: num(c.seed) } : {}),
-    ...(num(c.embed) !== undefined ? { embed: num(c.embed) } : {}),
+    ...(B !== undefined ? { B } : {}),
+    ...(T !== undefined ? { T } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(embed !== undefined ? { embed } : {}),
     ...(layerSizes ? { layerSizes } : {}),
     ...(m.alphabet !== undefined ? { alphabet: m.alphabet } : {}),
     ...(m.data !== undefined ? { data: m.data } : {}),

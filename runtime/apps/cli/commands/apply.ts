@@ -25,6 +25,7 @@ import { CellRuntime } from '../../../core/cellRuntime.js';
 import { targetOf } from '../../../core/device.js';
 import { decodeSafetensors, SafetensorsError, type NamedTensor } from '../../train/safetensors.js';
 import { loadCells, sizeSettings, UserError } from '../io.js';
+import { describeNonFinite, firstNonFinite } from '../nonFinite.js';
 import { bindOneCell, compileCell, wholeOption, withGpu } from './gpuCommon.js';
 import { normaliseLikeTraining } from './applyData.js';
 
@@ -215,6 +216,11 @@ export async function applyCommand(file: string, opts: ApplyCliOptions): Promise
         rt.destroy();
       }
     });
+  }
+  // JSON has no NaN or Infinity (they would print as null): a non-finite output is an error, named by its step
+  for (const o of g.outputs) {
+    const bad = firstNonFinite(outputs.get(o.name)!, { T, B });
+    if (bad) throw new UserError(`${describeNonFinite(`output ${o.name}`, bad)}${opts.reference ? '' : ' on the GPU'} (check the parameters and inputs)`);
   }
   const result: Record<string, Nested[]> = {};
   for (const o of g.outputs) result[o.name] = nestSequence(outputs.get(o.name)!, T, B, evalShape(g.nodes[o.node].type.shape, sizes));

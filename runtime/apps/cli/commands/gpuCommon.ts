@@ -105,11 +105,6 @@ export const norm2 = (v: ArrayLike<number>) => {
   return Math.sqrt(s);
 };
 
-export const allFinite = (v: ArrayLike<number>) => {
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
-  return true;
-};
-
 export const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(1) : ms >= 10 ? ms.toFixed(2) : ms.toFixed(3));
 
 export function median(xs: readonly number[]): number {

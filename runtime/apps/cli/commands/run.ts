@@ -14,8 +14,9 @@
 import { numel } from '../../../../compiler/index.js';
 import { compareWithReference } from '../../compare/gpuVsReference.js';
 import { CellRuntime } from '../../../core/cellRuntime.js';
+import { describeNonFinite, firstNonFinite } from '../nonFinite.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
-import { allFinite, bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 import { UserError } from '../io.js';
 
 export interface RunCliOptions {
@@ -100,24 +101,25 @@ async function run(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; 
     const dispatches = d.forwardOnce + d.backwardOnce + T * (d.forwardPerStep + d.backwardPerStep);
     process.stdout.write(`  forward+backward: one submit, ${dispatches} dispatches; ${fmtMs(t1 - t0)} ms the first time (includes shader compilation), ${fmtMs(t2 - t1)} ms the second\n`);
     process.stdout.write(`  loss L = Σ of all outputs (∂L/∂y = 1); L2 norms over all values:\n`);
-    const lines: [string, string, Float32Array][] = [];
-    for (const y of a.outputs) lines.push(['output', y.name, await rt.readOutput(y.name)]);
-    for (const s of a.states) lines.push(['final state', s.name, await rt.readState(s.name)]);
+    // [kind, name, values, whether they are a [T][B][…] sequence]
+    const lines: [string, string, Float32Array, boolean][] = [];
+    for (const y of a.outputs) lines.push(['output', y.name, await rt.readOutput(y.name), true]);
+    for (const s of a.states) lines.push(['final state', s.name, await rt.readState(s.name), false]);
     const grads = await rt.readGrads();
-    for (const p of a.params) lines.push(['param grad', p.name, grads.get(p.name)!]);
+    for (const p of a.params) lines.push(['param grad', p.name, grads.get(p.name)!, false]);
     const sg = await rt.readInitialStateGrads();
-    for (const s of a.states) lines.push(['initial state grad', s.name, sg.get(s.name)!]);
-    for (const x of a.inputs) if (x.dtensor) lines.push(['input grad', x.name, await rt.readInputGrad(x.name)]);
+    for (const s of a.states) lines.push(['initial state grad', s.name, sg.get(s.name)!, false]);
+    for (const x of a.inputs) if (x.dtensor) lines.push(['input grad', x.name, await rt.readInputGrad(x.name), true]);
     const kindW = Math.max(...lines.map((l) => l[0].length));
     const nameW = Math.max(...lines.map((l) => l[1].length));
-    let finite = true;
-    for (const [kind, name, v] of lines) {
-      const ok = allFinite(v);
-      finite &&= ok;
-      process.stdout.write(`  ${kind.padEnd(kindW)}  ${name.padEnd(nameW)}  ${norm2(v).toPrecision(6).padStart(12)}  (${v.length} values)${ok ? '' : '  NOT FINITE'}\n`);
+    const bad: string[] = [];
+    for (const [kind, name, v, seq] of lines) {
+      const nf = firstNonFinite(v, seq ? { T, B } : undefined);
+      if (nf) bad.push(describeNonFinite(`${kind} ${name}`, nf));
+      process.stdout.write(`  ${kind.padEnd(kindW)}  ${name.padEnd(nameW)}  ${norm2(v).toPrecision(6).padStart(12)}  (${v.length} values)${nf ? '  NOT FINITE' : ''}\n`);
     }
-    if (!finite) process.stderr.write('cellc: some values are not finite (NaN or ±Inf)\n');
-    return finite ? 0 : 1;
+    if (bad.length) process.stderr.write(`cellc: values are not finite: ${bad.join('; ')}\n`);
+    return bad.length ? 1 : 0;
   } finally {
     rt.destroy();
   }
