@@ -93,7 +93,7 @@ export const MUTANTS = [
 
   // ---- code generation (WGSL) ------------------------------------------------------------------
   { id: 'cg-tanh-clamp', area: 'codegen', what: 'tanh clamps its argument at ±5 instead of ±15',
-    edits: [{ file: OPS, find: 'tanh(clamp(${x(0)}, -15.0, 15.0))', replace: 'tanh(clamp(${x(0)}, -5.0, 5.0))' }], tests: [LARGE] },
+    edits: [{ file: OPS, find: 'tanh(clamp(${v}, -15.0, 15.0))', replace: 'tanh(clamp(${v}, -5.0, 5.0))' }], tests: [LARGE] },
   { id: 'cg-softplus-cut', area: 'codegen', what: 'softplus switches to x above 5 instead of 20',
     edits: [{ file: OPS, find: '${v} > 20.0)', replace: '${v} > 5.0)' }], tests: [LARGE] },
   { id: 'cg-silu-clamp', area: 'codegen', what: "silu's exponent loses its minus sign",
@@ -103,7 +103,7 @@ export const MUTANTS = [
   { id: 'cg-lse-max', area: 'codegen', what: 'logsumexp forgets to add back the maximum it subtracted',
     edits: [{ file: FUSED, find: 's.emit(`${acc} = ${m} + log(${acc});`);', replace: 's.emit(`${acc} = log(${acc});`);' }], tests: [LARGE] },
   { id: 'cg-rmax-init', area: 'codegen', what: 'the max reduction starts from 0 instead of the lowest float',
-    edits: [{ file: FUSED, find: "s.emit(`var ${acc} = -3.4028234e38;`);\n          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));", replace: "s.emit(`var ${acc} = 0.0;`);\n          loop((x, sc) => sc.emit(`${acc} = max(${acc}, ${x});`));" }], tests: [LARGE, FUZZ] },
+    edits: [{ file: FUSED, find: "s.emit(`var ${acc} = -3.4028234e38;`);\n          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));", replace: "s.emit(`var ${acc} = 0.0;`);\n          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));" }], tests: [LARGE, FUZZ] },
   { id: 'cg-matmul-k', area: 'codegen', what: 'a matrix product computed inside an expression stops one term short (k + 1 < K)',
     edits: [{ file: FUSED, find: '        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);', replace: '        s.emit(`for (var ${kk} = 0u; ${kk} + 1u < ${u(K)}; ${kk}++) {`);' }], tests: [LARGE, FUZZ] },
   { id: 'cg-matvec-k', area: 'codegen', what: "the loop's register-blocked matrix–vector product stops one term short",
@@ -121,7 +121,7 @@ export const MUTANTS = [
   { id: 'cg-colsum-assign', area: 'codegen', what: 'a column-sum gradient kernel overwrites ∂W instead of adding to it',
     edits: [{ file: 'compiler/backend/webgpu/colsumKernel.ts', find: '[${wgslAddress(dstAt, o.target, { idx: \'n\' })}] += s;`', replace: '[${wgslAddress(dstAt, o.target, { idx: \'n\' })}] = s;`' }], tests: [PATHS] },
   { id: 'cg-grad-gemm-acc', area: 'codegen', what: 'a gradient GEMM overwrites ∂W instead of accumulating',
-    edits: [{ file: 'compiler/backend/webgpu/perStep.ts', find: 'transA: true, transB: false, accumulate: true,', replace: 'transA: true, transB: false, accumulate: false,' }], tests: [PATHS] },
+    edits: [{ file: 'compiler/backend/webgpu/assemble.ts', find: 'transA: true, transB: false, accumulate: true,', replace: 'transA: true, transB: false, accumulate: false,' }], tests: [PATHS] },
   { id: 'cg-grad-outer-index', area: 'codegen', what: "the small-gradient kernel's outer product swaps row and column index",
     edits: [{ file: 'compiler/backend/webgpu/gradKernel.ts', find: '`      s += ${at(t.a, `e / ${n}u`)} * ${at(t.b, `e % ${n}u`)};`', replace: '`      s += ${at(t.a, `e % ${n}u`)} * ${at(t.b, `e / ${n}u`)};`' }], tests: [LARGE] },
 
