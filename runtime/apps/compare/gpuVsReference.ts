@@ -2,9 +2,11 @@
 // reference interpreter with the same parameters, inputs, initial states and
 // cotangents, and reports the largest differences of every output and
 // gradient. The engine of `cellc run --compare` and of the GPU tests.
+// Initial states are ones the cell reaches from its declared values (the
+// draw of gradcheck, compiler/tools/interp/gradProblem.ts).
 
 import { compileBound, numel, Rng, type Artifact, type Bound } from '../../../compiler/index.js';
-import { CellInterpreter, concatArrays, indexRange } from '../../../compiler/tools/index.js';
+import { CellInterpreter, concatArrays, indexRange, reachableInitialStates } from '../../../compiler/tools/index.js';
 import { CellRuntime } from '../../core/cellRuntime.js';
 import { targetOf, type GpuContext } from '../../core/device.js';
 
@@ -21,6 +23,8 @@ export interface CompareOptions {
   readonly T: number;
   readonly seed: number;
   readonly window?: number;
+  /** Parameters to use as they are (e.g. a stable system for a filter); default: the declared initialisers at `seed`, plus N(0, 0.1²) noise. */
+  readonly params?: ReadonlyMap<string, Float32Array>;
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
@@ -50,9 +54,9 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
   try {
     const rng = new Rng(o.seed);
     const interp = new CellInterpreter(g, sizes, B);
-    const params32 = rt.initParams(o.seed);
+    const params32 = o.params ? new Map(o.params) : rt.initParams(o.seed);
     // perturb so that zero-initialised parameters matter too
-    for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
+    if (!o.params) for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
     rt.setParams(params32);
     const params = new Map([...params32].map(([k, v]) => [k, f64(v)]));
     const inputs = new Map<string, Float64Array[]>();
@@ -68,7 +72,8 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
       inputs32.set(x.name, f32(concatArrays(steps)));
     }
     rt.setInputs(inputs32);
-    const init = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+    // states the cell reaches from its declared ones, as in gradcheck (not an sLSTM normaliser near 0, not an indefinite covariance)
+    const init = new Map([...reachableInitialStates(interp, params, new Rng(o.seed + 104729))].map(([k, v]) => [k, f64(f32(v))]));
     rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
     const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
     const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
