@@ -8,9 +8,11 @@
 // random inputs, k_b = 1, 3, 2, 1, 3, … (at least one step: a declared
 // constant is itself a special point — every element equal, so max ties, and
 // relu and abs kinks at 0). An element that those steps leave exactly at its
-// declared value (a state the cell does not move) is drawn N(declared, 0.5²)
-// instead, so that every initial-state gradient is exercised away from a
-// special point.
+// declared value (a state the cell does not move), or makes non-finite, is
+// drawn N(declared, 0.5²) instead, so that every initial-state gradient is
+// exercised away from a special point; so is an example's whole state when
+// all its elements are equal (a cell that ignores its inputs keeps a uniform
+// state uniform: ties in max and argmax, a zero variance in layernorm).
 
 import type { Graph } from '../../ir/graph.js';
 import { evalShape } from '../../ir/dims.js';
@@ -81,8 +83,10 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
       for (let b = 0; b < interp.B; b++) {
         const k = burnInSteps(b);
         const from = tape.states.get(s.name)![k];
+        // every element equal (a cell that ignores its inputs keeps a uniform state uniform): ties, a zero variance
+        const uniform = n > 1 && from.subarray(b * n, (b + 1) * n).every((v) => v === from[b * n]);
         for (let i = b * n; i < (b + 1) * n; i++) {
-          const moved = from[i] !== d[i];
+          const moved = !uniform && from[i] !== d[i] && Number.isFinite(from[i]);
           out[i] = moved ? from[i] : d[i] + 0.5 * rng.normal();
         }
       }
