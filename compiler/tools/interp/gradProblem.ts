@@ -11,7 +11,7 @@
 // declared value (a state the cell does not move), or makes non-finite, is
 // drawn N(declared, 0.5²) instead, so that every initial-state gradient is
 // exercised away from a special point; so is an example's whole state when
-// all its elements are equal (a cell that ignores its inputs keeps a uniform
+// all its elements are equal after each burn-in step (a cell that ignores its inputs keeps a uniform
 // state uniform: ties in max and argmax, a zero variance in layernorm).
 
 import type { Graph } from '../../ir/graph.js';
@@ -83,8 +83,9 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
       for (let b = 0; b < interp.B; b++) {
         const k = burnInSteps(b);
         const from = tape.states.get(s.name)![k];
-        // every element equal (a cell that ignores its inputs keeps a uniform state uniform): ties, a zero variance
-        const uniform = n > 1 && from.subarray(b * n, (b + 1) * n).every((v) => v === from[b * n]);
+        // every element equal at every burn-in step (a cell that ignores its inputs keeps a uniform state uniform): ties, a zero variance
+        const uniformAt = (step: Float64Array) => step.subarray(b * n, (b + 1) * n).every((v) => v === step[b * n]);
+        const uniform = n > 1 && tape.states.get(s.name)!.slice(1).every(uniformAt);
         for (let i = b * n; i < (b + 1) * n; i++) {
           const moved = !uniform && from[i] !== d[i] && Number.isFinite(from[i]);
           out[i] = moved ? from[i] : d[i] + 0.5 * rng.normal();

@@ -2,8 +2,10 @@
 // reference interpreter with the same parameters, inputs, initial states and
 // cotangents, and reports the largest differences of every output and
 // gradient. The engine of `cellc run --compare` and of the GPU tests.
-// Initial states are ones the cell reaches from its declared values (the
-// draw of gradcheck, compiler/tools/interp/gradProblem.ts).
+// Initial states are N(0, 0.5²), or with `states: 'reachable'` ones the cell
+// reaches from its declared values (the draw of gradcheck,
+// compiler/tools/interp/gradProblem.ts: a filter's covariance stays positive
+// definite).
 
 import { compileBound, numel, Rng, type Artifact, type Bound } from '../../../compiler/index.js';
 import { CellInterpreter, concatArrays, indexRange, reachableInitialStates } from '../../../compiler/tools/index.js';
@@ -25,6 +27,8 @@ export interface CompareOptions {
   readonly window?: number;
   /** Parameters to use as they are (e.g. a stable system for a filter); default: the declared initialisers at `seed`, plus N(0, 0.1²) noise. */
   readonly params?: ReadonlyMap<string, Float32Array>;
+  /** Initial states: N(0, 0.5²) per element (default), or states the cell reaches from its declared ones. */
+  readonly states?: 'random' | 'reachable';
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
@@ -72,8 +76,10 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
       inputs32.set(x.name, f32(concatArrays(steps)));
     }
     rt.setInputs(inputs32);
-    // states the cell reaches from its declared ones, as in gradcheck (not an sLSTM normaliser near 0, not an indefinite covariance)
-    const init = new Map([...reachableInitialStates(interp, params, new Rng(o.seed + 104729))].map(([k, v]) => [k, f64(f32(v))]));
+    const init =
+      o.states === 'reachable'
+        ? new Map([...reachableInitialStates(interp, params, new Rng(o.seed + 104729))].map(([k, v]) => [k, f64(f32(v))]))
+        : new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
     rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
     const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
     const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
