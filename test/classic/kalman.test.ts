@@ -127,7 +127,7 @@ it('kalman.cell on the GPU (2-D observations: inv and logdet of 2×2 matrices) m
   const bad = rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`);
   expect(bad).toEqual([]);
   expect(rows.length).toBe(3 + 3 + 6 + 3 + 1);
-});
+}, 600_000);
 
 /**
  * A stable random system with M observations and N states, as the cell's
@@ -174,7 +174,7 @@ describe.each([
     const bad = rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`);
     expect(bad).toEqual([]);
     expect(rows.length).toBe(3 + 3 + 6 + 3 + 1);
-  });
+  }, 600_000); // lavapipe compiles the kernels of each size once (minutes on a loaded machine)
 });
 
 // What the classic models lean on, in one small cell: matrix-valued states,
