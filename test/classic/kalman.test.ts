@@ -168,13 +168,13 @@ describe.each([
   [5, 17, 15],
   [9, 33, 15],
 ])('kalman.cell on the GPU at M=%i, N=%i (T=%i, B=3), stable A', (M, N, T) => {
-  it.for([3, 4])('seed %i matches the float64 reference, forward and backward', async (seed, t) => {
+  it.for([3, 4])('seed %i matches the float64 reference, forward and backward', { timeout: 600_000 }, async (seed, t) => {
     const ctx = deviceOrSkip(t, dev);
     const rows = await compareWithReference(ctx, { graph: g, sizes: { M, N } }, { B: 3, T, seed, params: stableSystem(M, N, seed), states: 'reachable' });
     const bad = rows.filter((r) => !(r.maxRel < 1e-4)).map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)}`);
     expect(bad).toEqual([]);
     expect(rows.length).toBe(3 + 3 + 6 + 3 + 1);
-  }, 600_000); // lavapipe compiles the kernels of each size once (minutes on a loaded machine)
+  }); // timeout: lavapipe compiles the kernels of each size once (minutes on a loaded machine)
 });
 
 // What the classic models lean on, in one small cell: matrix-valued states,
