@@ -154,7 +154,9 @@ function squareArg(ctx: Ctx, call: Call, lower: Lower): Value {
  * `delay(v, p)`: the p previous values of v, newest first, as one vector
  * (v_{t−1}, v_{t−2}, …, v_{t−p}) of length p·n for v[n] (p for a scalar v).
  * It creates a hidden state, a shift register `buf[p·n] = 0`, updated as
- * buf' = concat(v, buf)[0 : p·n]. One register per (value, p).
+ * buf' = concat(v, buf)[0 : p·n]. One register per (value, p). Any value
+ * has a past, a constant or a parameter too (and so a next state computed from
+ * parameters only): its taps are v once the sequence has reached them, 0 before.
  */
 function delay(ctx: Ctx, call: Call, lower: Lower): Value {
   const x = ctx.requireFloat(lower(call.args[0]), call.args[0].span, 'delay');
@@ -162,9 +164,6 @@ function delay(ctx: Ctx, call: Call, lower: Lower): Value {
   if (x === POISON || !p) return POISON;
   const t = ctx.b.type(x);
   if (t.shape.length > 1) return ctx.error('E203', `delay takes a scalar or a vector, got ${ctx.describe(x)}`, call.args[0].span);
-  if (!t.batched) {
-    return ctx.error('E204', 'delay needs a value that changes from step to step (an input, a state, or a value computed from them), not a constant or a parameter', call.args[0].span);
-  }
   const n = t.shape.length ? t.shape[0] : dimConst(1);
   const len = dimMul(p, n);
   if (!len) return ctx.error('E403', `delay: ${dimKey(p)} taps of a [${dimKey(n)}] vector is not a linear size; give the taps as a number`, call.span);

@@ -6,7 +6,8 @@
 
 export { CellInterpreter, type Gradients, type NamedArrays, type Sequences, type Tape } from './interp/scan.js';
 export { concatArrays } from './interp/tensor.js';
-export { gradcheck, gradcheckSizes, indexRange, type GradcheckOptions, type GradcheckReport, type TensorCheck } from './interp/gradcheck.js';
+export { DEFAULT_EPS, DEFAULT_TOL, gradcheck, gradcheckSizes, indexRange, reachableInitialStates, type DotCheck, type GradcheckOptions, type GradcheckReport, type TensorCheck } from './interp/gradcheck.js';
+export { describeVerdict, type Diagnosis, type FdVerdict } from './interp/fdJudge.js';
 export { CPU_LIMIT_BYTES, cpuFootprint, cpuFootprintError, type CpuFootprint } from './interp/footprint.js';
 export { gradientFlow, meanDecayPerStep, type GradflowOptions, type GradflowResult } from './interp/gradflow.js';
 export { lossAndGradient, type LossSpec, type LossKind } from './interp/loss.js';

@@ -21,7 +21,7 @@ describe('cellc gradcheck', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toBe('gradcheck LSTM: sizes I=3, H=4; T=8 B=2 seed=1; tol 1e-6');
+    expect(lines[0]).toBe('gradcheck LSTM: sizes I=3, H=4; T=8 B=2 seed=1; tol 1e-6; eps 1e-6');
     expect(lines[1]).toMatch(/^\s+tensor\s+kind\s+elements\s+max abs err\s+max rel err\s+result$/);
     for (const gate of ['i', 'f', 'o', 'g']) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${gate}\\.W_x\\s+param\\s+12\\s+\\S+\\s+\\S+\\s+OK$`, 'm'));
@@ -37,12 +37,13 @@ describe('cellc gradcheck', () => {
     expect(new Set(rows.map((l) => l.length)).size).toBe(1);
   });
 
-  it.concurrent('--tol 1e-30 turns every line into FAIL and exits 1', async () => {
-    const r = await cellc(['gradcheck', 'dsl-examples/elman.cell', '--tol', '1e-30', '--set', 'H=5']);
+  it.concurrent('--eps 0.1 (too coarse): FAIL lines diagnosed as truncation error, exit 1', async () => {
+    const r = await cellc(['gradcheck', 'dsl-examples/elman.cell', '--eps', '0.1', '--set', 'H=5']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/sizes I=3, H=5;/);
-    expect(r.stdout).toMatch(/FAIL$/m);
+    expect(r.stdout).toMatch(/sizes I=3, H=5;.*; eps 1e-1$/m);
+    expect(r.stdout).toMatch(/^\s+W\s+param\s+15\s.*FAIL\n\s+↳ truncation: rel err \S+, \S+, \S+ at ε = \S+, \S+, \S+; truncation error \(shrinks ∝ ε\^2\.\d\): the gradient is likely right; try a smaller --eps$/m);
     expect(r.stdout).toMatch(/^\s+FAIL: /m);
+    expect(r.stdout).not.toMatch(/wrong gradient/);
     noStack(r);
   });
 
@@ -60,6 +61,10 @@ describe('cellc gradcheck', () => {
     [['--seed', '-3'], /^cellc: --seed /],
     [['--tol', 'x'], /^cellc: --tol expects a positive number/],
     [['--tol', '0'], /^cellc: --tol /],
+    [['--eps', 'x'], /^cellc: --eps expects a positive number, got 'x'$/],
+    [['--eps', '0'], /^cellc: --eps expects a positive number/],
+    [['--eps', '-1e-6'], /^cellc: --eps expects a positive number/],
+    [['--eps', '0.5'], /^cellc: --eps expects a step ≤ 0\.1/],
     [['--cell', 'Nope'], /^cellc: .* has no cell named 'Nope'/],
   ])('a bad option value %j is one error line naming the option, exit 1', async (opt, re) => {
     const r = await inProcess(['gradcheck', 'dsl-examples/elman.cell', ...opt]);

@@ -60,6 +60,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--seed <s>', 'random seed', '1')
     .option('--cell <name>', 'only this cell of the file')
     .option('--tol <x>', 'largest accepted relative error', '1e-6')
+    .option('--eps <x>', 'base finite-difference step ε (per tensor ε·max(1, rms); further steps are tried when it disagrees)', '1e-6')
     .action((file: string, opts) => setExit(gradcheckCommand(file, opts)));
 
   program

@@ -2,9 +2,13 @@
 // reference interpreter with the same parameters, inputs, initial states and
 // cotangents, and reports the largest differences of every output and
 // gradient. The engine of `cellc run --compare` and of the GPU tests.
+// Initial states are N(0, 0.5²), or with `states: 'reachable'` ones the cell
+// reaches from its declared values (the draw of gradcheck,
+// compiler/tools/interp/gradProblem.ts: a filter's covariance stays positive
+// definite).
 
 import { compileBound, numel, Rng, type Artifact, type Bound } from '../../../compiler/index.js';
-import { CellInterpreter, concatArrays, indexRange } from '../../../compiler/tools/index.js';
+import { CellInterpreter, concatArrays, indexRange, reachableInitialStates } from '../../../compiler/tools/index.js';
 import { CellRuntime } from '../../core/cellRuntime.js';
 import { targetOf, type GpuContext } from '../../core/device.js';
 
@@ -21,6 +25,10 @@ export interface CompareOptions {
   readonly T: number;
   readonly seed: number;
   readonly window?: number;
+  /** Parameters to use as they are (e.g. a stable system for a filter); default: the declared initialisers at `seed`, plus N(0, 0.1²) noise. */
+  readonly params?: ReadonlyMap<string, Float32Array>;
+  /** Initial states: N(0, 0.5²) per element (default), or states the cell reaches from its declared ones. */
+  readonly states?: 'random' | 'reachable';
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
@@ -50,9 +58,9 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
   try {
     const rng = new Rng(o.seed);
     const interp = new CellInterpreter(g, sizes, B);
-    const params32 = rt.initParams(o.seed);
+    const params32 = o.params ? new Map(o.params) : rt.initParams(o.seed);
     // perturb so that zero-initialised parameters matter too
-    for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
+    if (!o.params) for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
     rt.setParams(params32);
     const params = new Map([...params32].map(([k, v]) => [k, f64(v)]));
     const inputs = new Map<string, Float64Array[]>();
@@ -69,7 +77,10 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
     }
     rt.setInputs(inputs32);
     // learned initial states start from their parameter, on both sides
-    const init = new Map(artifact.states.filter((s) => !s.initParam).map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+    const init =
+      o.states === 'reachable'
+        ? new Map([...reachableInitialStates(interp, params, new Rng(o.seed + 104729))].map(([k, v]) => [k, f64(f32(v))]))
+        : new Map(artifact.states.filter((s) => !s.initParam).map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
     rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
     const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
     const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));

@@ -1,0 +1,119 @@
+// The random problem a gradient check runs on: parameters, inputs, initial
+// states, a readout loss and final-state weights, all drawn from a seed.
+//
+// Initial states are states the cell can reach, so that a check does not
+// evaluate it where it is not meant to be (an sLSTM's normaliser n near 0, a
+// Kalman filter's covariance indefinite): example b starts from the declared
+// initial values advanced by k_b steps of the cell itself on
+// random inputs, k_b = 1, 3, 2, 1, 3, … (at least one step: a declared
+// constant is itself a special point — every element equal, so max ties, and
+// relu and abs kinks at 0). An element that those steps leave exactly at its
+// declared value (a state the cell does not move), or makes non-finite, is
+// drawn N(declared, 0.5²) instead, so that every initial-state gradient is
+// exercised away from a special point; so is an example's whole state when
+// all its elements are equal after each burn-in step (a cell that ignores its inputs keeps a uniform
+// state uniform: ties in max and argmax, a zero variance in layernorm).
+
+import type { Graph } from '../../ir/graph.js';
+import { evalShape } from '../../ir/dims.js';
+import { initialize } from '../../numeric/initializers.js';
+import { Rng } from '../../numeric/random.js';
+import type { LossSpec, Readout } from './loss.js';
+import { CellInterpreter, type NamedArrays } from './scan.js';
+
+export interface ProblemOptions {
+  readonly T: number;
+  readonly B: number;
+  readonly seed: number;
+  readonly sizes: Readonly<Record<string, number>>;
+  /** Truncated BPTT window (default T: full BPTT). */
+  readonly window?: number;
+}
+
+export interface Problem {
+  readonly interp: CellInterpreter;
+  readonly params: Map<string, Float64Array>;
+  readonly init: Map<string, Float64Array>;
+  readonly inputs: Map<string, Float64Array[]>;
+  readonly targets: Float64Array[];
+  readonly readout: Readout;
+  readonly finalWeights: Map<string, Float64Array>;
+  readonly spec: LossSpec;
+  readonly T: number;
+  readonly window: number;
+}
+
+/** Steps of the cell run before example b's initial state (see the header). */
+export const burnInSteps = (b: number) => [1, 3, 2][b % 3];
+const BURN_IN = 3;
+
+/** The range V of an index input `o: index(V)`: the depth of the onehot/gather that uses it, else 4. */
+export function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
+  const leaf = g.inputs.find((x) => x.name === input)!.node;
+  for (const n of g.nodes) {
+    if (n.op === 'onehot' && n.args[0] === leaf) return evalShape(n.type.shape, sizes)[0];
+    if (n.op === 'gather' && n.args[1] === leaf) return evalShape(g.nodes[n.args[0]].type.shape, sizes)[0];
+  }
+  return 4;
+}
+
+/** T steps of random inputs: f32 N(0, 1), index inputs uniform in their range. */
+export function randomInputs(interp: CellInterpreter, T: number, rng: Rng, f32 = (v: Float64Array) => v): Map<string, Float64Array[]> {
+  const g = interp.graph;
+  return new Map(
+    g.inputs.map((x) => {
+      const index = g.nodes[x.node].type.dtype === 'i32';
+      const range = index ? indexRange(g, x.name, interp.sizes) : 0;
+      const steps = Array.from({ length: T }, () => (index ? Float64Array.from({ length: interp.B }, () => rng.int(range)) : f32(rng.fillNormal(interp.B * interp.numelOf(x.node)))));
+      return [x.name, steps];
+    }),
+  );
+}
+
+/** Initial states the cell reaches from its declared ones (see the header), one draw per example. */
+export function reachableInitialStates(interp: CellInterpreter, params: NamedArrays, rng: Rng): Map<string, Float64Array> {
+  const g = interp.graph;
+  const declared = interp.initialStates();
+  const tape = interp.forward(params, randomInputs(interp, BURN_IN, rng), declared, BURN_IN);
+  // a state whose initial value is a parameter starts from it (the parameter is checked instead)
+  return new Map(
+    g.states.filter((s) => !s.initParam).map((s) => {
+      const n = interp.numelOf(s.node);
+      const d = declared.get(s.name)!;
+      const out = new Float64Array(interp.B * n);
+      for (let b = 0; b < interp.B; b++) {
+        const k = burnInSteps(b);
+        const from = tape.states.get(s.name)![k];
+        // every element equal at every burn-in step (a cell that ignores its inputs keeps a uniform state uniform): ties, a zero variance
+        const uniformAt = (step: Float64Array) => step.subarray(b * n, (b + 1) * n).every((v) => v === step[b * n]);
+        const uniform = n > 1 && tape.states.get(s.name)!.slice(1).every(uniformAt);
+        for (let i = b * n; i < (b + 1) * n; i++) {
+          const moved = !uniform && from[i] !== d[i] && Number.isFinite(from[i]);
+          out[i] = moved ? from[i] : d[i] + 0.5 * rng.normal();
+        }
+      }
+      return [s.name, out];
+    }),
+  );
+}
+
+/** Random parameters (declared initialiser + noise), inputs, reachable initial states and targets. */
+export function randomProblem(g: Graph, o: ProblemOptions): Problem {
+  const rng = new Rng(o.seed);
+  const interp = new CellInterpreter(g, o.sizes, o.B);
+  const params = new Map(
+    g.params.map((p) => {
+      const v = initialize(p.init, interp.shapeOf(p.node), rng, o.sizes);
+      for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
+      return [p.name, v];
+    }),
+  );
+  const init = reachableInitialStates(interp, params, new Rng(o.seed + 104729));
+  const inputs = randomInputs(interp, o.T, rng);
+  const D = interp.numelOf(g.outputs[0].node);
+  const K = 2;
+  const readout = { R: rng.fillNormal(K * D, 0.5), c: rng.fillNormal(K, 0.1) };
+  const targets = Array.from({ length: o.T }, () => rng.fillNormal(o.B * K));
+  const finalWeights = new Map(g.states.map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.1)]));
+  return { interp, params, init, inputs, targets, readout, finalWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T };
+}

@@ -1,0 +1,153 @@
+// A gradient check that does not cry wolf, and still catches a wrong rule:
+//   - the judge (fdJudge.ts) on functions with a known derivative: a right
+//     derivative agrees, a step too coarse is diagnosed as truncation (∝ ε²),
+//     one too fine as roundoff, a wrong derivative as a wrong gradient;
+//   - an sLSTM (exponential input gate, normaliser n, stabiliser m) passes
+//     `gradcheck` with the default options at many seeds (it used to fail the
+//     dot test at a fixed step with states drawn where n ≈ 0);
+//   - one VJP rule broken on purpose (sigmoid's derivative loses its factor y)
+//     fails, every failing check diagnosed as a wrong gradient;
+//   - a cell whose outputs and next states are constant up to rounding passes
+//     (the FD noise floor), and a coarse --eps fails as truncation error.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VJP_RULES, type VjpRule } from '../../compiler/autodiff/vjpRules.js';
+import { describeVerdict, diagnose, judgeDerivative } from '../../compiler/tools/interp/fdJudge.js';
+import { gradcheck, gradcheckSizes, randomProblem } from '../../compiler/tools/interp/gradcheck.js';
+import { formatGradcheck } from '../../runtime/apps/cli/commands/gradcheck.js';
+import { cellFromText, example, ROOT } from './util.js';
+
+const sinD = (xs: Float64Array) => (h: number) => Float64Array.from(xs, (x) => (Math.sin(x + h) - Math.sin(x - h)) / (2 * h));
+const xs = Float64Array.of(0.3, -1.2, 2.5, 0.7);
+const cos = Float64Array.from(xs, Math.cos);
+
+describe('the finite-difference judge', () => {
+  it('a right derivative agrees at the first step', () => {
+    const v = judgeDerivative(cos, sinD(xs), 1e-6, 1e-8, 1);
+    expect(v.ok).toBe(true);
+    expect(v.estimate).toBe('D(h)');
+  });
+
+  it('a step too coarse for D(h) is rescued by Richardson extrapolation', () => {
+    const v = judgeDerivative(cos, sinD(xs), 1e-3, 1e-9, 1);
+    expect(v.ok).toBe(true);
+    expect(v.estimate).toBe('Richardson(h, h/2)');
+  });
+
+  it('a step too coarse for every estimate: truncation error, ∝ ε²', () => {
+    const v = judgeDerivative(cos, sinD(xs), 0.05, 1e-12, 1);
+    expect(v.ok).toBe(false);
+    expect(v.diagnosis).toBe('truncation');
+    expect(v.order).toBeCloseTo(2, 1);
+    expect(describeVerdict(v)).toMatch(/^truncation: rel err .* at ε = .*; truncation error \(shrinks ∝ ε\^2\.0\)/);
+  });
+
+  it('a step too fine: roundoff (the error grows as ε shrinks)', () => {
+    const v = judgeDerivative(cos, sinD(xs), 1e-13, 1e-9, 1e-3);
+    expect(v.ok).toBe(false);
+    expect(v.diagnosis).toBe('roundoff');
+  });
+
+  it('a wrong derivative: the error stays as ε shrinks', () => {
+    const wrong = Float64Array.from(cos, (c, i) => (i === 2 ? c * 1.001 : c));
+    for (const h of [1e-4, 1e-6]) {
+      const v = judgeDerivative(wrong, sinD(xs), h, 1e-6, 1);
+      expect(v.ok).toBe(false);
+      expect(v.diagnosis).toBe('wrong gradient');
+      expect(describeVerdict(v)).toMatch(/^wrong gradient: .*the error does not shrink with ε/);
+    }
+  });
+
+  it('the diagnosis rules on error ladders (E at 10h, h, h/10)', () => {
+    expect(diagnose([1e-2, 1e-4, 1e-6]).diagnosis).toBe('truncation');
+    expect(diagnose([1e-3, 1e-3, 1e-3]).diagnosis).toBe('wrong gradient');
+    expect(diagnose([1e-1, 1e-3, 1e-3]).diagnosis).toBe('wrong gradient'); // truncation on top at the coarse step
+    expect(diagnose([1e-8, 1e-7, 1e-6]).diagnosis).toBe('roundoff');
+    expect(diagnose([1e-3, 1e-5, 1e-4]).diagnosis).toBe('truncation'); // truncation, then roundoff
+    expect(diagnose([1e-3, 1e-4, 1e-5]).diagnosis).toBe('unclear'); // order 1: a kink
+  });
+});
+
+const slstm = cellFromText('slstm.cell', readFileSync(join(ROOT, 'test/fixtures/cells/slstm.cell'), 'utf8'));
+
+describe('sLSTM passes gradcheck with the default options', () => {
+  it.each([
+    [8, 2, 25],
+    [16, 3, 4],
+  ])('T=%i B=%i, seeds 1–%i', (T, B, seeds) => {
+    const sizes = gradcheckSizes(slstm, {});
+    const failed: string[] = [];
+    for (let seed = 1; seed <= seeds; seed++) {
+      const r = gradcheck(slstm, { T, B, seed, sizes });
+      if (!r.ok) failed.push(formatGradcheck('SLSTM', sizes, { T, B, seed, tol: 1e-6, eps: 1e-6 }, r).lines.join('\n'));
+    }
+    expect(failed).toEqual([]);
+  });
+
+  it('its initial states are states it reaches: n > 0 (N(0, 0.5²) would put it near 0)', () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const p = randomProblem(slstm, { T: 4, B: 5, seed, sizes: gradcheckSizes(slstm, {}) });
+      for (const v of p.init.get('n')!) expect(v).toBeGreaterThan(0);
+      // and they are not the declared zeros
+      for (const name of ['h', 'c', 'n', 'm']) expect(p.init.get(name)!.some((v) => v !== 0), name).toBe(true);
+    }
+  });
+});
+
+describe('a broken VJP rule fails with the wrong-gradient diagnosis', () => {
+  const saved = VJP_RULES.sigmoid;
+  afterEach(() => {
+    VJP_RULES.sigmoid = saved;
+  });
+
+  it.each([
+    ['sLSTM', slstm],
+    ['LSTM', example('lstm.cell')],
+  ])('%s with sigmoid′ = 1 − y (the factor y dropped)', (_name, g) => {
+    const broken: VjpRule = ({ b, y, g: ct }) => [b.emit('mul', [ct, b.emit('sub', [b.constant(1, b.type(y).shape), y], {})], {})];
+    VJP_RULES.sigmoid = broken;
+    const sizes = gradcheckSizes(g, {});
+    const r = gradcheck(g, { T: 8, B: 2, seed: 1, sizes });
+    expect(r.ok).toBe(false);
+    const bad = [...r.tensors.filter((t) => !t.ok), ...(r.dot.ok ? [] : [r.dot])];
+    expect(bad.length).toBeGreaterThan(0);
+    expect(r.dot.ok).toBe(false);
+    for (const t of bad) expect(t.diagnosis, describeVerdict(t)).toBe('wrong gradient');
+    const text = formatGradcheck(g.name, sizes, { T: 8, B: 2, seed: 1, tol: 1e-6, eps: 1e-6 }, r).lines.join('\n');
+    expect(text).toMatch(/FAIL\n\s+↳ wrong gradient: rel err \S+, \S+, \S+ at ε = /);
+    expect(text).toMatch(/^\s+FAIL \(wrong gradient: .*the dot test\)/m);
+    // with the rule restored the same check passes
+    VJP_RULES.sigmoid = saved;
+    expect(gradcheck(g, { T: 8, B: 2, seed: 1, sizes }).ok).toBe(true);
+  });
+});
+
+describe('no false alarms at the FD noise floor', () => {
+  it('outputs and next states that are constant up to rounding (the dot test used to fail at rel 1)', () => {
+    const g = cellFromText(
+      'const.cell',
+      `cell C(x[I]) {
+  size I = 3
+  size H = 4
+  state s[H] = 0
+  s' = (s + 1) - s
+  output y = (sum(x) + 3) - sum(x)
+}`,
+    );
+    const r = gradcheck(g, { T: 8, B: 2, seed: 1, sizes: { I: 3, H: 4 } });
+    expect(r.dot.backward).toBe(0);
+    expect(Math.abs(r.dot.forward)).toBeLessThan(1e-9);
+    expect(r.dot.ok).toBe(true);
+    expect(r.ok).toBe(true);
+  });
+
+  it('a coarse --eps is diagnosed as truncation error, not as a wrong gradient', () => {
+    const g = example('elman.cell');
+    const r = gradcheck(g, { T: 8, B: 2, seed: 1, sizes: gradcheckSizes(g, {}), eps: 0.1 });
+    const bad = r.tensors.filter((t) => !t.ok);
+    expect(bad.length).toBeGreaterThan(0);
+    for (const t of bad) expect(t.diagnosis, `${t.name}: ${describeVerdict(t)}`).toBe('truncation');
+  });
+});
