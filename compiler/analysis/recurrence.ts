@@ -72,9 +72,10 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
   if (args.every((f) => f.k === 'free')) return FREE;
   const dep = args.map((f) => f.k !== 'free');
   const nonlinear = (why: string, diagonal = isElementwise(n.op) && args.every((f) => f.k === 'free' || f.k === 'affine' || (f.k === 'nonlinear' && f.diagonal))): Form => ({ k: 'nonlinear', diagonal, why });
+  // something already outside the affine family stays there, whichever operand it is (semirings handled below)
+  const bad = args.find((f) => f.k === 'nonlinear');
+  if (bad && bad.k === 'nonlinear') return nonlinear(bad.why);
   const first = args.find((f) => f.k !== 'free' && f.k !== 'affine');
-  // something already outside the affine family stays there (semirings handled below)
-  if (first && first.k === 'nonlinear') return nonlinear(first.why);
   if (first && first.k === 'semiring') return semiringStep(n, args, first) ?? nonlinear(`${first.why}, then ${opWords(n.op)} ${name(n.id)}`, false);
   if (first && first.k === 'affine-dense') {
     if ((n.op === 'logsumexp' || n.op === 'rmax') && isSemiringProduct(ctx.nodes, n.id, ctx.own)) {

@@ -145,25 +145,29 @@ function leafLabel(tensor: string, role: string): string {
   return 'the forward pass';
 }
 
-/** The leaves an expression depends on. */
+/** The leaves an expression depends on (explicit stacks: an expression is as deep as the cell's chains). */
 function exprLeaves(e: Expr, nodes: readonly Node[]): Set<number> {
   const out = new Set<number>();
-  const seen = new Set<number>();
-  const visitNode = (id: number) => {
-    if (seen.has(id)) return;
-    seen.add(id);
+  const seenNode = new Set<number>();
+  const seenExpr = new Set<Expr>();
+  const exprs: Expr[] = [e];
+  const ids: number[] = [];
+  while (exprs.length) {
+    const x = exprs.pop()!;
+    if (seenExpr.has(x)) continue;
+    seenExpr.add(x);
+    if (typeof x === 'number') ids.push(x);
+    else if (x.k === 'op') exprs.push(...x.args);
+  }
+  while (ids.length) {
+    const id = ids.pop()!;
+    if (seenNode.has(id)) continue;
+    seenNode.add(id);
     const n = nodes[id];
     if (!n.args.length) {
       if (n.op !== 'const' && n.op !== 'dim') out.add(id);
-      return;
-    }
-    n.args.forEach(visitNode);
-  };
-  const visit = (x: Expr) => {
-    if (typeof x === 'number') visitNode(x);
-    else if (x.k === 'op') x.args.forEach(visit);
-  };
-  visit(e);
+    } else ids.push(...n.args);
+  }
   return out;
 }
 
@@ -188,6 +192,7 @@ export function exprText(e: Expr, nodes: readonly Node[], origins: Origins, dept
   if (typeof e !== 'number') {
     if (e.k === 'zero') return '0';
     if (e.k === 'one') return '1';
+    if (depth > 3) return '…';
     return opText(e.op, e.args.map((a) => exprText(a, nodes, origins, depth + 1)), depth);
   }
   const o = origins.get(e);

@@ -18,6 +18,7 @@ import type { TensorType } from '../ir/ops.js';
 import { tensorId, type TensorId } from '../artifact/layout.js';
 import { carriesOf, type CarryStructure } from '../analysis/structure.js';
 import type { Expr } from '../analysis/recurrence.js';
+import { postOrder } from '../util/postOrder.js';
 import { assert } from '../util/assert.js';
 import { copyLeafResults, type StepFunction, type StepLeaf, type StepResult } from './stepFunction.js';
 
@@ -96,16 +97,27 @@ function prune(fn: StepFunction): StepFunction {
   return { ...fn, nodes };
 }
 
-/** Appends the nodes of an expression (all of the carried value's type) and returns its id. */
+/**
+ * Appends the nodes of an expression (all of the carried value's type) and
+ * returns its id. Walked with an explicit stack (an expression is as deep as
+ * the cell's chains) and once per shared subexpression (an expression is a
+ * DAG: `a + a` shares `a`).
+ */
 function materialise(e: Expr, nodes: Node[], type: TensorType): number {
-  if (typeof e === 'number') return e;
+  const done = new Map<Expr, number>();
   const push = (n: Omit<Node, 'id'>) => {
     const id = nodes.length;
     nodes.push({ ...n, id } as Node);
     return id;
   };
-  if (e.k === 'zero' || e.k === 'one') return push({ op: 'const', args: [], attrs: { value: e.k === 'one' ? 1 : 0, shape: type.shape }, type: { ...type, dtype: 'f32', batched: false } });
-  const args = e.args.map((a) => materialise(a, nodes, type));
-  const dtype = e.op === 'select' ? nodes[args[1]].type.dtype : 'f32';
-  return push({ op: e.op, args, attrs: {}, type: { dtype, shape: type.shape, batched: args.some((a) => nodes[a].type.batched) } });
+  const children = (x: Expr): Expr[] => (typeof x !== 'number' && x.k === 'op' ? x.args.filter((a) => !done.has(a)) : []);
+  postOrder(e, children, (x) => {
+    if (done.has(x)) return;
+    if (typeof x === 'number') return void done.set(x, x);
+    if (x.k === 'zero' || x.k === 'one') return void done.set(x, push({ op: 'const', args: [], attrs: { value: x.k === 'one' ? 1 : 0, shape: type.shape }, type: { ...type, dtype: 'f32', batched: false } }));
+    const args = x.args.map((a) => done.get(a)!);
+    const dtype = x.op === 'select' ? nodes[args[1]].type.dtype : 'f32';
+    done.set(x, push({ op: x.op, args, attrs: {}, type: { dtype, shape: type.shape, batched: args.some((a) => nodes[a].type.batched) } }));
+  });
+  return done.get(e)!;
 }

@@ -37,11 +37,12 @@ const PINNED: Record<string, string> = {
   'elman.cell Elman': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'gru.cell GRU': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'gru_cudnn.cell GRU_cuDNN': 'h nonlinear/dense | ∂h affine-dense → sequential',
-  'hmm_forward.cell HMMForward': 'alpha nonlinear/dense, first independent scan, total affine-diagonal | ∂alpha affine-dense, ∂first independent, ∂total affine-diagonal scan → sequential',
+  'hmm_forward.cell HMMForward': 'prior nonlinear/dense, total affine-diagonal | ∂prior affine-dense, ∂total affine-diagonal scan → sequential',
   'indrnn.cell IndRNN': 'h nonlinear/diagonal | ∂h affine-diagonal scan → sequential',
   'irnn.cell IRNN': 'h nonlinear/dense | ∂h affine-dense → sequential',
-  'kalman.cell Kalman': 'm affine-dense, P affine-dense, first independent scan | ∂m affine-dense, ∂P affine-dense, ∂first independent → sequential',
+  'kalman.cell Kalman': 'm affine-dense, P nonlinear/dense, first independent scan | ∂m affine-dense, ∂P affine-dense, ∂first independent → sequential',
   'lru.cell LRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'lstm_h0.cell LSTMLearnedInit': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm.cell LSTM': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm_cifg.cell LSTM_CIFG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm_fgr.cell LSTM_FGR': 'h nonlinear/dense, c nonlinear/diagonal, gi nonlinear/dense, gf nonlinear/dense, go nonlinear/dense | ∂h affine-dense, ∂c affine-diagonal, ∂gi affine-dense, ∂gf affine-dense, ∂go affine-dense → sequential',
@@ -56,6 +57,7 @@ const PINNED: Record<string, string> = {
   'mgu.cell MGU': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mingru.cell MinGRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
   'minlstm.cell MinLSTM': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'mlstm.cell mLSTM': 'C affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂C affine-diagonal scan, ∂n affine-diagonal scan, ∂m affine-diagonal scan1 → sequential',
   'mut1.cell MUT1': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut2.cell MUT2': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut3.cell MUT3': 'h nonlinear/dense | ∂h affine-dense → sequential',
@@ -104,6 +106,8 @@ describe('rules', () => {
     expect(summary(one(cell("  state h[H] = 0\n  h' = 0.5 * h * h + dense(x, out = H)\n  output h'")))).toBe('h nonlinear/diagonal | ∂h affine-diagonal scan → sequential');
     expect(summary(one(cell("  state h[H] = 0\n  param u[H] init 0.5\n  h' = tanh(u * h + dense(x, out = H))\n  output h'")))).toBe('h nonlinear/diagonal | ∂h affine-diagonal scan → sequential');
     expect(summary(one(cell("  state h[H] = 0\n  param W[H, H] init glorot\n  h' = W @ h + dense(x, out = H)\n  output h'")))).toBe('h affine-dense | ∂h affine-dense → sequential');
+    // a nonlinear operand makes the result nonlinear whichever operand position it has (W @ h first, tanh(h) second)
+    expect(summary(one(cell("  state h[H] = 0\n  param W[H, H] init glorot\n  h' = W @ h + tanh(h)\n  output h'")))).toBe('h nonlinear/dense | ∂h affine-dense → sequential');
   });
 
   it('phases: a state whose coefficients read another scanned state scans after it; a coupled pair does not', () => {
