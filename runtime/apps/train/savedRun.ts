@@ -62,14 +62,15 @@ export function readSavedRun(pathOrDir: string): SavedRun {
   if (m.step !== undefined && !/^\d+$/.test(m.step)) throw new TrainingError(`${path}: the checkpoint's step is ${JSON.stringify(m.step)}, not a step count`);
   const layerSizes = layerSizesOf((config as Record<string, unknown>).layerSizes, path);
   const c = config as Record<string, unknown>;
-  // a field the run recorded must be a whole number in its range (B = −1 would only fail inside the runtime)
+  // a field the run recorded must be a whole number in its range (B = −1 would only fail inside the runtime;
+  // embed = 0: the run's inputs are not an index, so it has no embedding)
   const num = (name: string, min: number) => {
     const v = c[name];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new TrainingError(`${path}: the checkpoint's config has ${name} = ${JSON.stringify(v)}, not a whole number ≥ ${min}`);
     return v;
   };
-  const [B, T, seed, embed] = [num('B', 1), num('T', 1), num('seed', 0), num('embed', 1)];
+  const [B, T, seed, embed] = [num('B', 1), num('T', 1), num('seed', 0), num('embed', 0)];
   return {
     path,
     checkpoint,
