@@ -131,7 +131,9 @@ function reasonOf(s: CarryStructure, form: Form, byName: ReadonlyMap<string, { f
 }
 
 function dependsWords(leaves: ReadonlySet<number>, leafName: ReadonlyMap<number, string>): string {
-  const names = [...new Set([...leaves].map((l) => leafName.get(l)!))];
+  // parameters first, then the leaves in node order (declaration order): the words do not depend on the walk
+  const inOrder = [...new Set([...leaves].sort((a, b) => a - b).map((l) => leafName.get(l)!))];
+  const names = [...inOrder.filter((n) => n === 'parameters'), ...inOrder.filter((n) => n !== 'parameters')];
   if (!names.length) return 'is a constant';
   if (names.length === 1 && names[0] === 'parameters') return 'depends only on parameters';
   return `depends only on ${names.join(' and ')}`;

@@ -139,7 +139,7 @@ describe('README: command-line examples', () => {
       if (inCI) throw new Error(`no WebGPU device in CI: ${r.printed}`);
       return t.skip('no WebGPU adapter');
     }
-    const expectsFailure = !!e.shown?.some((l) => /^\s*cellc: |error\(s\)$/.test(l));
+    const expectsFailure = !!e.shown?.some((l) => /^\s*cellc: |error\(s\)$|\sFAIL$/.test(l));
     expect(r.code, r.printed).toBe(expectsFailure ? 1 : 0);
     if (e.shown) {
       const m = shownIn(e.shown, r.printed.split('\n'));

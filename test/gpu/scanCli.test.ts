@@ -11,7 +11,7 @@ describe('cellc --schedule', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('schedule: scan (exact and faster: estimated');
     expect(r.stdout).toContain('h: affine in h, coefficient 1 − z depends only on parameters and x: parallel scan');
-    expect(r.stdout).toContain('∂h: affine in h, coefficient 1 − z depends only on the forward pass and parameters: parallel scan');
+    expect(r.stdout).toContain('∂h: affine in h, coefficient 1 − z depends only on parameters and the forward pass: parallel scan');
     const seq = await inProcess(['plan', 'dsl-examples/mingru.cell', '--schedule', 'sequential']);
     expect(seq.stdout).toContain('schedule: sequential (requested)');
     expect(seq.stdout).toContain('per step (T times');
