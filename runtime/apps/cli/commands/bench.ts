@@ -15,13 +15,13 @@
 //             are all weight·vector; backward = 2 × forward (∂input and
 //             ∂weight products), so forward + backward = 3 × forward.
 
-import { dispatchCounts, dispatchTotals, estimateFlops, numel } from '../../../../compiler/index.js';
-import { CellRuntime } from '../../../core/cellRuntime.js';
+import { dispatchCounts, dispatchTotals, estimateFlops } from '../../../../compiler/index.js';
 import { BufferUsage } from '../../../core/buffers.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
 import { assertVerified, verificationLine, type Verification } from '../../verify/verify.js';
-import { bindOneCell, compileCell, fmtMs, median, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { bindOneCell, compileCell, fmtMs, median, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 import { benchSchedules } from './benchSchedules.js';
+import { benchProblem } from './benchProblem.js';
 
 export interface BenchCliOptions {
   B: string;
@@ -89,22 +89,9 @@ class GpuTimer {
 async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number; verified?: Verification }): Promise<number> {
   const { B, T } = o;
   const a = c.artifact;
-  const rt = await CellRuntime.create(ctx, a, { B, T });
+  const { rt, encode: calls } = await benchProblem(ctx, c, o);
   const timer = ctx.features.has('timestamp-query') ? new GpuTimer(ctx) : undefined;
   try {
-    rt.initParams(o.seed);
-    rt.setInputs(randomInputs(c, B, T, o.seed));
-    rt.setInitialStates();
-    rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1 / (T * B))])));
-    rt.setFinalStateCotangents();
-
-    const calls = {
-      forward: (e: GPUCommandEncoder) => rt.encodeForward(e),
-      'forward+backward': (e: GPUCommandEncoder) => {
-        rt.encodeForward(e);
-        rt.encodeBackward(e);
-      },
-    };
     const results: Record<string, { wall: number; gpu?: number }> = {};
     for (const [name, encode] of Object.entries(calls)) {
       const timed = timer ? timer.wrap(encode) : encode;

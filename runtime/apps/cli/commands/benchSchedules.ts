@@ -4,33 +4,16 @@
 // then slows both alike), with the speed-up of the scan. Each round creates
 // its runtime afresh, so only one schedule's memory is held at a time.
 
-import { dispatchTotals, numel, type Bound } from '../../../../compiler/index.js';
-import { CellRuntime } from '../../../core/cellRuntime.js';
+import { dispatchTotals, type Bound } from '../../../../compiler/index.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
 import { UserError } from '../io.js';
-import { compileCell, fmtMs, median, randomInputs, sizeText, type CompiledCell } from './gpuCommon.js';
+import { compileCell, fmtMs, median, sizeText, type CompiledCell } from './gpuCommon.js';
+import { BENCH_CALLS, benchProblem, type BenchCall } from './benchProblem.js';
 
-const CALLS = ['forward', 'forward+backward'] as const;
-type Call = (typeof CALLS)[number];
-
-async function timeRound(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number }, into: Record<Call, number[]>): Promise<void> {
-  const { B, T } = o;
-  const a = c.artifact;
-  const rt = await CellRuntime.create(ctx, a, { B, T });
+async function timeRound(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number }, into: Record<BenchCall, number[]>): Promise<void> {
+  const { rt, encode } = await benchProblem(ctx, c, o);
   try {
-    rt.initParams(o.seed);
-    rt.setInputs(randomInputs(c, B, T, o.seed));
-    rt.setInitialStates();
-    rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1 / (T * B))])));
-    rt.setFinalStateCotangents();
-    const encode: Record<Call, (e: GPUCommandEncoder) => void> = {
-      forward: (e) => rt.encodeForward(e),
-      'forward+backward': (e) => {
-        rt.encodeForward(e);
-        rt.encodeBackward(e);
-      },
-    };
-    for (const call of CALLS) {
+    for (const call of BENCH_CALLS) {
       for (let i = 0; i < o.warmup; i++) await rt.submit(call, encode[call]);
       for (let i = 0; i < o.runs; i++) {
         const t0 = performance.now();
@@ -48,14 +31,14 @@ export async function benchSchedules(ctx: GpuContext, bound: Bound, o: { B: numb
   const shape = { B: o.B, T: o.T };
   const cells = { sequential: compileCell(bound, target, { schedule: 'sequential', shape }), scan: compileCell(bound, target, { schedule: 'scan', shape }) };
   if (cells.scan.artifact.schedule?.name !== 'scan') throw new UserError(`${bound.graph.name}: no scan schedule to compare: ${cells.scan.artifact.schedule?.reason}`);
-  const times = { sequential: { forward: [], 'forward+backward': [] }, scan: { forward: [], 'forward+backward': [] } } as Record<'sequential' | 'scan', Record<Call, number[]>>;
+  const times = { sequential: { forward: [], 'forward+backward': [] }, scan: { forward: [], 'forward+backward': [] } } as Record<'sequential' | 'scan', Record<BenchCall, number[]>>;
   for (let r = 0; r < o.rounds; r++) for (const s of ['sequential', 'scan'] as const) await timeRound(ctx, cells[s], { ...o, warmup: r === 0 ? o.warmup : 1 }, times[s]);
   const ad = ctx.adapter;
   const out: string[] = [];
   out.push(`bench ${bound.graph.name}: sizes ${sizeText(bound.sizes)}; B=${o.B}, T=${o.T}; sequential vs scan, ${o.rounds} alternating round(s) of ${o.runs} run(s), median wall ms`);
   out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' (software)' : ''}`);
   const rows: string[][] = [['schedule', 'forward ms', 'fwd+bwd ms', 'dispatches fwd', 'dispatches fwd+bwd']];
-  const med = (s: 'sequential' | 'scan', c: Call) => median(times[s][c]);
+  const med = (s: 'sequential' | 'scan', c: BenchCall) => median(times[s][c]);
   for (const s of ['sequential', 'scan'] as const) {
     const d = dispatchTotals(cells[s].artifact, o.T);
     rows.push([s, fmtMs(med(s, 'forward')), fmtMs(med(s, 'forward+backward')), String(d.forward), String(d.forwardBackward)]);
