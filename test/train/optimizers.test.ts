@@ -15,25 +15,17 @@
 //   lr:     warm-up η·(k+1)/W for k < W, then constant η or η·½(1 + cos(π·(k−W)/(S−W)))
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CellInterpreter } from '../../compiler/tools/interp/scan.js';
-import type { Model } from '../../compiler/model/buildModel.js';
 import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
-import { adding, batchRng, type Batch } from '../../runtime/apps/train/tasks.js';
+import { adding, batchRng } from '../../runtime/apps/train/tasks.js';
 import { DEFAULT_OPTIMIZER, learningRate, Trainer, type OptimizerConfig } from '../../runtime/apps/train/trainer.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, type TestDevice } from './helpers.js';
+import { ReferenceTraining, refLr } from './referenceTraining.js';
 
 const B = 5;
 const T = 9;
 const STEPS = 8;
 
 /** The schedule, written from its definition (not from trainer.ts). */
-function refLr(c: OptimizerConfig, k: number): number {
-  if (k < c.warmup) return (c.lr * (k + 1)) / c.warmup;
-  if (c.schedule === 'constant') return c.lr;
-  const p = Math.min(1, (k - c.warmup) / Math.max(1, c.steps - c.warmup));
-  return (c.lr * (1 + Math.cos(Math.PI * p))) / 2;
-}
-
 describe('the learning-rate schedule (no device)', () => {
   const c = { ...DEFAULT_OPTIMIZER, lr: 0.1, warmup: 4, steps: 14 };
   it('warm-up reaches lr at its last step, linearly from lr/W', () => {
@@ -54,67 +46,6 @@ describe('the learning-rate schedule (no device)', () => {
     expect(learningRate({ ...c, warmup: 0, schedule: 'cosine' }, 0)).toBeCloseTo(0.1, 15);
   });
 });
-
-class Reference {
-  readonly interp: CellInterpreter;
-  readonly m = new Map<string, Float64Array>();
-  readonly v = new Map<string, Float64Array>();
-  t = 0;
-
-  constructor(
-    readonly model: Model,
-    readonly params: Map<string, Float64Array>,
-    readonly o: OptimizerConfig,
-  ) {
-    this.interp = new CellInterpreter(model.graph, {}, B);
-    for (const [k, p] of params) {
-      this.m.set(k, new Float64Array(p.length));
-      this.v.set(k, new Float64Array(p.length));
-    }
-  }
-
-  step(batch: Batch): { loss: number; clipped: boolean; norm: number } {
-    const inputs = new Map<string, Float64Array[]>();
-    for (const x of this.model.graph.inputs) {
-      const all = batch.inputs.get(x.name)!;
-      const per = all.length / T;
-      inputs.set(x.name, Array.from({ length: T }, (_, t) => Float64Array.from(all.subarray(t * per, (t + 1) * per))));
-    }
-    const tape = this.interp.forward(this.params, inputs, this.interp.initialStates(), T);
-    let loss = 0;
-    for (const l of tape.outputs.get('loss')!) for (const x of l) loss += x;
-    const ones = Array.from({ length: T }, () => new Float64Array(B).fill(1));
-    const g = this.interp.backward(this.params, inputs, tape, new Map([['loss', ones]]), new Map()).params;
-    let sq = 0;
-    for (const x of g.values()) for (const y of x) sq += y * y;
-    const norm = Math.sqrt(sq);
-    const o = this.o;
-    const scale = o.clip > 0 && norm > o.clip ? o.clip / norm : 1;
-    const lr = refLr(o, this.t);
-    this.t++;
-    for (const [name, p] of this.params) {
-      const gr = g.get(name)!;
-      const m = this.m.get(name)!;
-      const v = this.v.get(name)!;
-      for (let i = 0; i < p.length; i++) {
-        let gi = gr[i] * scale;
-        if (o.optimizer === 'sgd') {
-          gi += o.weightDecay * p[i];
-          m[i] = o.momentum * m[i] + gi;
-          p[i] -= lr * m[i];
-          continue;
-        }
-        if (o.optimizer === 'adam') gi += o.weightDecay * p[i];
-        m[i] = o.beta1 * m[i] + (1 - o.beta1) * gi;
-        v[i] = o.beta2 * v[i] + (1 - o.beta2) * gi * gi;
-        const old = p[i];
-        p[i] -= (lr * (m[i] / (1 - o.beta1 ** this.t))) / (Math.sqrt(v[i] / (1 - o.beta2 ** this.t)) + o.eps);
-        if (o.optimizer === 'adamw') p[i] -= lr * o.weightDecay * old;
-      }
-    }
-    return { loss, clipped: scale < 1, norm };
-  }
-}
 
 let dev: TestDevice = { ctx: null, reason: 'not acquired' };
 beforeAll(async () => {
@@ -149,7 +80,7 @@ describe(`GPU trainer = float64 reference, every optimizer, schedule and clippin
     try {
       trainer.init(4);
       const start = await trainer.rt.readParams();
-      const ref = new Reference(model, new Map([...start].map(([k, v]) => [k, Float64Array.from(v)])), opt);
+      const ref = new ReferenceTraining(model, new Map([...start].map(([k, v]) => [k, Float64Array.from(v)])), opt, { B, T });
       const clipped: boolean[] = [];
       const norms: number[] = [];
       for (let k = 0; k < STEPS; k++) {
@@ -157,7 +88,7 @@ describe(`GPU trainer = float64 reference, every optimizer, schedule and clippin
         const g = await trainer.trainStep(batch);
         const r = ref.step(batch);
         clipped.push(r.clipped);
-        norms.push(r.norm);
+        norms.push(r.gradNorm);
         expect(rel(g.loss, r.loss), `step ${k + 1} loss: GPU ${g.loss}, reference ${r.loss}`).toBeLessThan(1e-4);
         const now = await trainer.rt.readParams();
         for (const [name, v] of now) {
