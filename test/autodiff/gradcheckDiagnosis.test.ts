@@ -143,6 +143,22 @@ describe('no false alarms at the FD noise floor', () => {
     expect(r.ok).toBe(true);
   });
 
+  it('a state the burn-in leaves at a kink (relu of a negative start is exactly 0) is drawn away from it', () => {
+    // generated cell 300057, shrunk: c' = relu(c) from c = −0.2 reaches 0, where abs has no derivative
+    const g = cellFromText(
+      'kink.cell',
+      `cell C(x[I]) {
+  size I = 1
+  state h[I] = 0.5
+  state c = -0.2
+  c' = 0.5 * c + 0.5 * abs(c)
+  h' = h + x
+  output h'
+}`,
+    );
+    for (const seed of [1, 2, 3]) expect(gradcheck(g, { T: 5, B: 3, seed, sizes: { I: 1 } }).ok, `seed ${seed}`).toBe(true);
+  });
+
   it('a coarse --eps is diagnosed as truncation error, not as a wrong gradient', () => {
     const g = example('elman.cell');
     const r = gradcheck(g, { T: 8, B: 2, seed: 1, sizes: gradcheckSizes(g, {}), eps: 0.1 });

@@ -8,7 +8,8 @@
 // random inputs, k_b = 1, 3, 2, 1, 3, … (at least one step: a declared
 // constant is itself a special point — every element equal, so max ties, and
 // relu and abs kinks at 0). An element that those steps leave exactly at its
-// declared value (a state the cell does not move), or makes non-finite, is
+// declared value (a state the cell does not move), leaves exactly at 0 (the
+// kink of relu and abs), or makes non-finite, is
 // drawn N(declared, 0.5²) instead, so that every initial-state gradient is
 // exercised away from a special point; so is an example's whole state when
 // all its elements are equal after each burn-in step (a cell that ignores its inputs keeps a uniform
@@ -88,7 +89,8 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
         const uniformAt = (step: Float64Array) => step.subarray(b * n, (b + 1) * n).every((v) => v === step[b * n]);
         const uniform = n > 1 && tape.states.get(s.name)!.slice(1).every(uniformAt);
         for (let i = b * n; i < (b + 1) * n; i++) {
-          const moved = !uniform && from[i] !== d[i] && Number.isFinite(from[i]);
+          // exactly 0 is where relu and abs have no derivative (relu of a negative start lands there)
+          const moved = !uniform && from[i] !== d[i] && from[i] !== 0 && Number.isFinite(from[i]);
           out[i] = moved ? from[i] : d[i] + 0.5 * rng.normal();
         }
       }
