@@ -57,6 +57,13 @@ describe('long chains of locals', { timeout: 600_000 }, () => {
     clean(await inProcess(['emit', f]));
   });
 
+  it('a shared-subexpression coefficient (30 lines) scans to the float64 reference\'s numbers', async (t) => {
+    deviceOrSkip(t, dev);
+    const r = await inProcess(['run', chain(30, { affine: true, shared: true }), '--B', '3', '--T', '7', '--schedule', 'scan', '--compare']);
+    clean(r);
+    expect(r.stdout).toMatch(/OK: \d+ tensors against the float64 reference/);
+  });
+
   it('400 lines: run --compare matches the float64 reference; train runs', async (t) => {
     deviceOrSkip(t, dev);
     const f = chain(400);
