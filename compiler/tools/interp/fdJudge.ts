@@ -22,11 +22,27 @@
 //   |p(E₁/E₀.₁)| ≤ 0.5                     wrong gradient (the error stays as ε shrinks)
 //   p(E₁/E₀.₁) ≤ −0.5, then by p(E₁₀/E₁):  ≥ 1.5 truncation, |·| ≤ 0.5 wrong gradient, ≤ −0.5 roundoff (grows as ε shrinks)
 //   otherwise                              unclear (order ≈ 1: a kink — relu, abs, max, select — within the step)
+// When the caller also gives the bend (f(x+s) + f(x−s) − 2f(x))/s of each
+// element — O(s) where f is smooth, the jump in slope at a kink, ∝ 1/s at a
+// jump — two more diagnoses replace a 'wrong gradient', 'roundoff' or 'unclear':
+//   kink           the point is non-differentiable: the bend does not shrink
+//                  with the step, and every error is within half of it (the
+//                  central difference averages the two one-sided slopes, the
+//                  analytic derivative is one of the subgradients): max ties,
+//                  relu or abs exactly at 0, a clamp at its bound
+//   discontinuity  the error grows ∝ 1/ε far above roundoff, and so does the
+//                  bend: a jump (argmax, a comparison) within the step
 
 /** Roundoff noise of a central difference at step s: NOISE · F / s. */
 export const NOISE = 1e-14;
 
-export type Diagnosis = 'truncation' | 'wrong gradient' | 'roundoff' | 'unclear';
+export type Diagnosis = 'truncation' | 'wrong gradient' | 'roundoff' | 'unclear' | 'kink' | 'discontinuity';
+
+/** What a finite-difference estimate at one step gives: the central differences and, where known, the bend (see the header). */
+export interface FdSample {
+  readonly central: Float64Array;
+  readonly bend?: Float64Array;
+}
 
 export interface FdError {
   readonly maxAbs: number;
@@ -71,10 +87,17 @@ const richardson = (coarse: Float64Array, fine: Float64Array) => Float64Array.fr
  * estimate of a at step s). `magnitude` is F of the noise floor (the function's
  * size, ≥ 1).
  */
-export function judgeDerivative(a: Float64Array, fd: (s: number) => Float64Array, h: number, tol: number, magnitude: number): FdVerdict {
+export function judgeDerivative(a: Float64Array, fd: (s: number) => Float64Array | FdSample, h: number, tol: number, magnitude: number): FdVerdict {
   const agrees = (e: FdError, s: number) => e.maxRel <= tol || e.maxAbs <= (NOISE * magnitude) / s;
-  const cache = new Map<number, Float64Array>();
-  const D = (s: number) => cache.get(s) ?? (cache.set(s, fd(s)), cache.get(s)!);
+  const cache = new Map<number, FdSample>();
+  const sample = (s: number) => {
+    if (!cache.has(s)) {
+      const r = fd(s);
+      cache.set(s, r instanceof Float64Array ? { central: r } : r);
+    }
+    return cache.get(s)!;
+  };
+  const D = (s: number) => sample(s).central;
   let best: { e: FdError; estimate: string; numeric: Float64Array } | undefined;
   const attempts: [string, () => Float64Array, number][] = [
     ['D(h)', () => D(h), h],
@@ -90,7 +113,8 @@ export function judgeDerivative(a: Float64Array, fd: (s: number) => Float64Array
     if (!best || e.maxRel < best.e.maxRel || Number.isNaN(best.e.maxRel)) best = { e, estimate, numeric };
   }
   const ladder = [10 * h, h, h / 10].map((eps) => ({ eps, ...fdError(a, D(eps)) }));
-  const { diagnosis, order } = diagnose(ladder.map((l) => l.maxAbs));
+  let { diagnosis, order } = diagnose(ladder.map((l) => l.maxAbs));
+  if (diagnosis !== 'truncation') diagnosis = bendDiagnosis(a, sample, h, tol, (NOISE * magnitude) / h) ?? diagnosis;
   return { ...best!.e, ok: false, step: h, estimate: best!.estimate, numeric: best!.numeric, ladder, diagnosis, order };
 }
 
@@ -106,6 +130,34 @@ export function diagnose([e10, e1, e01]: readonly number[]): { diagnosis: Diagno
   return { diagnosis: 'unclear', order: small };
 }
 
+/**
+ * 'kink' or 'discontinuity' from the bends at the steps h and h/10 (see the
+ * header), or undefined when they say neither (or are not known).
+ */
+function bendDiagnosis(a: Float64Array, sample: (s: number) => FdSample, h: number, tol: number, noise: number): Diagnosis | undefined {
+  const coarse = sample(h);
+  const fine = sample(h / 10);
+  if (!coarse.bend || !fine.bend) return undefined;
+  const { maxAbs: e1, scale } = fdError(a, coarse.central);
+  const e01 = fdError(a, fine.central).maxAbs;
+  // a jump: the error grows tenfold with a tenfold finer step, far above the roundoff there (10·noise)
+  if (e01 > 5 * e1 && e01 > 1e4 * 10 * noise) return 'discontinuity';
+  let any = false;
+  for (let i = 0; i < a.length; i++) {
+    const err = Math.abs(a[i] - coarse.central[i]);
+    if (err <= tol * scale || err <= noise) continue;
+    const b1 = Math.abs(coarse.bend[i]);
+    const b01 = Math.abs(fine.bend[i]);
+    const fineErr = Math.abs(a[i] - fine.central[i]);
+    // a smooth function's bend shrinks tenfold with the step; a kink's stays, and bounds the
+    // error; a kink within the coarse step but not the fine one leaves no error at the fine step
+    const atKink = b01 >= 0.3 * b1 || fineErr <= tol * scale || fineErr <= 10 * noise;
+    if (!(err <= 0.5 * b1 * (1 + 1e-3) + noise && atKink)) return undefined;
+    any = true;
+  }
+  return any ? 'kink' : undefined;
+}
+
 /** One line: what a failed verdict's errors do as ε shrinks, and what to try. */
 export function describeVerdict(v: FdVerdict): string {
   if (v.ok || !v.ladder) return '';
@@ -117,6 +169,8 @@ export function describeVerdict(v: FdVerdict): string {
     'wrong gradient': 'wrong gradient (the error does not shrink with ε)',
     roundoff: 'roundoff (the error grows as ε shrinks): try a larger --eps',
     unclear: `unclear (error${p || ' erratic'}: a kink such as relu, abs or max within the step?)`,
+    kink: 'the point is not differentiable (the one-sided slopes differ, the error within half their gap, here or in a per-element check: a max tie, relu or abs at 0, a clamp at its bound); the gradient there is one valid choice, try another --seed',
+    discontinuity: 'a jump within the step (the error grows ∝ 1/ε far above roundoff: argmax or a comparison changes); try another --seed',
   };
   return `${v.diagnosis}: rel err ${errs} at ε = ${steps}; ${what[v.diagnosis!]}`;
 }

@@ -9,10 +9,12 @@
 // constant is itself a special point — every element equal, so max ties, and
 // relu and abs kinks at 0). An element that those steps leave exactly at its
 // declared value (a state the cell does not move), leaves exactly at 0 (the
-// kink of relu and abs), or makes non-finite, is
-// drawn N(declared, 0.5²) instead, so that every initial-state gradient is
+// kink of relu and abs), or makes non-finite, is drawn N(declared, 0.5²)
+// instead, and one at exactly ±1 (a saturated tanh or a clamp at its bound:
+// saturated elements tie in max) is moved inside, keeping its sign; so that
+// every initial-state gradient is
 // exercised away from a special point; so is an example's whole state when
-// all its elements are equal after each burn-in step (a cell that ignores its inputs keeps a uniform
+// all its elements are equal up to 1e-6 after each burn-in step (a cell that ignores its inputs keeps a uniform
 // state uniform: ties in max and argmax, a zero variance in layernorm).
 
 import type { Graph } from '../../ir/graph.js';
@@ -39,6 +41,8 @@ export interface Problem {
   readonly targets: Float64Array[];
   readonly readout: Readout;
   readonly finalWeights: Map<string, Float64Array>;
+  /** Weights w_t of the term Σ_t ⟨w_t, y_t⟩ the loss has for each output after the first (which the readout reads). */
+  readonly outputWeights: Map<string, Float64Array[]>;
   readonly spec: LossSpec;
   readonly T: number;
   readonly window: number;
@@ -47,6 +51,8 @@ export interface Problem {
 /** Steps of the cell run before example b's initial state (see the header). */
 export const burnInSteps = (b: number) => [1, 3, 2][b % 3];
 const BURN_IN = 3;
+/** The spread (max − min, relative to the declared scale) below which an example's state counts as uniform. */
+const UNIFORM = 1e-6;
 
 /** The range V of an index input `o: index(V)`: the depth of the onehot/gather that uses it, else 4. */
 export function indexRange(g: Graph, input: string, sizes: Readonly<Record<string, number>>): number {
@@ -85,13 +91,23 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
       for (let b = 0; b < interp.B; b++) {
         const k = burnInSteps(b);
         const from = tape.states.get(s.name)![k];
-        // every element equal at every burn-in step (a cell that ignores its inputs keeps a uniform state uniform): ties, a zero variance
-        const uniformAt = (step: Float64Array) => step.subarray(b * n, (b + 1) * n).every((v) => v === step[b * n]);
+        // every element equal, up to rounding, at every burn-in step (a cell that ignores its inputs keeps a
+        // uniform state uniform): ties, a zero variance (whose layernorm leaves rounding noise of 1e-15)
+        const uniformAt = (step: Float64Array) => {
+          const row = step.subarray(b * n, (b + 1) * n);
+          return Math.max(...row) - Math.min(...row) <= UNIFORM * Math.max(1, ...d.subarray(b * n, (b + 1) * n).map(Math.abs));
+        };
         const uniform = n > 1 && tape.states.get(s.name)!.slice(1).every(uniformAt);
         for (let i = b * n; i < (b + 1) * n; i++) {
-          // exactly 0 is where relu and abs have no derivative (relu of a negative start lands there)
-          const moved = !uniform && from[i] !== d[i] && from[i] !== 0 && Number.isFinite(from[i]);
-          out[i] = moved ? from[i] : d[i] + 0.5 * rng.normal();
+          // near 0 (closer than a finite-difference step) is where relu, abs and a maximum with 0
+          // have no derivative (relu of a negative start lands there, a decaying state goes there);
+          // exactly ±1 is a saturated tanh (or a clamp), where saturated elements tie in max
+          const v = from[i];
+          const moved = !uniform && v !== d[i] && v !== 0 && Number.isFinite(v);
+          // ±1 moves inside, keeping its sign (a normaliser stays positive): −1 is a saturated tanh,
+          // and saturated elements tie in max
+          if (moved && Math.abs(v) === 1) out[i] = v * Math.max(0.2, 1 - 0.2 * Math.abs(rng.normal()));
+          else out[i] = moved ? v : d[i] + 0.5 * rng.normal();
         }
       }
       return [s.name, out];
@@ -117,5 +133,6 @@ export function randomProblem(g: Graph, o: ProblemOptions): Problem {
   const readout = { R: rng.fillNormal(K * D, 0.5), c: rng.fillNormal(K, 0.1) };
   const targets = Array.from({ length: o.T }, () => rng.fillNormal(o.B * K));
   const finalWeights = new Map(g.states.map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.1)]));
-  return { interp, params, init, inputs, targets, readout, finalWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T };
+  const outputWeights = new Map(g.outputs.slice(1).map((y) => [y.name, Array.from({ length: o.T }, () => rng.fillNormal(o.B * interp.numelOf(y.node), 0.1))]));
+  return { interp, params, init, inputs, targets, readout, finalWeights, outputWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T };
 }

@@ -17,7 +17,7 @@
 
 import type { Graph } from '../../ir/graph.js';
 import { Rng } from '../../numeric/random.js';
-import { judgeDerivative, type FdVerdict } from './fdJudge.js';
+import { judgeDerivative, type FdSample, type FdVerdict } from './fdJudge.js';
 import { randomProblem, type Problem, type ProblemOptions } from './gradProblem.js';
 import { lossAndGradient } from './loss.js';
 import type { Sequences } from './scan.js';
@@ -62,15 +62,18 @@ export function gradcheckSizes(g: Graph, overrides: Readonly<Record<string, numb
   return r;
 }
 
-/** L = readout loss + Σ_s ⟨w_s, s_T⟩. */
+const dot = (w: Float64Array, x: Float64Array) => w.reduce((s, wi, i) => s + wi * x[i], 0);
+
+/** L = readout loss of the first output + Σ_t ⟨w_t, y_t⟩ over the other outputs + Σ_s ⟨w_s, s_T⟩: every output and final state reaches L. */
 export function problemLoss(p: Problem): number {
   const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
   const outName = p.interp.graph.outputs[0].name;
   let L = lossAndGradient(p.spec, p.readout, tape.outputs.get(outName)!, p.targets, p.interp.B).loss;
-  for (const [name, w] of p.finalWeights) {
-    const sT = tape.states.get(name)![p.T];
-    for (let i = 0; i < w.length; i++) L += w[i] * sT[i];
+  for (const [name, ws] of p.outputWeights) {
+    const ys = tape.outputs.get(name)!;
+    ws.forEach((w, t) => (L += dot(w, ys[t])));
   }
+  for (const [name, w] of p.finalWeights) L += dot(w, tape.states.get(name)![p.T]);
   return L;
 }
 
@@ -78,7 +81,7 @@ export function problemGradient(p: Problem) {
   const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
   const outName = p.interp.graph.outputs[0].name;
   const l = lossAndGradient(p.spec, p.readout, tape.outputs.get(outName)!, p.targets, p.interp.B);
-  return p.interp.backward(p.params, p.inputs, tape, new Map([[outName, l.dOutputs]]), p.finalWeights, p.window);
+  return p.interp.backward(p.params, p.inputs, tape, new Map([[outName, l.dOutputs], ...p.outputWeights]), p.finalWeights, p.window);
 }
 
 function rms(xs: readonly Float64Array[]): number {
@@ -88,9 +91,11 @@ function rms(xs: readonly Float64Array[]): number {
   return n ? Math.sqrt(s / n) : 0;
 }
 
-/** Central differences of f along each element of the arrays xs (restored afterwards), at step h. */
-function centralAll(f: () => number, xs: readonly Float64Array[], h: number): Float64Array {
-  const out = new Float64Array(xs.reduce((n, x) => n + x.length, 0));
+/** Central differences and bends (fdJudge.ts) of f along each element of the arrays xs (restored afterwards), at step h; f0 = f(). */
+function centralAll(f: () => number, f0: number, xs: readonly Float64Array[], h: number): FdSample {
+  const n = xs.reduce((m, x) => m + x.length, 0);
+  const central = new Float64Array(n);
+  const bend = new Float64Array(n);
   let k = 0;
   for (const x of xs) {
     for (let i = 0; i < x.length; i++) {
@@ -100,10 +105,11 @@ function centralAll(f: () => number, xs: readonly Float64Array[], h: number): Fl
       x[i] = x0 - h;
       const fm = f();
       x[i] = x0;
-      out[k++] = (fp - fm) / (2 * h);
+      central[k] = (fp - fm) / (2 * h);
+      bend[k++] = (fp + fm - 2 * f0) / h;
     }
   }
-  return out;
+  return { central, bend };
 }
 
 /** Truncated-BPTT finite differences are not meaningful; checks use the full window. */
@@ -116,13 +122,17 @@ export function gradcheck(g: Graph, o: GradcheckOptions): GradcheckReport {
   const grads = problemGradient(p);
   const tensors: TensorCheck[] = [];
   const check = (name: string, kind: TensorCheck['kind'], analytic: Float64Array, xs: readonly Float64Array[]) => {
-    const v = judgeDerivative(analytic, (s) => centralAll(f, xs, s), eps * Math.max(1, rms(xs)), tol, Math.max(1, Math.abs(L)));
+    const v = judgeDerivative(analytic, (s) => centralAll(f, L, xs, s), eps * Math.max(1, rms(xs)), tol, Math.max(1, Math.abs(L)));
     tensors.push({ name, kind, count: analytic.length, ...v });
   };
   for (const [name, v] of p.params) check(name, 'param', grads.params.get(name)!, [v]);
   for (const [name, v] of p.init) check(name, 'initial state', grads.initialStates.get(name)!, [v]);
   for (const [name, steps] of grads.inputs) check(name, 'input', concatArrays(steps), p.inputs.get(name)!);
-  const dot = dotProductTest(p, new Rng(o.seed + 7919), eps, tol);
+  let dot = dotProductTest(p, new Rng(o.seed + 7919), eps, tol);
+  // the dot test moves every leaf at once: through a kink that the per-element checks located,
+  // its error is that kink's, not a sign of a wrong rule (those show in the per-element checks)
+  const kink = tensors.find((t) => t.diagnosis === 'kink' || t.diagnosis === 'discontinuity');
+  if (!dot.ok && kink && dot.diagnosis !== 'truncation') dot = { ...dot, diagnosis: kink.diagnosis };
   return { tensors, dot, loss: L, ok: dot.ok && tensors.every((t) => t.ok) };
 }
 
@@ -153,14 +163,15 @@ export function dotProductTest(p: Problem, rng: Rng, eps = DEFAULT_EPS, tol = DE
     return { s, size };
   };
   const shift = (e: number) => leaves.forEach((x, k) => x.forEach((_, i) => (x[i] += e * u[k][i])));
-  const along = (e: number) => {
+  const at0 = vDotF();
+  const along = (e: number): FdSample => {
     shift(e);
     const fp = vDotF().s;
     shift(-2 * e);
     const fm = vDotF().s;
     shift(e);
-    return Float64Array.of((fp - fm) / (2 * e));
+    return { central: Float64Array.of((fp - fm) / (2 * e)), bend: Float64Array.of((fp + fm - 2 * at0.s) / e) };
   };
-  const v = judgeDerivative(Float64Array.of(backward), along, 10 * eps * Math.max(1, rms(leaves)), tol, Math.max(1, vDotF().size));
+  const v = judgeDerivative(Float64Array.of(backward), along, 10 * eps * Math.max(1, rms(leaves)), tol, Math.max(1, at0.size));
   return { ...v, backward, forward: v.numeric[0], rel: v.maxRel };
 }

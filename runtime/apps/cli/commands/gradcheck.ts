@@ -2,7 +2,8 @@
 // BPTT gradients against central finite differences in float64, then the
 // dot-product test (compiler/tools/interp/gradcheck.ts). Exit 0 when every relative
 // error and the dot test are within --tol, 1 otherwise; a failure says what its
-// error does as the step shrinks (truncation, roundoff or a wrong gradient).
+// error does as the step shrinks (truncation, roundoff, a wrong gradient, or a
+// kink or jump at the point: then the verdict is INCONCLUSIVE, still exit 1).
 
 import { parseSizeSettings } from '../../../../compiler/index.js';
 import { cpuFootprintError, describeVerdict, type FdVerdict, type GradcheckReport, gradcheck, gradcheckSizes } from '../../../../compiler/tools/index.js';
@@ -64,7 +65,9 @@ export function formatGradcheck(cell: string, sizes: Readonly<Record<string, num
   const worst = Math.max(0, ...r.tensors.filter((t) => !t.atNoiseFloor).map((t) => (Number.isFinite(t.maxAbs) ? t.maxRel : NaN)));
   const floor = r.tensors.filter((t) => t.atNoiseFloor).length;
   const wrong = [...r.tensors.filter((t) => t.diagnosis === 'wrong gradient').map((t) => t.name), ...(d.diagnosis === 'wrong gradient' ? ['the dot test'] : [])];
-  const verdict = r.ok ? 'OK' : wrong.length ? `FAIL (wrong gradient: ${wrong.join(', ')})` : 'FAIL';
+  const failing = [...r.tensors, d].filter((v) => !v.ok);
+  const special = failing.every((v) => v.diagnosis === 'kink' || v.diagnosis === 'discontinuity');
+  const verdict = r.ok ? 'OK' : wrong.length ? `FAIL (wrong gradient: ${wrong.join(', ')})` : special ? 'INCONCLUSIVE (a non-differentiable point: rerun with another --seed)' : 'FAIL';
   lines.push(`  ${verdict}: ${r.tensors.length} tensor(s)${floor ? ` (${floor} at the FD noise floor)` : ''}, worst rel err ${exp(worst)}, dot test rel ${exp(d.rel)}`);
   return { lines, ok: r.ok };
 }
