@@ -33,6 +33,8 @@ export interface Plan {
   /** Hash of the trial list: shard folders of the same sweep have the same. */
   readonly hash: string;
   readonly tasks: readonly { readonly name: string; readonly threshold?: number }[];
+  /** The cells' labels in the order of the sweep file (the order of the tables and charts). */
+  readonly cells: readonly string[];
   /** The factors in order: `cell`, the sweep file's factors, `seed`; which were drawn. */
   readonly factors: readonly { readonly name: string; readonly drawn: boolean }[];
   /** Sorted by id. */
@@ -125,6 +127,7 @@ export function planSweep(s: SweepSpec): Plan {
     name: s.name,
     hash: sha(trials.map((t) => t.id).join('\n')).slice(0, 16),
     tasks: s.tasks.map((t) => ({ name: t.name, ...(t.threshold !== undefined ? { threshold: t.threshold } : {}) })),
+    cells: labels,
     factors: [{ name: 'cell', drawn: false }, ...s.factors.map((f) => ({ name: f.name, drawn: !!f.distribution })), { name: 'seed', drawn: false }],
     trials,
   };

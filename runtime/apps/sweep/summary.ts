@@ -96,7 +96,7 @@ function taskSummary(plan: Plan, task: Plan['tasks'][number], trials: readonly T
   const varying = plan.factors.filter((f) => f.name !== 'cell' && f.name !== 'seed' && distinct(f.name) > 1).map((f) => f.name);
   const loss = (t: Trial) => results.get(t.id)!.heldOutLoss;
   // rows: one per cell × combination of the varying factors, in the order of first appearance in the sweep file's order
-  const cells = [...new Set(plan.trials.map((t) => String(t.levels.cell)))];
+  const cells = plan.cells;
   const groups = new Map<string, Trial[]>();
   const key = (t: Trial) => JSON.stringify([String(t.levels.cell), ...varying.map((f) => t.levels[f] ?? null)]);
   const ordered = [...trials].sort((a, b) => cells.indexOf(String(a.levels.cell)) - cells.indexOf(String(b.levels.cell)) || compareLevels(a, b, varying) || Number(a.levels.seed) - Number(b.levels.seed));
@@ -136,7 +136,7 @@ function taskSummary(plan: Plan, task: Plan['tasks'][number], trials: readonly T
       const lv = raw.map((v) => (b ? b.get(v as number)! : levelText(f.name, v)));
       if (new Set(lv).size < 2) continue;
       factors[f.name] = lv;
-      order[f.name] = f.name === 'cell' ? cells : b ? [...new Set([...b.entries()].sort((p, q) => p[0] - q[0]).map(([, l]) => l))] : [];
+      order[f.name] = f.name === 'cell' ? [...cells] : b ? [...new Set([...b.entries()].sort((p, q) => p[0] - q[0]).map(([, l]) => l))] : [];
     }
     const shares = varianceShares(y, factors, order);
     importance = { trials: finite.length, factors: shares, rest: Math.max(0, 1 - shares.reduce((s, f) => s + f.share, 0)) };

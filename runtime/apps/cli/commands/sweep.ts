@@ -80,7 +80,7 @@ export async function sweepCommand(file: string, f: SweepFlags): Promise<number>
           return ctx;
         },
         log: (line) => process.stderr.write(line + '\n'),
-        progress: (t) => makeProgress(`${t.id} ${t.levels.cell} seed ${t.config.seed}`, Math.max(1, Math.ceil(t.config.train.steps / 4))),
+        progress: (t) => makeProgress(`${t.id} ${t.levels.cell} seed ${t.config.seed}`, t.config.train.steps),
         signal,
       }),
     );
