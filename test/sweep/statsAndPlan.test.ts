@@ -85,12 +85,14 @@ describe('the sweep file', () => {
     ['an unknown task', { ...good, tasks: { adder: {} } }, /unknown task 'tasks\.adder' \(the tasks are: adding, copy/],
     ['an unknown task option', { ...good, tasks: { adding: { T: 8, window: 4 } } }, /unknown key 'tasks\.adding\.window' \(the keys here are: T, B, evalBatches, threshold, text\)/],
     ['a repeated seed', { ...good, seeds: [1, 1] }, /'seeds' lists 1 twice/],
+    ['a size the cell does not have', { ...good, samples: undefined, factors: { 'set.K': [2, 3] } }, /'factors\.set\.K': Elman \(.*elman\.cell\) has no size K \(its sizes: I, H\)/],
     ['an unknown train setting', { ...good, train: { stepz: 3 } }, /unknown key 'train\.stepz'/],
   ];
   for (const [what, obj, message] of bad) {
     it(`names the key: ${what}`, () => {
-      expect(() => parseSweep(JSON.parse(JSON.stringify(obj)), join(tmp, 'x.json'))).toThrow(SweepError);
-      expect(() => parseSweep(JSON.parse(JSON.stringify(obj)), join(tmp, 'x.json'))).toThrow(message);
+      const plan = () => planSweep(parseSweep(JSON.parse(JSON.stringify(obj)), join(tmp, 'x.json')));
+      expect(plan).toThrow(SweepError);
+      expect(plan).toThrow(message);
     });
   }
 

@@ -58,11 +58,11 @@ export function canonicalJson(v: unknown): string {
 
 export const trialId = (c: TrialConfig): string => sha(canonicalJson(c)).slice(0, 12);
 
-/** The name of a cell file's (first) cell; a file that does not check is an error naming the sweep key. */
-function cellName(path: string, key: string, file: string): string {
+/** The name and size names of a cell file's (first) cell; a file that does not check is an error naming the sweep key. */
+function cellInfo(path: string, key: string, file: string): { name: string; sizes: string[] } {
   const r = check(readFileSync(path, 'utf8'), path);
   if (r.diagnostics.length || !r.graphs.length) throw new SweepError(`${file}: '${key}': ${path} does not check (${r.diagnostics.length} error(s); run cellc check ${path})`);
-  return r.graphs[0].name;
+  return { name: r.graphs[0].name, sizes: r.graphs[0].sizes.map((x) => x.name) };
 }
 
 /** Value of a drawn factor. */
@@ -87,7 +87,15 @@ export function planSweep(s: SweepSpec): Plan {
   const rng = new Rng(s.samplingSeed);
   const draws: Record<string, Level>[] = drawn.length ? Array.from({ length: s.samples! }, () => Object.fromEntries(drawn.map((f) => [f.name, draw(f, rng)]))) : [{}];
 
-  const names = s.cells.map((c, i) => cellName(c.path, `cells[${i}]`, s.file));
+  const infos = s.cells.map((c, i) => cellInfo(c.path, `cells[${i}]`, s.file));
+  const names = infos.map((c) => c.name);
+  // a size set on a cell that has no such size is named by its key
+  const setKeys = [...Object.keys(s.train.set).map((n) => [n, `train.set.${n}`]), ...s.factors.filter((f) => f.name.startsWith('set.')).map((f) => [f.name.slice(4), `factors.${f.name}`])];
+  for (const [ci, info] of infos.entries()) {
+    for (const [n, key] of setKeys) {
+      if (!info.sizes.includes(n)) throw new SweepError(`${s.file}: '${key}': ${info.name} (${s.cells[ci].file}) has no size ${n} (its sizes: ${info.sizes.join(', ') || 'none'})`);
+    }
+  }
   const labels = names.map((n, i) => (names.filter((m) => m === n).length > 1 ? `${n} (${basename(s.cells[i].file)})` : n));
   const textHash = new Map<string, string>();
   const trials: Trial[] = [];

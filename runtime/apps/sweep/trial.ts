@@ -32,7 +32,7 @@ export interface TrialResult {
   /** Mean training loss of the last 20 steps. */
   readonly finalTrainLoss: number | null;
   readonly stepsRun: number;
-  /** Seconds of training (without compilation and verification). */
+  /** Seconds of training (the first trial of a model on a device includes compiling its kernels; not the verification). */
   readonly seconds: number;
   /** The smoothed training loss (mean of the last 20 steps) at up to 200 steps: what the sweep's charts draw. */
   readonly curve: readonly (readonly [number, number])[];
