@@ -100,7 +100,7 @@ describe('lineChart: bands, dots and a categorical axis (the sweep charts)', () 
     expect(band).toMatch(/>4<\/text>/);
     const dots = lineChart([{ name: 'seed', points: [[0, 1], [1, 3], [1, 2]], markers: true }], { xCategories: ['LSTM', 'GRU <x>'] });
     expect(wellFormed(dots)).toBe(true);
-    expect(dots.match(/<circle /g)).toHaveLength(3);
+    expect(dots.match(/<circle /g)).toHaveLength(3 + 1); // and one in the legend
     expect(dots).not.toContain('class="series"');
     expect(dots).toContain('>LSTM</text>');
     expect(dots).toContain('>GRU &lt;x&gt;</text>');

@@ -76,7 +76,7 @@ describe('cellc sweep (tiny trials)', { timeout: 240_000 }, () => {
     expect(markdown).toMatch(/\| Elman \| 2 \| \S+ ± \S+ \|/);
     for (const f of ['summary.md', 'summary.json', 'adding-curves.svg', 'adding-final.svg']) expect(existsSync(join(A, f)), f).toBe(true);
     expect(readFileSync(join(A, 'adding-curves.svg'), 'utf8')).toContain('class="band"');
-    expect(readFileSync(join(A, 'adding-final.svg'), 'utf8').match(/<circle /g)).toHaveLength(4 + 2);
+    expect(readFileSync(join(A, 'adding-final.svg'), 'utf8').match(/<circle /g)).toHaveLength(4 + 2 + 2); // seeds, means, legend
   });
 
   it('a rerun trains nothing and starts no device (the CLI prints the same table)', async (t) => {

@@ -210,7 +210,8 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
     series.forEach((s, i) => {
       const y = ly + 4 + rowH * i + rowH / 2;
       const color = s.color ?? PALETTE[i % PALETTE.length];
-      out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"/>`);
+      if (s.markers) out.push(`<circle cx="${num(lx + 16)}" cy="${num(y)}" r="3.5" fill="${escapeXml(color)}"/>`);
+      else out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"/>`);
       out.push(`<text x="${num(lx + 30)}" y="${num(y + 4)}">${escapeXml(s.name)}</text>`);
     });
     out.push('</g>');

@@ -32,7 +32,7 @@ export function readPlan(dir: string): Plan {
   if (!existsSync(p)) throw new SweepError(`${dir} is not a sweep folder (it has no sweep.json)`);
   try {
     const plan = JSON.parse(readFileSync(p, 'utf8')) as Plan;
-    if (plan.format !== 'cellc-sweep-1' || !Array.isArray(plan.trials)) throw new Error('not a sweep plan');
+    if (plan.format !== 'cellc-sweep-1' || !Array.isArray(plan.trials) || !Array.isArray(plan.cells) || !Array.isArray(plan.factors)) throw new Error('not a sweep plan of this version of cellc');
     return plan;
   } catch (e) {
     throw new SweepError(`${p} is damaged: ${(e as Error).message}`);

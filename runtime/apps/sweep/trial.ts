@@ -14,7 +14,7 @@ import type { GpuContext } from '../../core/device.js';
 import { runConfigFrom, type TrainFlags } from '../cli/commands/train.js';
 import { UserError } from '../cli/io.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
-import { trainRun, type Progress } from '../train/run.js';
+import { buildModelOrThrow, trainRun, TrainingError, type Progress } from '../train/run.js';
 import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../train/savedRun.js';
 import type { Trial } from './plan.js';
 import { SweepError } from './sweepFile.js';
@@ -91,9 +91,9 @@ export function trainFlags(t: Trial, cellPath: string, textPath: string | undefi
 /** Checks that the trial's settings make a valid run (what `cellc train` checks), before any device starts. */
 export function checkTrial(t: Trial, cellPath: string, textPath: string | undefined): void {
   try {
-    runConfigFrom([cellPath], trainFlags(t, cellPath, textPath, '', false));
+    buildModelOrThrow(runConfigFrom([cellPath], trainFlags(t, cellPath, textPath, '', false))); // the model too: a cell that cannot be stacked on the task's input
   } catch (e) {
-    if (e instanceof UserError) throw new SweepError(`trial ${t.id} (${t.config.cell.file}, ${t.config.task.name}, seed ${t.config.seed}): ${e.message.replace(/--([a-z-]+)/g, "'$1'")}`);
+    if (e instanceof UserError || e instanceof TrainingError) throw new SweepError(`trial ${t.id} (${t.config.cell.file}, ${t.config.task.name}, seed ${t.config.seed}): ${e.message.replace(/--([a-z-]+)/g, "'$1'")}`);
     throw e;
   }
 }
