@@ -2,8 +2,9 @@
 // 3 steps): it trains every trial and writes the tables; a rerun trains
 // nothing (result.json untouched, no device started); deleting one
 // result.json reruns exactly that trial, with the same result; three shards
-// merged give the unsharded summary.json; a cell that fails verification has
-// its trials skipped with the reason.
+// merged give the unsharded summary.json; a sweep interrupted inside a trial
+// resumes with what is left; a cell that fails verification has its trials
+// skipped with the reason.
 
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,7 @@ const lines: string[] = [];
 const log = (l: string) => lines.push(l);
 const result = (dir: string, id: string) => JSON.parse(readFileSync(join(dir, 'trials', id, 'result.json'), 'utf8')) as TrialResult;
 const mtimes = (dir: string) => plan.trials.map((t) => statSync(join(dir, 'trials', t.id, 'result.json')).mtimeMs);
+const silent = { start() {}, update() {}, stop() {}, log() {} };
 const noDevice = () => Promise.reject(new Error('a device was started with nothing to train'));
 
 describe('cellc sweep (tiny trials)', { timeout: 240_000 }, () => {
@@ -127,6 +129,24 @@ describe('cellc sweep (tiny trials)', { timeout: 240_000 }, () => {
     const bad = await inProcess(['sweep', 'merge', shards[0], o, '--out', M]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^cellc: .*otherOut holds a different sweep/);
+  });
+
+  it('a sweep interrupted inside a trial resumes with what is left; the cut trial starts over with the same result', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const I = join(tmp, 'interrupted');
+    const signal = { interrupted: false };
+    // Ctrl-C during the second step of the second trial
+    let trial = 0;
+    const progress = () => ({ ...silent, start: () => void trial++, update: (step: number) => void (trial === 2 && step === 2 && (signal.interrupted = true)) });
+    const first = await runSweep(spec, plan, { out: I, device: async () => ctx, log, progress, signal });
+    expect(first).toMatchObject({ trained: 1, interrupted: true });
+    const cut = plan.trials[1];
+    expect(existsSync(join(I, 'trials', cut.id, 'metrics.jsonl'))).toBe(true);
+    expect(existsSync(join(I, 'trials', cut.id, 'result.json'))).toBe(false);
+    const again = await runSweep(spec, plan, { out: I, device: async () => ctx, log });
+    expect(again).toMatchObject({ trained: 3, alreadyDone: 1, interrupted: false });
+    for (const x of plan.trials) expect(result(I, x.id).heldOutLoss).toBe(result(A, x.id).heldOutLoss);
+    expect(readFileSync(join(I, 'trials', cut.id, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
   it('a cell that fails verification is reported and its trials are skipped with the reason', async (t) => {
