@@ -90,3 +90,22 @@ describe('ticks', () => {
     expect(formatTick(2.5, false)).toBe('2.5');
   });
 });
+
+describe('lineChart: bands, dots and a categorical axis (the sweep charts)', () => {
+  it('draws a band under its line, dots instead of a line, and category labels', () => {
+    const band = lineChart([{ name: 'mean', points: [[0, 1], [1, 2]], band: [[0, 0.5, 1.5], [1, 1, 4]] }], { logY: false });
+    expect(wellFormed(band)).toBe(true);
+    expect(band.indexOf('class="band"')).toBeLessThan(band.indexOf('class="series"'));
+    // the band widens the y axis to its high edge (4)
+    expect(band).toMatch(/>4<\/text>/);
+    const dots = lineChart([{ name: 'seed', points: [[0, 1], [1, 3], [1, 2]], markers: true }], { xCategories: ['LSTM', 'GRU <x>'] });
+    expect(wellFormed(dots)).toBe(true);
+    expect(dots.match(/<circle /g)).toHaveLength(3 + 1); // and one in the legend
+    expect(dots).not.toContain('class="series"');
+    expect(dots).toContain('>LSTM</text>');
+    expect(dots).toContain('>GRU &lt;x&gt;</text>');
+    expect(dots).not.toMatch(/>0\.5<\/text>/); // no numeric x ticks
+    // the same chart without the new fields is unchanged by them
+    expect(lineChart([{ name: 'a', points: [[0, 1], [1, 2]] }])).toBe(lineChart([{ name: 'a', points: [[0, 1], [1, 2]], band: [] }]));
+  });
+});

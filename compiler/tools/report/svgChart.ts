@@ -14,6 +14,10 @@ export interface Series {
   readonly points: readonly (readonly [number, number])[];
   /** CSS colour; default from a fixed palette by position. */
   readonly color?: string;
+  /** A shaded band [x, low, high] drawn under the line (a spread, e.g. min–max over seeds). */
+  readonly band?: readonly (readonly [number, number, number])[];
+  /** Draw the points as dots instead of a line. */
+  readonly markers?: boolean;
 }
 
 export interface ChartOptions {
@@ -26,6 +30,8 @@ export interface ChartOptions {
   readonly legend?: 'auto' | 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left' | 'none';
   readonly width?: number;
   readonly height?: number;
+  /** A categorical x axis: x = 0, 1, … are these labels. */
+  readonly xCategories?: readonly string[];
 }
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -90,7 +96,10 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
   const W = o.width ?? 720;
   const H = o.height ?? 440;
   const log = o.logY ?? false;
-  const m = { left: 72, right: 20, top: o.title ? 40 : 20, bottom: 52 };
+  const cats = o.xCategories;
+  // long category labels are slanted, with room below the axis for them
+  const slant = !!cats && cats.length * 7 * Math.max(0, ...cats.map((c) => c.length)) > W - 92;
+  const m = { left: 72, right: 20, top: o.title ? 40 : 20, bottom: slant ? 40 + 6 * Math.max(...cats!.map((c) => c.length)) : 52 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
 
@@ -98,8 +107,9 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of series) for (const [x, y] of s.points) if (drawable(x, y)) (xs.push(x), ys.push(y));
+  for (const s of series) for (const [x, lo, hi] of s.band ?? []) for (const y of [lo, hi]) if (drawable(x, y)) (xs.push(x), ys.push(y));
   const empty = xs.length === 0;
-  const xr = linearTicks(empty ? 0 : Math.min(...xs), empty ? 1 : Math.max(...xs));
+  const xr = cats ? { lo: -0.5, hi: Math.max(1, cats.length) - 0.5, ticks: cats.map((_, i) => i) } : linearTicks(empty ? 0 : Math.min(...xs), empty ? 1 : Math.max(...xs));
   const yr = log ? logTicks(empty ? 1 : Math.min(...ys), empty ? 10 : Math.max(...ys)) : linearTicks(empty ? 0 : Math.min(...ys), empty ? 1 : Math.max(...ys));
   const fy = (y: number) => (log ? Math.log10(y) : y);
   const px = (x: number) => m.left + ((x - xr.lo) / (xr.hi - xr.lo)) * pw;
@@ -123,7 +133,11 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
   out.push('</g>');
   out.push('<g class="tick-labels" fill="#333333">');
   for (const t of yr.ticks) out.push(`<text x="${m.left - 8}" y="${num(py(t) + 4)}" text-anchor="end">${escapeXml(formatTick(t, log))}</text>`);
-  for (const t of xr.ticks) out.push(`<text x="${num(px(t))}" y="${m.top + ph + 19}" text-anchor="middle">${escapeXml(formatTick(t, false))}</text>`);
+  for (const t of xr.ticks) {
+    const label = escapeXml(cats ? cats[t] : formatTick(t, false));
+    if (slant) out.push(`<text x="${num(px(t))}" y="${m.top + ph + 14}" text-anchor="end" transform="rotate(-35 ${num(px(t))} ${m.top + ph + 14})">${label}</text>`);
+    else out.push(`<text x="${num(px(t))}" y="${m.top + ph + 19}" text-anchor="middle">${label}</text>`);
+  }
   out.push('</g>');
   if (o.xLabel) out.push(`<text x="${num(m.left + pw / 2)}" y="${H - 10}" text-anchor="middle" font-size="13">${escapeXml(o.xLabel)}</text>`);
   if (o.yLabel) {
@@ -132,9 +146,23 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
   }
   if (empty) out.push(`<text x="${num(m.left + pw / 2)}" y="${num(m.top + ph / 2)}" text-anchor="middle" fill="#999999">no data to plot</text>`);
 
-  // series: one path each, broken at points that cannot be drawn
+  // bands first, under every line: one closed path each (low edge forward, high edge back)
+  series.forEach((s, i) => {
+    const pts = (s.band ?? []).filter(([x, lo, hi]) => drawable(x, lo) && drawable(x, hi));
+    if (pts.length < 2) return;
+    const d = [...pts.map(([x, lo]) => [x, lo]), ...[...pts].reverse().map(([x, , hi]) => [x, hi])].map(([x, y], k) => `${k ? 'L' : 'M'}${num(px(x))} ${num(py(y))}`).join(' ');
+    out.push(`<path class="band" data-name="${escapeXml(s.name)}" d="${d} Z" fill="${escapeXml(s.color ?? PALETTE[i % PALETTE.length])}" fill-opacity="0.18" stroke="none"/>`);
+  });
+
+  // series: one path each, broken at points that cannot be drawn (or dots)
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
+    if (s.markers) {
+      out.push(`<g class="markers" data-name="${escapeXml(s.name)}" fill="${escapeXml(color)}" fill-opacity="0.8">`);
+      for (const [x, y] of s.points) if (drawable(x, y)) out.push(`<circle cx="${num(px(x))}" cy="${num(py(y))}" r="3.5"/>`);
+      out.push('</g>');
+      return;
+    }
     let d = '';
     let pen = false;
     for (const [x, y] of s.points) {
@@ -182,7 +210,8 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
     series.forEach((s, i) => {
       const y = ly + 4 + rowH * i + rowH / 2;
       const color = s.color ?? PALETTE[i % PALETTE.length];
-      out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"/>`);
+      if (s.markers) out.push(`<circle cx="${num(lx + 16)}" cy="${num(y)}" r="3.5" fill="${escapeXml(color)}"/>`);
+      else out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"/>`);
       out.push(`<text x="${num(lx + 30)}" y="${num(y + 4)}">${escapeXml(s.name)}</text>`);
     });
     out.push('</g>');

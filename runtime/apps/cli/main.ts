@@ -19,6 +19,7 @@ import { addTrainOptions, trainCommand } from './commands/train.js';
 import { evalCommand } from './commands/eval.js';
 import { sampleCommand } from './commands/sample.js';
 import { compareCommand } from './commands/compare.js';
+import { sweepCommand, sweepMergeCommand } from './commands/sweep.js';
 import { exportTorchCommand, importTorchCommand } from './commands/torch.js';
 import { collect, UserError } from './io.js';
 import { VerificationError } from '../verify/verify.js';
@@ -31,6 +32,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .description('A compiler for recurrent neural-network cells.')
     .version(packageVersion(), '-V, --version', 'print the version of cellc')
     .showHelpAfterError('(run cellc --help for usage)')
+    .enablePositionalOptions() // `cellc sweep merge DIR… --out D`: --out belongs to merge
     .exitOverride();
 
   program
@@ -193,6 +195,22 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
       .option('--threshold <x>', 'report the steps until the smoothed loss falls below x')
       .option('--force', 'overwrite the run folders of an earlier compare in --out'),
   ).action((files: string[], opts) => setExit(compareCommand(files, opts)));
+
+  const sweep = program
+    .command('sweep')
+    .description('train every trial of a sweep file (cells × tasks × hyperparameters × seeds), resumable and shardable; print statistics over seeds and factor importance')
+    .enablePositionalOptions()
+    .argument('<sweepfile>', 'the sweep (JSON; see the README)')
+    .option('--out <dir>', 'folder of the sweep: trials/<id>/, summary.md, summary.json, charts', 'sweep-output')
+    .option('--shard <i/n>', 'train only shard i of n (0 ≤ i < n): every n-th trial in id order')
+    .option('--dry-run', 'list the trials (done or pending) and train nothing')
+    .action((file: string, opts) => setExit(sweepCommand(file, opts)));
+  sweep
+    .command('merge')
+    .description('the statistics and charts of a sweep from the folders of its shards (or of one folder)')
+    .argument('<dirs...>', 'sweep folders (--out of each shard)')
+    .option('--out <dir>', 'folder for summary.md, summary.json and the charts (default: the one DIR)')
+    .action((dirs: string[], opts) => setExit(sweepMergeCommand(dirs, opts)));
 
   program
     .command('import-torch')
