@@ -10,9 +10,10 @@
 // relu and abs kinks at 0). An element that those steps leave exactly at its
 // declared value (a state the cell does not move), leaves exactly at 0 (the
 // kink of relu and abs), or makes non-finite, is drawn N(declared, 0.5²)
-// instead, and one at exactly ±1 (a saturated tanh or a clamp at its bound:
-// saturated elements tie in max) is moved inside, keeping its sign; so that
-// every initial-state gradient is
+// instead; one within 1e-3 of ±1 (a saturated tanh or a clamp at its bound:
+// saturated elements tie in max) is moved inside and one within 1e-3 of 0
+// (where a finite-difference step crosses the kinks at 0) is moved out to
+// 1e-3…4e-3, both keeping their sign; so that every initial-state gradient is
 // exercised away from a special point; so is an example's whole state when
 // all its elements are equal up to 1e-6 after each burn-in step (a cell that ignores its inputs keeps a uniform
 // state uniform: ties in max and argmax, a zero variance in layernorm).
@@ -51,6 +52,8 @@ export interface Problem {
 /** Steps of the cell run before example b's initial state (see the header). */
 export const burnInSteps = (b: number) => [1, 3, 2][b % 3];
 const BURN_IN = 3;
+/** Burnt-in elements closer to 0 than this are moved out to it (10× the largest finite-difference step of the dot test at ε = 1e-6, rms ≤ 10). */
+const NEAR_ZERO = 1e-3;
 /** The spread (max − min, relative to the declared scale) below which an example's state counts as uniform. */
 const UNIFORM = 1e-6;
 
@@ -104,9 +107,12 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
           // exactly ±1 is a saturated tanh (or a clamp), where saturated elements tie in max
           const v = from[i];
           const moved = !uniform && v !== d[i] && v !== 0 && Number.isFinite(v);
-          // ±1 moves inside, keeping its sign (a normaliser stays positive): −1 is a saturated tanh,
-          // and saturated elements tie in max
-          if (moved && Math.abs(v) === 1) out[i] = v * Math.max(0.2, 1 - 0.2 * Math.abs(rng.normal()));
+          // these keep their sign (a normaliser stays positive): a value within 1e-3 of ±1 moves inside
+          // (a saturated tanh: saturated elements tie in max, to within a finite-difference step); a value
+          // within 1e-3 of 0, where a step can cross the kink of relu and abs, moves out to 1e-3…4e-3
+          // (small: a covariance stays definite)
+          if (moved && Math.abs(v) <= 1 && Math.abs(v) > 1 - NEAR_ZERO) out[i] = v * Math.max(0.2, 1 - 0.2 * Math.abs(rng.normal()));
+          else if (moved && Math.abs(v) < NEAR_ZERO) out[i] = Math.sign(v) * NEAR_ZERO * (1 + Math.min(3, Math.abs(rng.normal())));
           else out[i] = moved ? v : d[i] + 0.5 * rng.normal();
         }
       }

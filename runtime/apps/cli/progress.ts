@@ -11,12 +11,15 @@ export function makeProgress(label: string, logEvery: number, out: NodeJS.WriteS
       cliProgress.Presets.shades_classic,
     );
     let running = false;
+    let total = 0;
     return {
-      start(total, first) {
-        bar.start(total, first, { loss: '-', sps: '-' });
-        running = true;
+      // the bar (and the clock of its ETA) starts at the first update: the steps before it compile the kernels
+      start(t) {
+        total = t;
       },
       update(step, loss, sps) {
+        if (!running) bar.start(total, step - 1, { loss: '-', sps: '-' });
+        running = true;
         bar.update(step, { loss: loss.toPrecision(4), sps: sps.toFixed(1) });
       },
       stop() {

@@ -139,6 +139,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
   prepareRunFolder(c);
   if (c.verify !== false) {
     // the whole model (cells, readout, loss) on a small slice, before any step is taken on its gradients
+    progress.log('verifying the model on the GPU against float64 (the first use of each kernel compiles it)…');
     const v = await assertVerified(ctx, { graph: model.graph, sizes: {} }, `the model ${c.layers.map((l) => l.graph.name).join(' + ')}`, 'train on these gradients');
     progress.log(verificationLine(v));
   }
@@ -228,6 +229,11 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       }
       progress.log(`training stopped at step ${at}: ${why} (try a smaller --lr or --clip)${kept}`);
     };
+    // The first step compiles every kernel of the training artifact (drivers such as lavapipe compile a
+    // shader when it first runs): it is reported as its own phase, and steps/s and the ETA count from
+    // the step after it.
+    let tSteps = t0;
+    if (first < c.steps) progress.log(`compiling kernels: the first step runs ${trainer.artifact.kernels.length} of them for the first time…`);
     progress.start(c.steps, first);
     for (let k = first; k < c.steps; k++) {
       const batch = c.task.batch(batchRng(c.seed, 0, k), c.B, c.T);
@@ -249,8 +255,10 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       const check = held && (await held.after(trainer, k + 1, c.steps));
       const val = check ? { val_loss: check.loss } : {};
       if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000, ...val }) + '\n');
-      const sps = (k + 1 - first) / ((performance.now() - t0) / 1000);
-      progress.update(k + 1, loss, sps);
+      if (k === first) {
+        tSteps = performance.now();
+        progress.log(`compiled the kernels and ran the first step in ${((tSteps - t0) / 1000).toFixed(1)} s`);
+      } else progress.update(k + 1, loss, (k - first) / ((performance.now() - tSteps) / 1000));
       if (check) progress.log(check.line);
       // with a held-out split the checkpoint is the best epoch's: written when the held-out loss improves
       const due = (held ? !!check?.improved : (k + 1) % c.checkpointEvery === 0 || k + 1 === c.steps) || (signal.interrupted && lastGood !== k + 1);
