@@ -14,6 +14,8 @@ import { acquireTestDevice, deviceOrSkip, type TestDevice } from '../gpu/helpers
 
 /** GPU cells per run: lavapipe compiles every new shader (0.1–1 s each), so the set is small; see the fuzz:cells script for volume. */
 const GPU_SEEDS = Array.from({ length: 8 }, (_, i) => 1 + i);
+/** Float64-only cells per run (≈ 0.5 s each on one core): seeds 1001–1200, in chunks. */
+const CPU_CHUNKS = Array.from({ length: 8 }, (_, i) => 1001 + 25 * i);
 const GEN = { depth: 2, small: true };
 
 describe('the generator', () => {
@@ -66,3 +68,21 @@ describe('generated cells: float64 gradcheck and GPU vs interpreter (B=3 T=5, B=
     expect(r.compared).toBeGreaterThan(0);
   });
 });
+
+describe('generated cells: float64 gradcheck (finite differences and the dot test), seeds 1001–1200', () => {
+  it.for(CPU_CHUNKS)('seeds %i…+24', async (from) => {
+    const failures: string[] = [];
+    const inconclusive: number[] = [];
+    for (let seed = from; seed < from + 25; seed++) {
+      const source = renderCell(generateCell(seed, GEN));
+      const r = await differential(null, source);
+      if (!r.ok) failures.push(`seed ${seed}: ${r.kind}: ${r.detail}\n${source}`);
+      else if (r.inconclusive) inconclusive.push(seed);
+    }
+    expect(failures).toEqual([]);
+    // a cell non-differentiable at every point tried (a structural tie in max or argmax) says nothing;
+    // they must stay rare, or the check would be vacuous
+    expect(inconclusive.length, `inconclusive: ${inconclusive.join(', ')}`).toBeLessThanOrEqual(2);
+  });
+});
+
