@@ -8,7 +8,8 @@
 // non-elementwise, batched ops (matmul, outer, reductions, gather, concat,
 // slice, transpose … every op `isSaved` accepts) are saved on the tape; all
 // elementwise values are recomputed from them, from x_t and from s_{t-1}
-// (which the tape holds anyway). Recomputing a sigmoid is cheaper than
+// (which the tape holds anyway); of those, only the ones the backward step
+// reads are kept. Recomputing a sigmoid is cheaper than
 // storing and re-reading it, and the matmuls are never recomputed. Values
 // that depend only on parameters (unbatched) are recomputed too: they are
 // the same at every step, so the scheduler hoists them out of the loop.
@@ -142,12 +143,23 @@ export function buildBackward(fwd: Graph): BackwardStep {
     ...fwd.params.map((p) => ({ kind: 'dparam' as const, name: p.name, node: cotangentOf(p.node) })),
   ];
 
-  const { nodes, remap, origins } = compactNodes(b.nodes, results.map((r) => r.node), leaves.map((l) => l.node), b.origins);
+  // only the saved values the backward reads stay on the tape (a stacked gate product p = U·h read
+  // as p[0:H] … recomputes its gates from the saved slices, never from p)
+  const live = new Uint8Array(b.nodes.length);
+  const stack = results.map((r) => r.node);
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live[id]) continue;
+    live[id] = 1;
+    stack.push(...b.nodes[id].args);
+  }
+  const read = leaves.filter((l) => l.kind !== 'saved' || live[l.node]);
+  const { nodes, remap, origins } = compactNodes(b.nodes, results.map((r) => r.node), read.map((l) => l.node), b.origins);
   const step: BackwardStep = {
     forward: fwd,
-    saved,
+    saved: saved.filter((id) => live[prim.get(id)!]),
     nodes,
-    leaves: leaves.map((l) => ({ ...l, node: remap(l.node) })),
+    leaves: read.map((l) => ({ ...l, node: remap(l.node) })),
     results: results.map((r) => ({ ...r, node: remap(r.node) })),
     origins,
   };

@@ -14,6 +14,8 @@
 //    nodes, when it is a GEMM or a GEMM operand, or when a parameter
 //    gradient term reads it. Everything else is recomputed in registers
 //    where it is used: elementwise gate math fuses into its consumers.
+//    A rank-1 slice reads its operand at its own element plus the slice's
+//    start: matrix-vector products under it are evaluated there, not stored.
 // 3. Levels. Inside a region, a node that reads a materialised node of the
 //    same region at another element's index must wait for a grid-wide
 //    barrier: it goes one level up. One fused kernel per (region, level).
@@ -145,6 +147,29 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     }
     for (const a of n.args) markNonLocal(a);
   };
+  // A rank-1 slice of a value of its own region reads it at its element plus the slice's start: the
+  // kernel evaluates it there (fusedKernel.ts: shared k-loops at j + start), so matrix-vector products
+  // under it need not be stored — the stacked gate product p = W·x + U·h + b of a user-written LSTM,
+  // read as p[0:H] … p[3H:4H], fuses into one level like four separate products.
+  const isMatvec = (n: Node) => {
+    if (n.op !== 'matmul' || !n.type.batched) return false;
+    const [a, b] = n.args.map((x) => nodes[x]);
+    return (!a.type.batched && a.type.shape.length === 2 && b.type.batched && b.type.shape.length === 1) || (a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2);
+  };
+  const vectorSlice = (n: Node) => n.op === 'slice' && n.type.shape.length === 1;
+  const markSliced = (id: number, reader: Region) => {
+    const todo = [id]; // a stack, not recursion
+    while (todo.length) {
+      const c = todo.pop()!;
+      const n = nodes[c];
+      if (region.get(c) === undefined || must.has(c)) continue;
+      if (region.get(c) !== reader) markNonLocal(c);
+      else if (isMatvec(n)) continue; // its operands are handled as any product's
+      else if (vectorSlice(n)) todo.push(n.args[0]);
+      else if (isElementwise(n.op) && !isExpensive(n)) todo.push(...n.args.filter((a) => readsLocally(n, nodes[a])));
+      else markNonLocal(c);
+    }
+  };
   for (const n of nodes) {
     if (!region.has(n.id)) continue;
     if (isGemm(n)) {
@@ -159,7 +184,8 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
       if (!region.has(a)) continue;
       const later = regionIndex(n.id) > regionIndex(a);
       if (later && isExpensive(nodes[a])) must.add(a);
-      if (!readsLocally(n, nodes[a])) markNonLocal(a);
+      if (vectorSlice(n) && !later) markSliced(a, region.get(n.id)!);
+      else if (!readsLocally(n, nodes[a])) markNonLocal(a);
       else if (later) {
         // cheap values from earlier regions are recomputed; their expensive inputs must be stored
         for (const b of nodes[a].args) if (region.has(b) && regionIndex(b) < regionIndex(n.id) && isExpensive(nodes[b])) must.add(b);

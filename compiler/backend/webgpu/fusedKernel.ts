@@ -46,8 +46,13 @@ const f = (v: number) => {
   return /[.e]/.test(s) ? s : `${s}.0`;
 };
 // a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
-const operandIndex = (at: string) => (/^\w+$/.test(at) ? at : `(${at})`);
+const OFFSET_INDEX = /^\(j \+ (\d+)u\)$/;
+const operandIndex = (at: string) => (/^\w+$/.test(at) || OFFSET_INDEX.test(at) ? at : `(${at})`);
 const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)));
+/** The thread's element j plus k, spelled `j` or `(j + ku)` (what operandIndex keeps as it is). */
+const atOffset = (k: number) => (k === 0 ? 'j' : `(j + ${u(k)})`);
+/** The k of an index spelled by atOffset, else undefined. */
+const sliceOffset = (at: string): number | undefined => (at === 'j' ? 0 : at.match(OFFSET_INDEX) ? Number(at.match(OFFSET_INDEX)![1]) : undefined);
 
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
@@ -98,13 +103,17 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     return terms.length ? terms.join(' + ') : '0u';
   };
 
-  const fastMatvec = new Map<number, string>(); // node → accumulator array name (valid at index j, row r)
+  // `${node}@${index}` → accumulator array name (valid at that index, row r); the index is the
+  // thread's element j, or j plus the start of the rank-1 slices it is read through (a stacked
+  // gate product p = U·h read as p[2H:3H])
+  const fastMatvec = new Map<string, string>();
 
   function value(id: number, idx: string, s: Scope): string {
     const n = nodes[id];
     if (n.op === 'const') return f((n.attrs as OpAttrs['const']).value);
     if (n.op === 'dim') return f(sizeOf(id, 'dim'));
-    if (idx === 'j' && fastMatvec.has(id)) return `${fastMatvec.get(id)}[r]`;
+    const fast = fastMatvec.get(`${id}@${idx}`);
+    if (fast) return `${fast}[r]`;
     if (!computedHere(id)) return load(id, idx);
     const key = `${id}@${idx}`;
     const hit = s.get(key);
@@ -135,7 +144,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       .map((i) => n.args[i])
       .filter((a) => {
         const op = nodes[a].op;
-        return op !== 'const' && op !== 'dim' && !(idx === 'j' && fastMatvec.has(a)) && computedHere(a) && !s.get(`${a}@${idx}`);
+        return op !== 'const' && op !== 'dim' && !fastMatvec.has(`${a}@${idx}`) && computedHere(a) && !s.get(`${a}@${idx}`);
       })
       .map((a) => [a, idx]);
   };
@@ -264,6 +273,9 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
         const inner = numel(sh.slice(a.axis + 1));
         const dimOut = sh[a.axis];
         const start = sizeOf(n.id, 'start');
+        // a vector's element idx (< its length) is element idx + start of the sliced vector
+        const off = sliceOffset(at);
+        if (sh.length === 1 && off !== undefined) return arg(0, atOffset(off + start));
         return arg(0, `(${idx} / ${u(dimOut * inner)}) * ${u(xs[a.axis] * inner)} + (((${idx} / ${u(inner)}) % ${u(dimOut)}) + ${u(start)}) * ${u(inner)} + (${idx} % ${u(inner)})`);
       }
       case 'gather': {
@@ -318,17 +330,23 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
   for (const [count, outs] of [...blocks.entries()].sort((a, b) => b[0] - a[0])) {
     body.emit(`if (j < ${u(count)}) {`);
     const blk = new Scope(body, '    ');
-    // products evaluated at the thread's own element: shared k-loops
-    const local = new Set<number>();
-    const todo = [...outs].reverse(); // pre-order with a stack (chains can be thousands long)
+    // products evaluated at the thread's own element (or at it plus a rank-1 slice's start): shared k-loops
+    const local = new Map<string, [number, number]>(); // `${node}@${index}` → [node, offset]
+    const todo: [number, number][] = outs.map((id): [number, number] => [id, 0]).reverse(); // pre-order with a stack (chains can be thousands long)
     while (todo.length) {
-      const id = todo.pop()!;
-      if (local.has(id) || !computedHere(id)) continue;
-      local.add(id);
-      const args = nodes[id].args.filter((a) => readsLocally(nodes[id], nodes[a]));
-      for (let i = args.length - 1; i >= 0; i--) todo.push(args[i]);
+      const [id, off] = todo.pop()!;
+      const key = `${id}@${atOffset(off)}`;
+      if (local.has(key) || !computedHere(id)) continue;
+      local.set(key, [id, off]);
+      const n = nodes[id];
+      if (n.op === 'slice' && n.type.shape.length === 1) {
+        todo.push([n.args[0], off + sizeOf(id, 'start')]);
+        continue;
+      }
+      const args = n.args.filter((a) => readsLocally(n, nodes[a]));
+      for (let i = args.length - 1; i >= 0; i--) todo.push([args[i], off]);
     }
-    const matvecs = [...local].filter((id) => {
+    const matvecs = [...local.values()].filter(([id]) => {
       const n = nodes[id];
       if (n.op !== 'matmul' || !n.type.batched) return false;
       const [a, b] = n.args.map((x) => nodes[x]);
@@ -336,36 +354,37 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       const right = a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2 && schedule.stores.has(b.id);
       return left || right;
     });
-    const byDepth = new Map<number, number[]>();
-    for (const id of matvecs) {
+    const byDepth = new Map<number, [number, number][]>();
+    for (const [id, off] of matvecs) {
       const n = nodes[id];
       const K = k.shape(nodes[n.args[0]].type.batched ? n.args[0] : n.args[1])[0];
       const depth = nodes[n.args[0]].type.batched ? K : k.shape(n.args[1])[0];
-      byDepth.set(depth, [...(byDepth.get(depth) ?? []), id]);
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), [id, off]]);
     }
     for (const [K, ids] of byDepth) {
-      for (const id of ids) {
+      for (const [id, off] of ids) {
         const acc = fresh('mv');
-        fastMatvec.set(id, acc);
+        fastMatvec.set(`${id}@${atOffset(off)}`, acc);
         blk.emit(`var ${acc}: array<f32, ${R}>;`);
       }
       const kk = fresh('kk');
       blk.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
       const kl = new Scope(blk, '      ');
-      const weights = ids.map((id) => {
+      const weights = ids.map(([id, off]) => {
         const n = nodes[id];
         const weightLeft = !nodes[n.args[0]].type.batched;
         const W = weightLeft ? n.args[0] : n.args[1];
         const N = k.shape(id)[0];
         const w = fresh('w');
-        kl.emit(`let ${w} = ${load(W, weightLeft ? `j * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + j`)};`);
-        return { id, w, vector: weightLeft ? n.args[1] : n.args[0] };
+        const el = atOffset(off);
+        kl.emit(`let ${w} = ${load(W, weightLeft ? `${el} * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + ${el}`)};`);
+        return { key: `${id}@${atOffset(off)}`, w, vector: weightLeft ? n.args[1] : n.args[0] };
       });
       kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
       kl.emit(`  let row = row0 + r;`);
       kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
       const rl = new Scope(kl, '        ');
-      for (const { id, w, vector } of weights) rl.emit(`${fastMatvec.get(id)}[r] += ${w} * ${value(vector, kk, rl)};`);
+      for (const { key, w, vector } of weights) rl.emit(`${fastMatvec.get(key)}[r] += ${w} * ${value(vector, kk, rl)};`);
       kl.lines.push(...rl.lines);
       kl.emit('}');
       blk.lines.push(...kl.lines);
