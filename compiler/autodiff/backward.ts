@@ -23,7 +23,7 @@
 // and `∂out.y` (∂L/∂y_t), and the complete cotangent of a named forward value
 // `f` is `∂f`, at f's place in the source.
 
-import { compactNodes, GraphBuilder, type Graph, type Node, type Origin, type Origins } from '../ir/graph.js';
+import { compactNodes, GraphBuilder, reachable, type Graph, type Node, type Origin, type Origins } from '../ir/graph.js';
 import { isLeaf, isSavedOp } from '../ir/opInfo.js';
 import type { OpAttrs, TensorType } from '../ir/ops.js';
 import { verifyNodes } from '../ir/verify.js';
@@ -145,14 +145,7 @@ export function buildBackward(fwd: Graph): BackwardStep {
 
   // only the saved values the backward reads stay on the tape (a stacked gate product p = U·h read
   // as p[0:H] … recomputes its gates from the saved slices, never from p)
-  const live = new Uint8Array(b.nodes.length);
-  const stack = results.map((r) => r.node);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (live[id]) continue;
-    live[id] = 1;
-    stack.push(...b.nodes[id].args);
-  }
+  const live = reachable(b.nodes, results.map((r) => r.node));
   const read = leaves.filter((l) => l.kind !== 'saved' || live[l.node]);
   const { nodes, remap, origins } = compactNodes(b.nodes, results.map((r) => r.node), read.map((l) => l.node), b.origins);
   const step: BackwardStep = {

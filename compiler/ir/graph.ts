@@ -199,6 +199,19 @@ export interface GraphSignature {
   readonly outputs: readonly Binding[];
 }
 
+/** live[id] = 1 for every node reachable from `roots` through operands (a stack, not recursion). */
+export function reachable(nodes: readonly Node[], roots: readonly number[]): Uint8Array {
+  const live = new Uint8Array(nodes.length);
+  const stack = [...roots];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (live[id]) continue;
+    live[id] = 1;
+    for (const a of nodes[id].args) stack.push(a);
+  }
+  return live;
+}
+
 /**
  * Dead-code elimination + renumbering: keeps the nodes reachable from
  * `roots` plus the `keep` nodes, in their (topological) order.
@@ -209,14 +222,7 @@ export function compactNodes(
   keep: readonly number[],
   origins: Origins = new Map(),
 ): { nodes: Node[]; remap: (id: number) => number; origins: Origins } {
-  const live = new Uint8Array(nodes.length);
-  const stack = [...roots];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (live[id]) continue;
-    live[id] = 1;
-    for (const a of nodes[id].args) stack.push(a);
-  }
+  const live = reachable(nodes, roots);
   for (const k of keep) live[k] = 1;
   const map = new Map<number, number>();
   const out: Node[] = [];

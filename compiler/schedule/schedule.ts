@@ -88,6 +88,18 @@ export interface ScheduleOptions {
 /** Worth materialising once rather than recomputing in each reader (the `expensive` column of ir/opInfo.ts). */
 export const isExpensive = (n: Node) => isExpensiveOp(n.op);
 
+/**
+ * The weight operand of a batched matrix-vector product W·v or v·W (W unbatched, rank 2; v batched,
+ * rank 1), or undefined when `n` is not one.
+ */
+export function matvecWeight(n: Node, nodes: readonly Node[]): number | undefined {
+  if (n.op !== 'matmul' || !n.type.batched) return undefined;
+  const [a, b] = n.args.map((x) => nodes[x]);
+  if (!a.type.batched && a.type.shape.length === 2 && b.type.batched && b.type.shape.length === 1) return a.id;
+  if (a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2) return b.id;
+  return undefined;
+}
+
 /** Does `consumer` read operand k at its own element index (same shape, elementwise)? */
 export function readsLocally(consumer: Node, operand: Node): boolean {
   return isElementwise(consumer.op) && operand.type.shape.length === consumer.type.shape.length;
@@ -129,14 +141,10 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     must.add(t.a);
     if (t.kind === 'outer') must.add(t.b);
   }
+  const isMatvec = (n: Node) => matvecWeight(n, nodes) !== undefined;
   const isGemm = (n: Node): boolean => {
-    if (n.op !== 'matmul' || !n.type.batched) return false;
     const r = region.get(n.id);
-    if (r !== 'pre' && r !== 'post') return false;
-    const [a, b] = n.args.map((x) => nodes[x]);
-    const weightLeft = !a.type.batched && a.type.shape.length === 2 && b.type.batched && b.type.shape.length === 1;
-    const weightRight = a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2;
-    return weightLeft || weightRight;
+    return (r === 'pre' || r === 'post') && isMatvec(n);
   };
   const markNonLocal = (id: number) => {
     const n = nodes[id];
@@ -151,11 +159,6 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   // kernel evaluates it there (fusedKernel.ts: shared k-loops at j + start), so matrix-vector products
   // under it need not be stored — the stacked gate product p = W·x + U·h + b of a user-written LSTM,
   // read as p[0:H] … p[3H:4H], fuses into one level like four separate products.
-  const isMatvec = (n: Node) => {
-    if (n.op !== 'matmul' || !n.type.batched) return false;
-    const [a, b] = n.args.map((x) => nodes[x]);
-    return (!a.type.batched && a.type.shape.length === 2 && b.type.batched && b.type.shape.length === 1) || (a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2);
-  };
   const vectorSlice = (n: Node) => n.op === 'slice' && n.type.shape.length === 1;
   const markSliced = (id: number, reader: Region) => {
     const todo = [id]; // a stack, not recursion

@@ -15,7 +15,7 @@ import type { Node } from '../../ir/graph.js';
 import { isCompare, sizeAttrs } from '../../ir/opInfo.js';
 import type { OpAttrs } from '../../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../../schedule/schedule.js';
-import { readsLocally } from '../../schedule/schedule.js';
+import { matvecWeight, readsLocally } from '../../schedule/schedule.js';
 import { assert, assertNever, CompilerBug } from '../../util/assert.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
 import { arenaBindings, dimsBinding } from './kernelBindings.js';
@@ -52,7 +52,10 @@ const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)))
 /** The thread's element j plus k, spelled `j` or `(j + ku)` (what operandIndex keeps as it is). */
 const atOffset = (k: number) => (k === 0 ? 'j' : `(j + ${u(k)})`);
 /** The k of an index spelled by atOffset, else undefined. */
-const sliceOffset = (at: string): number | undefined => (at === 'j' ? 0 : at.match(OFFSET_INDEX) ? Number(at.match(OFFSET_INDEX)![1]) : undefined);
+const sliceOffset = (at: string): number | undefined => {
+  const m = OFFSET_INDEX.exec(at);
+  return at === 'j' ? 0 : m ? Number(m[1]) : undefined;
+};
 
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
@@ -346,13 +349,10 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       const args = n.args.filter((a) => readsLocally(n, nodes[a]));
       for (let i = args.length - 1; i >= 0; i--) todo.push([args[i], off]);
     }
+    // matrix-vector products whose weight is in memory
     const matvecs = [...local.values()].filter(([id]) => {
-      const n = nodes[id];
-      if (n.op !== 'matmul' || !n.type.batched) return false;
-      const [a, b] = n.args.map((x) => nodes[x]);
-      const left = !a.type.batched && a.type.shape.length === 2 && b.type.shape.length === 1 && b.type.batched && schedule.stores.has(a.id);
-      const right = a.type.batched && a.type.shape.length === 1 && !b.type.batched && b.type.shape.length === 2 && schedule.stores.has(b.id);
-      return left || right;
+      const w = matvecWeight(nodes[id], nodes);
+      return w !== undefined && schedule.stores.has(w);
     });
     const byDepth = new Map<number, [number, number][]>();
     for (const [id, off] of matvecs) {
@@ -378,7 +378,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
         const w = fresh('w');
         const el = atOffset(off);
         kl.emit(`let ${w} = ${load(W, weightLeft ? `${el} * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + ${el}`)};`);
-        return { key: `${id}@${atOffset(off)}`, w, vector: weightLeft ? n.args[1] : n.args[0] };
+        return { key: `${id}@${el}`, w, vector: weightLeft ? n.args[1] : n.args[0] };
       });
       kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
       kl.emit(`  let row = row0 + r;`);

@@ -96,15 +96,14 @@ export function reachableInitialStates(interp: CellInterpreter, params: NamedArr
         const from = tape.states.get(s.name)![k];
         // every element equal, up to rounding, at every burn-in step (a cell that ignores its inputs keeps a
         // uniform state uniform): ties, a zero variance (whose layernorm leaves rounding noise of 1e-15)
+        const spread = UNIFORM * Math.max(1, ...d.subarray(b * n, (b + 1) * n).map(Math.abs));
         const uniformAt = (step: Float64Array) => {
           const row = step.subarray(b * n, (b + 1) * n);
-          return Math.max(...row) - Math.min(...row) <= UNIFORM * Math.max(1, ...d.subarray(b * n, (b + 1) * n).map(Math.abs));
+          return Math.max(...row) - Math.min(...row) <= spread;
         };
         const uniform = n > 1 && tape.states.get(s.name)!.slice(1).every(uniformAt);
         for (let i = b * n; i < (b + 1) * n; i++) {
-          // near 0 (closer than a finite-difference step) is where relu, abs and a maximum with 0
-          // have no derivative (relu of a negative start lands there, a decaying state goes there);
-          // exactly ±1 is a saturated tanh (or a clamp), where saturated elements tie in max
+          // exactly 0 is the kink of relu and abs (relu of a negative start lands there)
           const v = from[i];
           const moved = !uniform && v !== d[i] && v !== 0 && Number.isFinite(v);
           // these keep their sign (a normaliser stays positive): a value within 1e-3 of ±1 moves inside
