@@ -70,6 +70,28 @@ describe.each(['mingru.cell', 'minlstm.cell', 'lru.cell'])('%s as a scan matches
   });
 });
 
+// The maxima of max(p + c') are found in the backward pass from the values it
+// recomputes (c' = r·c from the scanned c), not by comparing them exactly with
+// the forward's maximum over the scanned c': the two roundings differ, and the
+// gradient through max used to be 0 (generated cell 400155, shrunk: rel 0.38).
+it('a max over a scanned next state gets its gradient (B=5 T=4)', async (t) => {
+  const ctx = deviceOrSkip(t, dev);
+  const source = `cell S(x[I]) {
+  size I = 1
+  size K = 1
+  size V = 1
+  param r[K] init normal(0.4)
+  param p[V, K] init uniform(-0.5, 0.5)
+  state c[K] = 0.1
+  c' = r * c
+  output y = max(p + c', axis = 0)
+}`;
+  const b = bound(source, 'maxscan.cell');
+  const artifact = compileBound(b, { target: targetOf(ctx), schedule: 'scan' });
+  expect(artifact.schedule?.name, artifact.schedule?.reason).toBe('scan');
+  for (const seed of [4, 5, 6]) expectClose(await compareWithReference(ctx, { ...b, artifact }, { B: 5, T: 4, seed }), `seed ${seed}`);
+});
+
 // Generated cells: the first scannable ones of a fixed seed range (a `delay` in a
 // next state makes a shift register, which does not scan: those are skipped).
 const GEN = { depth: 2, small: true, scannable: true, batchedResults: true } as const;
