@@ -8,8 +8,9 @@
 // non-elementwise, batched ops (matmul, outer, reductions, gather, concat,
 // slice, transpose … every op `isSaved` accepts) are saved on the tape; all
 // elementwise values are recomputed from them, from x_t and from s_{t-1}
-// (which the tape holds anyway); of those, only the ones the backward step
-// reads are kept. Recomputing a sigmoid is cheaper than
+// (which the tape holds anyway), and so is the operand of a max (its VJP
+// compares it exactly with the saved maximum); of those, only the ones the
+// backward step reads are kept. Recomputing a sigmoid is cheaper than
 // storing and re-reading it, and the matmuls are never recomputed. Values
 // that depend only on parameters (unbatched) are recomputed too: they are
 // the same at every step, so the scheduler hoists them out of the loop.
@@ -80,13 +81,18 @@ export function buildBackward(fwd: Graph): BackwardStep {
     if (o) b.name(id, o);
   };
 
+  // The operand of a max is kept on the tape as the forward computed it: the VJP finds the maxima
+  // by exact comparison with the saved maximum, and a recomputed operand may be rounded differently
+  // (another kernel, where the driver may reassociate; a scan's states): no element would match.
+  const maxOperands = new Set(fwd.nodes.filter((n) => n.op === 'rmax' && n.type.batched).map((n) => n.args[0]));
+  const onTape = (n: Node) => isSaved(n) || (maxOperands.has(n.id) && n.type.batched && !isLeaf(n.op));
   // 1. The primal values: leaves, saved values, and recomputation of the rest.
   for (const n of fwd.nodes) {
     if (n.op === 'input' || n.op === 'state' || n.op === 'param') {
       const id = b.leaf(n.op, leafName(n), n.type);
       prim.set(n.id, id);
       leaves.push({ kind: n.op, name: leafName(n), node: id });
-    } else if (isSaved(n)) {
+    } else if (onTape(n)) {
       const id = b.leaf('input', `saved%${n.id}`, n.type);
       prim.set(n.id, id);
       saved.push(n.id);

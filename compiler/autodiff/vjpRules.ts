@@ -115,15 +115,11 @@ export const VJP_RULES: Record<Op, VjpRule> = {
 
   sum: ({ b, node, x, g }) => [expand(b, g, shapeOf(b, x[0]), (node.attrs as OpAttrs['sum']).axis)],
   // ties share the cotangent equally (the maxima of max(concat(a, a)) are
-  // two copies of one value: each must get half, not all of it). The maxima
-  // are found by comparing x with its maximum taken again from the same x, not
-  // with the saved forward value: a schedule may have computed that from x
-  // rounded differently (a scan's states are not the step's own products), and
-  // an exact comparison across two roundings finds no maximum at all.
-  rmax: ({ b, node, x, g }) => {
+  // two copies of one value: each must get half, not all of it)
+  rmax: ({ b, node, x, y, g }) => {
     const full = shapeOf(b, x[0]);
     const axis = (node.attrs as OpAttrs['rmax']).axis;
-    const hit = e(b, 'eq', x[0], expand(b, b.emit('rmax', [x[0]], { axis }), full, axis));
+    const hit = e(b, 'eq', x[0], expand(b, y, full, axis));
     const count = b.emit('sum', [b.emit('select', [hit, konst(b, 1, x[0]), zerosLike(b, x[0])], {})], { axis });
     const gx = expand(b, e(b, 'div', g, count), full, axis);
     return [b.emit('select', [hit, gx, zerosLike(b, gx)], {})];

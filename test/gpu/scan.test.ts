@@ -70,10 +70,11 @@ describe.each(['mingru.cell', 'minlstm.cell', 'lru.cell'])('%s as a scan matches
   });
 });
 
-// The maxima of max(p + c') are found in the backward pass from the values it
-// recomputes (c' = r·c from the scanned c), not by comparing them exactly with
-// the forward's maximum over the scanned c': the two roundings differ, and the
-// gradient through max used to be 0 (generated cell 400155, shrunk: rel 0.38).
+// The maxima of max(p + c') are found by comparing the operand the forward
+// computed from the scanned c' (kept on the tape) with its maximum; the backward
+// used to recompute it as p + r·c from the scanned c, rounded differently, so no
+// element matched and the gradient through max was 0 (generated cell 400155,
+// shrunk: rel 0.38).
 it('a max over a scanned next state gets its gradient (B=5 T=4)', async (t) => {
   const ctx = deviceOrSkip(t, dev);
   const source = `cell S(x[I]) {
