@@ -85,8 +85,18 @@ export interface ScheduleOptions {
   readonly tag: string;
 }
 
-/** Worth materialising once rather than recomputing in each reader (the `expensive` column of ir/opInfo.ts). */
-export const isExpensive = (n: Node) => isExpensiveOp(n.op);
+/**
+ * A `sumto` (the adjoint of a broadcast: a layernorm's or a mean's backward) loops over its whole
+ * operand for each element it writes; recomputed in every reader of a row it costs O(n²) a row, so
+ * beyond this many operand elements it is materialised like a reduction.
+ */
+export const SUMTO_RECOMPUTE_MAX = 32;
+
+/**
+ * Worth materialising once rather than recomputing in each reader (the `expensive` column of
+ * ir/opInfo.ts, and a sumto over more than SUMTO_RECOMPUTE_MAX elements).
+ */
+export const isExpensive = (n: Node, numel: (node: number) => number) => isExpensiveOp(n.op) || (n.op === 'sumto' && numel(n.args[0]) > SUMTO_RECOMPUTE_MAX);
 
 /**
  * The weight operand of a batched matrix-vector product W·v or v·W (W unbatched, rank 2; v batched,
@@ -107,6 +117,7 @@ export function readsLocally(consumer: Node, operand: Node): boolean {
 
 export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule {
   const nodes = fn.nodes;
+  const expensive = (n: Node) => isExpensive(n, opts.numel);
   const leafRole = new Map<number, Role>(fn.leaves.map((l) => [l.node, l.role]));
 
   // 1. Regions.
@@ -142,14 +153,17 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     if (t.kind === 'outer') must.add(t.b);
   }
   const isMatvec = (n: Node) => matvecWeight(n, nodes) !== undefined;
+  // A carried result lives in its T+1-step sequence (s_0 … s_T): a carry-free one (∂h_t = ∂y_t·W when
+  // nothing else reaches h) is computed by a fused kernel into it, not aliased to a GEMM output of T steps
+  const carryResult = new Set(fn.results.filter((r) => r.role === 'carry').map((r) => r.node));
   const isGemm = (n: Node): boolean => {
     const r = region.get(n.id);
-    return (r === 'pre' || r === 'post') && isMatvec(n);
+    return (r === 'pre' || r === 'post') && isMatvec(n) && !carryResult.has(n.id);
   };
   const markNonLocal = (id: number) => {
     const n = nodes[id];
     if (region.get(id) === undefined) return; // leaves and literals
-    if (isExpensive(n) || must.has(id)) {
+    if (expensive(n) || must.has(id)) {
       must.add(id);
       return;
     }
@@ -169,7 +183,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
       if (region.get(c) !== reader) markNonLocal(c);
       else if (isMatvec(n)) continue; // its operands are handled as any product's
       else if (vectorSlice(n)) todo.push(n.args[0]);
-      else if (isElementwise(n.op) && !isExpensive(n)) todo.push(...n.args.filter((a) => readsLocally(n, nodes[a])));
+      else if (isElementwise(n.op) && !expensive(n)) todo.push(...n.args.filter((a) => readsLocally(n, nodes[a])));
       else markNonLocal(c);
     }
   };
@@ -186,12 +200,12 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     for (const a of n.args) {
       if (!region.has(a)) continue;
       const later = regionIndex(n.id) > regionIndex(a);
-      if (later && isExpensive(nodes[a])) must.add(a);
+      if (later && expensive(nodes[a])) must.add(a);
       if (vectorSlice(n) && !later) markSliced(a, region.get(n.id)!);
       else if (!readsLocally(n, nodes[a])) markNonLocal(a);
       else if (later) {
         // cheap values from earlier regions are recomputed; their expensive inputs must be stored
-        for (const b of nodes[a].args) if (region.has(b) && regionIndex(b) < regionIndex(n.id) && isExpensive(nodes[b])) must.add(b);
+        for (const b of nodes[a].args) if (region.has(b) && regionIndex(b) < regionIndex(n.id) && expensive(nodes[b])) must.add(b);
       }
     }
   }
