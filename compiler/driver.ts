@@ -132,9 +132,10 @@ export function schedule(l: Lowered): Scheduled {
 /** Picks the schedule (analysis/choice.ts), generates it, and records which and why in the artifact. */
 export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artifact {
   const findings = cellFindings(s.forwardFn, s.backwardFn);
-  if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'scan' ? 'scan' : 'sequential', reason: `backend ${options.backend}`, ...findings } };
+  if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
   const perStep = () => generatePerStep(s, options);
   let choice = chooseSchedule(findings, options.schedule ?? 'auto', undefined, undefined);
+  if (choice.name === 'step-fused' || choice.name === 'persistent') return { ...BACKENDS[choice.name].generate(s, options), schedule: { ...choice, ...findings } };
   let scan = choice.name === 'scan' ? tryGenerateScan(s, options) : undefined;
   if (scan && 'unavailable' in scan) {
     choice = { name: 'sequential', reason: scan.unavailable };

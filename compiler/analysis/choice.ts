@@ -14,10 +14,15 @@
 
 import type { CellFindings } from './findings.js';
 
-export type ScheduleOption = 'sequential' | 'scan' | 'auto';
+/** A loop over time whose steps run as kernels that own whole batch rows (backend/webgpu/rowOwned.ts): always exact. */
+export type RowOwnedSchedule = 'step-fused' | 'persistent';
+
+export type ScheduleOption = 'sequential' | 'scan' | 'auto' | RowOwnedSchedule;
+
+export type ScheduleName = 'sequential' | 'scan' | RowOwnedSchedule;
 
 export interface Choice {
-  readonly name: 'sequential' | 'scan';
+  readonly name: ScheduleName;
   readonly reason: string;
 }
 
@@ -42,7 +47,7 @@ export function inexact(f: CellFindings): string | undefined {
 }
 
 export function chooseSchedule(f: CellFindings, option: ScheduleOption, cost: CostInputs | undefined, shape: { B: number; T: number } | undefined): Choice {
-  if (option === 'sequential') return { name: 'sequential', reason: 'requested' };
+  if (option === 'sequential' || option === 'step-fused' || option === 'persistent') return { name: option, reason: 'requested' };
   const why = inexact(f);
   if (why) return { name: 'sequential', reason: option === 'scan' ? `scan requested, but ${why}` : why };
   if (option === 'scan') return { name: 'scan', reason: 'requested; exact: every recurrence is diagonal-affine' };

@@ -3,6 +3,7 @@
 // backward recurrence of the state cotangent) are, and whether each runs as a
 // parallel scan (structure.ts decides).
 
+import type { ScheduleName } from './choice.js';
 import type { StepFunction } from '../schedule/stepFunction.js';
 import { analyzeStep, type CarryStructure, type StructureKind } from './structure.js';
 
@@ -22,7 +23,7 @@ export interface CellFindings {
 
 /** Which schedule an artifact runs, why, and the analysis behind it. */
 export interface ScheduleRecord extends CellFindings {
-  readonly name: 'sequential' | 'scan';
+  readonly name: ScheduleName;
   readonly reason: string;
 }
 

@@ -9,6 +9,7 @@ import type { Artifact } from '../artifact/artifact.js';
 import type { Scheduled } from '../schedule/cellSchedule.js';
 import { generatePerStep, type GenerateOptions } from './webgpu/perStep.js';
 import { generateScan } from './webgpu/scan.js';
+import { generateRowOwned } from './webgpu/rowOwned.js';
 
 export interface Backend {
   /** What `--schedule NAME` / the driver's `backend` option selects. */
@@ -28,6 +29,16 @@ export const BACKENDS = {
     name: 'scan',
     description: 'WebGPU, no time loop: diagonal-affine recurrences run as chunked parallel scans over time, forward and (in reverse) backward',
     generate: generateScan,
+  },
+  'step-fused': {
+    name: 'step-fused',
+    description: 'WebGPU, one dispatch per time step: all levels of a step in one kernel whose workgroups own whole batch rows, separated by storage barriers',
+    generate: (cell, options) => generateRowOwned(cell, options, false),
+  },
+  persistent: {
+    name: 'persistent',
+    description: 'WebGPU, one dispatch per pass: a kernel whose workgroups own whole batch rows loops over all T steps itself',
+    generate: (cell, options) => generateRowOwned(cell, options, true),
   },
 } as const satisfies Record<string, Backend>;
 

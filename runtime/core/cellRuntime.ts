@@ -314,7 +314,8 @@ export class CellRuntime {
    */
   encodeBackward(encoder: GPUCommandEncoder, window = this.T): void {
     const b = this.artifact.backward;
-    if (window < this.T && this.artifact.schedule?.name === 'scan') throw new RangeError(`${this.artifact.cell}: truncated BPTT (window ${window} < T = ${this.T}) needs the sequential schedule; this artifact runs the scan schedule`);
+    const name = this.artifact.schedule?.name;
+    if (window < this.T && (name === 'scan' || name === 'persistent')) throw new RangeError(`${this.artifact.cell}: truncated BPTT (window ${window} < T = ${this.T}) needs the sequential or step-fused schedule; this artifact runs the ${name} schedule`);
     let pass = encoder.beginComputePass({ label: `${this.artifact.cell} backward` });
     for (const s of [...b.prelude, ...b.before]) this.encode(pass, s, 0);
     for (let t = this.T - 1; t >= 0; t--) {

@@ -12,7 +12,7 @@ import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
 import { assert } from '../../util/assert.js';
 import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../artifact/artifact.js';
-import { renderFusedKernel } from './fusedKernel.js';
+import { renderFusedKernel, renderRowKernel } from './fusedKernel.js';
 import type { Layout, TensorId, TensorRef } from '../../artifact/layout.js';
 import { renderColsumKernel } from './colsumKernel.js';
 import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
@@ -73,6 +73,23 @@ export class ArtifactBuilder {
   /** A schedule's regions as the stages of a pass plan. */
   plan(s: Schedule, fn: StepFunction): PassPlan {
     return { prelude: this.stages(s, fn, s.stages.const), before: this.stages(s, fn, s.stages.pre), step: this.stages(s, fn, s.stages.loop), after: this.stages(s, fn, s.stages.post) };
+  }
+
+  /**
+   * A pass plan whose loop stages are one row-owning kernel (fusedKernel.ts renderRowKernel): one
+   * dispatch per step, or with `persistent` one dispatch for all T steps, after the hoisted stages.
+   */
+  rowPlan(s: Schedule, fn: StepFunction, persistent?: { readonly reverse: boolean }): PassPlan {
+    const { layout, cell } = this;
+    const loop = s.stages.loop.map((st) => {
+      assert(st.kind === 'fused', 'loop stages are fused kernels');
+      return st;
+    });
+    const before = this.stages(s, fn, s.stages.pre);
+    const kernel = loop.length
+      ? [this.add(renderRowKernel({ schedule: s, layout, stages: loop, name: `${loop[0].name.split('_')[0]}_${persistent ? 'persistent' : 'step'}`, persistent, shape: shapeIn(fn, cell.sizes), describe: (id) => describeNode(fn.nodes, id, fn.origins), workgroupSize: this.wg, sizes: cell.sizes }))]
+      : [];
+    return { prelude: this.stages(s, fn, s.stages.const), before: persistent ? [...before, ...kernel] : before, step: persistent ? [] : kernel, after: this.stages(s, fn, s.stages.post) };
   }
 
   /**

@@ -59,18 +59,42 @@ const sliceOffset = (at: string): number | undefined => {
 
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
-  const { schedule, layout, stage } = k;
+  return renderKernel(k, k.stage.name, [k.stage], undefined);
+}
+
+/**
+ * One kernel for all loop-region stages of a pass (SPEC.md §12.4): a workgroup owns R batch rows
+ * and every element of them (thread x covers elements x, x + W, x + 2W, …), and the stages run one
+ * after the other with a storage barrier between them instead of a dispatch each — independent rows
+ * need nothing from other workgroups. `persistent`: the kernel also loops over all T steps itself
+ * (one dispatch per pass; backward in reverse time).
+ */
+export interface RowKernelInput extends Omit<KernelInput, 'stage'> {
+  readonly name: string;
+  readonly stages: readonly FusedKernel[];
+  readonly persistent?: { readonly reverse: boolean };
+}
+
+export function renderRowKernel(k: RowKernelInput): KernelRecord {
+  assert(k.stages.length > 0 && k.stages.every((s) => s.region === 'loop'), 'a row-owning kernel runs loop stages');
+  return renderKernel({ ...k, stage: k.stages[0] }, k.name, k.stages, { persistent: k.persistent });
+}
+
+function renderKernel(k: KernelInput, kernelName: string, stages: readonly FusedKernel[], rowOwned: { persistent?: { readonly reverse: boolean } } | undefined): KernelRecord {
+  const { schedule, layout } = k;
+  const stage = stages[0];
   const nodes = schedule.fn.nodes;
-  const outputs = new Set(stage.outputs);
+  let outputs = new Set(stage.outputs);
   const arenas = new Set<ArenaName>();
   const offsets = new Set<string>();
   const written = new Set<ArenaName>();
   let usesStep = false;
   // every identifier the kernel declares comes from one allocator (no shadowing)
-  const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
+  const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', 't', 'tt', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
   const fresh = (p: string) => names.fresh(p);
   const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
   const R = stage.region === 'const' ? 1 : 4;
+  const persistent = rowOwned?.persistent;
   const rowsExpr = rows === 'B' ? 'B' : rows === 'TB' ? '(T * B)' : '1u';
 
   const computedHere = (id: number) => outputs.has(id) || (!schedule.stores.has(id) && nodes[id].op !== 'input' && nodes[id].op !== 'state' && nodes[id].op !== 'param');
@@ -82,8 +106,8 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     offsets.add(t.symbol);
     // per-step kernels address sequences at the step t; kernels over all T·B rows at step 0 with row = t·B + b
     const perStep = rows === 'B' && t.kind === 'seq';
-    if (perStep) usesStep = true;
-    return `${arenaVar(t.arena)}[${wgslAddress(t, st, { time: perStep ? 'dims.t' : undefined, idx })}]`;
+    if (perStep && !persistent) usesStep = true;
+    return `${arenaVar(t.arena)}[${wgslAddress(t, st, { time: perStep ? (persistent ? 't' : 'dims.t') : undefined, idx })}]`;
   };
 
   const load = (id: number, idx: string) => {
@@ -319,20 +343,21 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
   }
   const sizeOf = (id: number, key: 'start' | 'dim') => sizeValues.get(`${id}.${key}`)!;
 
-  // Group outputs into blocks of equal element count.
-  const blocks = new Map<number, number[]>();
-  for (const id of stage.outputs) {
-    const n = numel(k.shape(id));
-    blocks.set(n, [...(blocks.get(n) ?? []), id]);
-  }
-  const elements = Math.max(...blocks.keys());
-  // the widest output's element count in the cell's size symbols (`4·H`), never guessed from a value
-  const widest = nodes[blocks.get(elements)![0]].type.shape;
-  const elementsText = widest.length ? widest.map((d) => (d.terms.length && d.c === 0 && d.terms.length === 1 ? dimKey(d) : `(${dimKey(d)})`).replace(/^\((\d+)\)$/, '$1')).join('·') : '1';
-  const body = new Scope(undefined, '  ');
-  for (const [count, outs] of [...blocks.entries()].sort((a, b) => b[0] - a[0])) {
+  /** Outputs grouped into blocks of equal element count, widest first. */
+  const blocksOf = (st: FusedKernel) => {
+    const blocks = new Map<number, number[]>();
+    for (const id of st.outputs) {
+      const n = numel(k.shape(id));
+      blocks.set(n, [...(blocks.get(n) ?? []), id]);
+    }
+    return [...blocks.entries()].sort((a, b) => b[0] - a[0]);
+  };
+  /** The statements computing stage `st`'s outputs at element j of rows row0 … row0 + R − 1. */
+  const emitStage = (st: FusedKernel, body: Scope) => {
+  outputs = new Set(st.outputs);
+  for (const [count, outs] of blocksOf(st)) {
     body.emit(`if (j < ${u(count)}) {`);
-    const blk = new Scope(body, '    ');
+    const blk = new Scope(body, body.indent + '  ');
     // products evaluated at the thread's own element (or at it plus a rank-1 slice's start): shared k-loops
     const local = new Map<string, [number, number]>(); // `${node}@${index}` → [node, offset]
     const todo: [number, number][] = outs.map((id): [number, number] => [id, 0]).reverse(); // pre-order with a stack (chains can be thousands long)
@@ -365,11 +390,11 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       for (const [id, off] of ids) {
         const acc = fresh('mv');
         fastMatvec.set(`${id}@${atOffset(off)}`, acc);
-        blk.emit(`var ${acc}: array<f32, ${R}>;`);
+        blk.emit(`var ${acc} = array<f32, ${R}>();`);
       }
       const kk = fresh('kk');
       blk.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
-      const kl = new Scope(blk, '      ');
+      const kl = new Scope(blk, blk.indent + '  ');
       const weights = ids.map(([id, off]) => {
         const n = nodes[id];
         const weightLeft = !nodes[n.args[0]].type.batched;
@@ -383,7 +408,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
       kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
       kl.emit(`  let row = row0 + r;`);
       kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
-      const rl = new Scope(kl, '        ');
+      const rl = new Scope(kl, kl.indent + '  ');
       for (const { key, w, vector } of weights) rl.emit(`${fastMatvec.get(key)}[r] += ${w} * ${value(vector, kk, rl)};`);
       kl.lines.push(...rl.lines);
       kl.emit('}');
@@ -393,7 +418,7 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     blk.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
     blk.emit(`  let row = row0 + r;`);
     blk.emit(`  if (row >= ${rowsExpr}) { break; }`);
-    const rowScope = new Scope(blk, '      ');
+    const rowScope = new Scope(blk, blk.indent + '  ');
     for (const id of outs) {
       const v = value(id, 'j', rowScope);
       const stored = nodes[id].type.dtype === 'bool' || isCompare(nodes[id].op) ? `select(0.0, 1.0, ${v})` : v;
@@ -409,36 +434,74 @@ export function renderFusedKernel(k: KernelInput): KernelRecord {
     body.emit('}');
     fastMatvec.clear();
   }
+  };
+
+  const widestOf = (st: FusedKernel) => {
+    const [[elements, outs]] = blocksOf(st);
+    // the element count in the cell's size symbols (`4·H`), never guessed from a value
+    const shape = nodes[outs[0]].type.shape;
+    const text = shape.length ? shape.map((d) => (d.terms.length && d.c === 0 && d.terms.length === 1 ? dimKey(d) : `(${dimKey(d)})`).replace(/^\((\d+)\)$/, '$1')).join('·') : '1';
+    return { elements, text };
+  };
+  const W = k.workgroupSize;
+  const body = new Scope(undefined, '  ');
+  if (!rowOwned) emitStage(stage, body);
+  else {
+    // every thread of the workgroup reaches each barrier: the element loops end before it
+    let steps = body;
+    if (persistent) {
+      body.emit(`for (var tt = 0u; tt < T; tt++) {`);
+      steps = new Scope(body, '    ');
+      steps.emit(persistent.reverse ? 'let t = T - 1u - tt;' : 'let t = tt;');
+    }
+    stages.forEach((st, i) => {
+      steps.emit(`// level ${st.level}`);
+      steps.emit(`for (var j = gid.x; j < ${u(widestOf(st).elements)}; j += ${u(W)}) {`);
+      const inner = new Scope(steps, steps.indent + '  ');
+      emitStage(st, inner);
+      steps.lines.push(...inner.lines);
+      steps.emit('}');
+      if (persistent || i < stages.length - 1) steps.emit('storageBarrier();');
+    });
+    if (persistent) {
+      body.lines.push(...steps.lines);
+      body.emit('}');
+    }
+  }
 
   const arenaList = [...arenas].sort();
   // arenas this kernel only reads are bound read-only (parameters, and GEMM results it consumes)
   const readOnly = new Set(arenaList.filter((a) => a === 'params' || (a.startsWith('gemm:') && !written.has(a))));
-  const summary = stage.outputs.map((id) => k.describe(id)).join('; ');
+  const summary = stages.flatMap((st) => st.outputs.map((id) => k.describe(id))).join('; ');
   const used = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol));
+  const what = rowOwned
+    ? `${persistent ? `all T steps${persistent.reverse ? ' in reverse' : ''}` : 'one time step'} of ${schedule.fn.name}, levels ${stages.map((st) => st.level).join(', ')} in one workgroup per ${R} rows`
+    : `${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}`;
   const wgsl = [
-    `// ${stage.name}: ${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}.`,
+    `// ${kernelName}: ${what}.`,
     `// Writes: ${summary}`,
     ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${readOnly.has(a) ? 'read' : 'read_write'}> ${arenaVar(a)}: array<f32>;`),
     ...DIMS_DECL,
     '',
-    `@compute @workgroup_size(${k.workgroupSize})`,
+    `@compute @workgroup_size(${W})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     ...dimsPrologue(used),
-    '  let j = gid.x;',
+    ...(rowOwned ? [] : ['  let j = gid.x;']),
     `  let row0 = gid.y * ${u(R)};`,
     ...body.lines,
     '}',
     '',
   ].join('\n');
+  const { elements, text } = rowOwned ? { elements: W, text: String(W) } : widestOf(stage);
   return {
-    name: stage.name,
+    name: kernelName,
     role: 'fused',
     wgsl,
     entryPoint: 'main',
-    workgroupSize: [k.workgroupSize, 1, 1],
+    workgroupSize: [W, 1, 1],
     workgroupStorageBytes: 0,
     bindings: [...arenaBindings(arenaList, readOnly), dimsBinding(usesStep)],
-    dispatch: { threads: [lin(elements), ROWS[rows], lin(1)], per: [k.workgroupSize, R, 1], text: [elementsText, rows === 'TB' ? 'T·B' : rows, '1'] },
+    dispatch: { threads: [lin(elements), ROWS[rows], lin(1)], per: [W, R, 1], text: [text, rows === 'TB' ? 'T·B' : rows, '1'] },
     summary,
   };
 }

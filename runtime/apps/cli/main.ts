@@ -96,7 +96,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--cell <name>', 'only this cell of the file')
     .option('--B <n>', 'batch size for the dispatch sizes', '32')
     .option('--T <n>', 'sequence length for the dispatch totals', '50')
-    .option('--schedule <name>', 'sequential, scan or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
+    .option('--schedule <name>', 'sequential, scan, step-fused, persistent or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
     .action((file: string, opts) => setExit(planCommand(file, opts)));
 
   program
@@ -111,7 +111,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--window <n>', 'truncated BPTT: backpropagate through windows of n steps')
     .option('--compare', 'compare every output and gradient with the float64 reference interpreter')
     .option('--tol <x>', 'largest accepted relative error with --compare', '1e-4')
-    .option('--schedule <name>', 'sequential, scan or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
+    .option('--schedule <name>', 'sequential, scan, step-fused, persistent or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
     .action((file: string, opts) => setExit(runCommand(file, opts)));
 
   program
@@ -139,7 +139,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--warmup <n>', 'untimed runs first (shader compilation)', '2')
     .option('--seed <s>', 'random seed (initialisers, inputs)', '1')
     .option('--no-verify', 'skip the first-use comparison with the float64 interpreter')
-    .option('--schedule <name>', 'sequential, scan, auto, or both: sequential and scan timed in alternation, with the speed-up', 'auto')
+    .option('--schedule <name>', 'sequential, scan, step-fused, persistent, auto; both (sequential and scan) or a comma-separated list: timed in alternation, with the speed-ups', 'auto')
     .action((file: string, opts) => setExit(benchCommand(file, opts)));
 
   addTrainOptions(

@@ -13,9 +13,9 @@
 // (`fdRetries`) so that it is visible, and a real gradient error fails at
 // every step.
 
-import { bindSizes, check, failed } from '../../../compiler/index.js';
+import { bindSizes, check, compileBound, failed, type ScheduleOption } from '../../../compiler/index.js';
 import { describeVerdict, gradcheck } from '../../../compiler/tools/index.js';
-import { compareWithReference, type GpuContext } from '../../index.js';
+import { compareWithReference, targetOf, type GpuContext } from '../../index.js';
 
 export type FailureKind = 'check' | 'bind' | 'compiler error' | 'gradcheck' | 'dot test' | 'gpu mismatch' | 'gpu error';
 
@@ -41,6 +41,8 @@ export interface DiffOptions {
   readonly gradcheckConfigs?: number;
   readonly gpuTol?: number;
   readonly fdTol?: number;
+  /** The schedule the GPU half compiles for (default: the driver's choice). */
+  readonly schedule?: ScheduleOption;
 }
 
 export const DEFAULT_CONFIGS = [
@@ -113,10 +115,16 @@ export async function differential(ctx: GpuContext | null, source: string, o: Di
   let compared = 0;
   if (ctx) {
     const g = bound.graph;
+    let artifact;
+    try {
+      artifact = o.schedule ? compileBound(bound, { target: targetOf(ctx), schedule: o.schedule }) : undefined;
+    } catch (e) {
+      return fail('compiler error', `schedule ${o.schedule}: ${String((e as Error).stack ?? e)}`, 0, fdRetries);
+    }
     for (const [i, { B, T }] of configs.entries()) {
       let rows;
       try {
-        rows = await compareWithReference(ctx, bound, { B, T, seed: 3 + i });
+        rows = await compareWithReference(ctx, artifact ? { ...bound, artifact } : bound, { B, T, seed: 3 + i });
       } catch (e) {
         return fail('gpu error', `B=${B} T=${T}: ${String((e as Error).stack ?? e)}`, compared, fdRetries);
       }

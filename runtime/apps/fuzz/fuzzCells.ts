@@ -1,5 +1,6 @@
-// `npm run fuzz:cells -- --count N [--seed S] [--out DIR] [--depth D] [--large] [--no-gpu] [--no-shrink]`
-// (--depth: productions per expression, default 2; --large: sizes up to 13, default ≤ 10)
+// `npm run fuzz:cells -- --count N [--seed S] [--out DIR] [--depth D] [--large] [--no-gpu] [--no-shrink] [--schedule S] [--gpu-only]`
+// (--depth: productions per expression, default 2; --large: sizes up to 13, default ≤ 10; --schedule: the
+// schedule the GPU half compiles for, e.g. step-fused or persistent, default the driver's choice)
 //
 // Generates N random cells (seeds S, S+1, …), runs each through the
 // differential test (differential.ts), prints progress and a summary (cells,
@@ -10,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCell, renderCell, shrinkCell } from '../../../compiler/tools/index.js';
 import { acquireDevice, type GpuContext } from '../../index.js';
-import { differential, type CellResult } from './differential.js';
+import { differential, type CellResult, type DiffOptions } from './differential.js';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +25,14 @@ async function main(): Promise<number> {
   const out = arg('out', 'fuzz-failures')!;
   const ctx: GpuContext | null = flag('no-gpu') ? null : await acquireDevice({ label: 'fuzz:cells' });
   const gen = { depth: Number(arg('depth', '2')), small: !flag('large') };
+  const schedule = arg('schedule') as DiffOptions['schedule'];
+  const SCHEDULES = ['sequential', 'scan', 'step-fused', 'persistent', 'auto'];
+  if (schedule !== undefined && !SCHEDULES.includes(schedule)) {
+    console.error(`--schedule expects one of ${SCHEDULES.join(', ')}, got '${schedule}'`);
+    return 1;
+  }
+  // --gpu-only: the GPU half alone (the float64 gradcheck does not depend on the schedule)
+  const diffOptions: DiffOptions = { ...(schedule ? { schedule } : {}), ...(flag('gpu-only') ? { noGradcheck: true } : {}) };
   const started = Date.now();
   let dotRetries = 0;
   const byKind = new Map<string, number[]>();
@@ -35,7 +44,7 @@ async function main(): Promise<number> {
     const cell = generateCell(seed, gen);
     const source = renderCell(cell);
     const t0 = Date.now();
-    const r: CellResult = await differential(ctx, source);
+    const r: CellResult = await differential(ctx, source, diffOptions);
     const took = (Date.now() - t0) / 1000;
     if (took > 20) console.log(`seed ${seed}: slow (${took.toFixed(1)} s)`);
     retries += r.fdRetries;
@@ -52,8 +61,8 @@ async function main(): Promise<number> {
       console.log(`seed ${seed}: FAILED (${r.kind}) ${r.detail!.split('\n')[0].slice(0, 300)}`);
       if (!flag('no-shrink')) {
         const kind = r.kind;
-        const small = await shrinkCell(cell, async (c) => (await differential(ctx, renderCell(c))).kind === kind, { maxTries: 300 });
-        const rs = await differential(ctx, renderCell(small));
+        const small = await shrinkCell(cell, async (c) => (await differential(ctx, renderCell(c), diffOptions)).kind === kind, { maxTries: 300 });
+        const rs = await differential(ctx, renderCell(small), diffOptions);
         writeFileSync(join(out, `seed${seed}.shrunk.cell`), `# seed ${seed}, shrunk: ${rs.kind}\n# ${(rs.detail ?? '').split('\n').join('\n# ')}\n${renderCell(small)}`);
         console.log(`  shrunk to ${renderCell(small).split('\n').length} lines: ${join(out, `seed${seed}.shrunk.cell`)}`);
       }

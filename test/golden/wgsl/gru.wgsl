@@ -144,8 +144,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
-    var mv_1: array<f32, 4>;
+    var mv = array<f32, 4>();
+    var mv_1 = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o3 + j * 4u + kk];
       let w_1 = params[o5 + j * 4u + kk];
@@ -198,7 +198,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
+    var mv = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o7 + j * 4u + kk];
       for (var r = 0u; r < 4u; r++) {
@@ -366,7 +366,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
+    var mv = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o7 + kk * 4u + j];
       for (var r = 0u; r < 4u; r++) {
@@ -427,9 +427,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
-    var mv_1: array<f32, 4>;
-    var mv_2: array<f32, 4>;
+    var mv = array<f32, 4>();
+    var mv_1 = array<f32, 4>();
+    var mv_2 = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o7 + kk * 4u + j];
       let w_1 = params[o5 + kk * 4u + j];

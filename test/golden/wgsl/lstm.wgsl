@@ -157,10 +157,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
-    var mv_1: array<f32, 4>;
-    var mv_2: array<f32, 4>;
-    var mv_3: array<f32, 4>;
+    var mv = array<f32, 4>();
+    var mv_1 = array<f32, 4>();
+    var mv_2 = array<f32, 4>();
+    var mv_3 = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o4 + j * 4u + kk];
       let w_1 = params[o6 + j * 4u + kk];
@@ -336,10 +336,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 4u) {
-    var mv: array<f32, 4>;
-    var mv_1: array<f32, 4>;
-    var mv_2: array<f32, 4>;
-    var mv_3: array<f32, 4>;
+    var mv = array<f32, 4>();
+    var mv_1 = array<f32, 4>();
+    var mv_2 = array<f32, 4>();
+    var mv_3 = array<f32, 4>();
     for (var kk = 0u; kk < 4u; kk++) {
       let w = params[o10 + kk * 4u + j];
       let w_1 = params[o8 + kk * 4u + j];

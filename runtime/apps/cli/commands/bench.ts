@@ -21,6 +21,7 @@ import { targetOf, type GpuContext } from '../../../core/device.js';
 import { assertVerified, verificationLine, type Verification } from '../../verify/verify.js';
 import { bindOneCell, compileCell, fmtMs, median, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 import { benchSchedules } from './benchSchedules.js';
+import { UserError } from '../io.js';
 import { benchProblem } from './benchProblem.js';
 
 export interface BenchCliOptions {
@@ -44,12 +45,15 @@ export async function benchCommand(file: string, opts: BenchCliOptions): Promise
   const warmup = wholeOption('--warmup', opts.warmup, 0);
   const seed = wholeOption('--seed', opts.seed, 0);
   const bound = bindOneCell(file, opts.set, opts.cell);
-  const both = opts.schedule === 'both';
-  const schedule = both ? 'auto' : scheduleOption(opts.schedule);
+  // `both`: sequential and scan; a comma-separated list: those schedules, timed in alternation
+  const list = opts.schedule === 'both' ? ['sequential', 'scan'] : (opts.schedule ?? '').includes(',') ? opts.schedule!.split(',').map((s) => s.trim()) : undefined;
+  const schedules = list?.map((s) => scheduleOption(s));
+  if (schedules?.includes('auto')) throw new UserError('--schedule: a list of schedules to compare names them (sequential, scan, step-fused, persistent), not auto');
+  const schedule = schedules ? 'auto' : scheduleOption(opts.schedule);
   return withGpu('bench', async (ctx) => {
     // figures for a cell whose GPU results are wrong would mislead: verified first (cached after the first time)
     const verified = opts.verify === false ? undefined : await assertVerified(ctx, bound, `the cell ${bound.graph.name}`, 'benchmark it');
-    if (both) return benchSchedules(ctx, bound, { B, T, runs, warmup, seed, rounds: 2 });
+    if (schedules) return benchSchedules(ctx, bound, schedules, { B, T, runs, warmup, seed, rounds: 2 });
     return bench(ctx, compileCell(bound, targetOf(ctx), { schedule, shape: { B, T } }), { B, T, runs, warmup, seed, verified });
   });
 }

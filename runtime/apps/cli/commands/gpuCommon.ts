@@ -40,9 +40,9 @@ export interface ScheduleRequest {
   readonly shape?: { readonly B: number; readonly T: number };
 }
 
-const SCHEDULES: readonly ScheduleOption[] = ['sequential', 'scan', 'auto'];
+const SCHEDULES: readonly ScheduleOption[] = ['sequential', 'scan', 'step-fused', 'persistent', 'auto'];
 
-/** --schedule sequential|scan|auto (default auto). */
+/** --schedule sequential|scan|step-fused|persistent|auto (default auto). */
 export function scheduleOption(value: string | undefined): ScheduleOption {
   if (value === undefined) return 'auto';
   if (!(SCHEDULES as readonly string[]).includes(value)) throw new UserError(`--schedule expects one of ${SCHEDULES.join(', ')}, got '${value}'`);

@@ -43,7 +43,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const bound = bindOneCell(file, opts.set, opts.cell);
   const requested = scheduleOption(opts.schedule);
   // the scan runs the whole adjoint recurrence at once: truncated BPTT needs the loop
-  if (window < T && requested === 'scan') throw new UserError('--window (truncated BPTT) needs --schedule sequential: the scan backpropagates through the whole sequence');
+  if (window < T && (requested === 'scan' || requested === 'persistent')) throw new UserError(`--window (truncated BPTT) needs --schedule sequential or step-fused: the ${requested} schedule backpropagates through the whole sequence`);
   const schedule = { schedule: window < T ? ('sequential' as const) : requested, shape: { B, T } };
   return withGpu('run', (ctx) => {
     const cell = compileCell(bound, targetOf(ctx), schedule);
