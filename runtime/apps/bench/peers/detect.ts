@@ -15,7 +15,7 @@ export type PeerStatus =
 const require = createRequire(import.meta.url);
 
 /** The version of an installed package, or undefined when it cannot be resolved from here. */
-export function packageVersion(name: string): string | undefined {
+export function installedVersion(name: string): string | undefined {
   try {
     return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
   } catch {
@@ -25,9 +25,9 @@ export function packageVersion(name: string): string | undefined {
 
 function detectTfjs(peer: 'tfjs-webgpu' | 'tfjs-cpu'): PeerStatus {
   const needed = peer === 'tfjs-webgpu' ? ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'webgpu'] : ['@tensorflow/tfjs'];
-  const missing = needed.filter((n) => packageVersion(n) === undefined);
+  const missing = needed.filter((n) => installedVersion(n) === undefined);
   if (missing.length) return { peer, present: false, reason: `${missing.join(', ')} not installed` };
-  return { peer, present: true, version: packageVersion('@tensorflow/tfjs')! };
+  return { peer, present: true, version: installedVersion('@tensorflow/tfjs')! };
 }
 
 /** The environment torch runs in: without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which make Debian's torch fail to load. */

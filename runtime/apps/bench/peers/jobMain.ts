@@ -2,10 +2,9 @@
 // body, and on an error one line `cellc-bench-error MESSAGE` on stderr and
 // exit 1 (the parent puts MESSAGE in the table as "failed: MESSAGE").
 
-import { fileURLToPath } from 'node:url';
 import { ERROR_PREFIX, type JobSpec } from './jobs.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export { PACKAGE_ROOT as REPO_ROOT } from '../../packageFiles.js';
 
 export async function jobMain(body: (spec: JobSpec) => Promise<void>): Promise<never> {
   try {

@@ -4,11 +4,10 @@
 // are slower; the load says how loaded).
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import type { PeerStatus } from './detect.js';
-import { packageVersion } from './detect.js';
+import { installedVersion } from './detect.js';
+import { packageVersion } from '../../packageFiles.js';
 
 export interface Machine {
   adapter: Record<string, unknown> | { error: string };
@@ -29,7 +28,7 @@ export interface Machine {
 }
 
 export function machineInfo(root: string, peers: readonly PeerStatus[], adapter: Machine['adapter']): Machine {
-  const cellc = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const tfjs = installedVersion('@tensorflow/tfjs');
   let commit: string | undefined;
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -45,9 +44,9 @@ export function machineInfo(root: string, peers: readonly PeerStatus[], adapter:
     memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    cellc,
+    cellc: packageVersion(),
     ...(commit ? { commit } : {}),
-    ...(packageVersion('@tensorflow/tfjs') ? { tfjs: packageVersion('@tensorflow/tfjs') } : {}),
+    ...(tfjs ? { tfjs } : {}),
     ...(torch?.present ? { torch: torch.version, torch_python: torch.python, torch_threads: torch.threads, torch_device: torch.cuda ? 'cuda' : 'cpu' } : {}),
     loadavg_before: os.loadavg(),
   };
