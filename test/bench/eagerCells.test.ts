@@ -98,7 +98,7 @@ print(json.dumps(h.flatten().tolist()))
 
 const torch = detectTorch(['python3', '/usr/bin/python3']);
 
-describe.runIf(torch.present)('torch_peer.py eager cells = the .cell files (float64)', () => {
+describe.skipIf(!torch.present)(`torch_peer.py eager cells = the .cell files (float64)${torch.present ? '' : `: skipped, ${torch.reason}`}`, () => {
   it.each(Object.keys(FILES) as Cell[])('%s', (cell) => {
     const c = reference(cell);
     const input = JSON.stringify({ cell, I, H, B, T, x: [...c.x], params: LAYOUT[cell](c).map((a) => [...a]) });

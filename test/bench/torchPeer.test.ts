@@ -12,7 +12,7 @@ import { detectTorch, torchEnv } from '../../runtime/apps/bench/peers/detect.js'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const torch = detectTorch(['python3', '/usr/bin/python3']);
 
-describe.runIf(torch.present)('torch_peer.py', () => {
+describe.skipIf(!torch.present)(`torch_peer.py${torch.present ? ` (torch ${torch.version}, ${torch.python})` : `: skipped, ${torch.reason}`}`, () => {
   it.each(['lstm', 'gru', 'mut1', 'lnlstm'])('%s: one result line with positive figures', (cell) => {
     const python = torch.present ? torch.python! : '';
     const spec = JSON.stringify({ cell, B: 2, T: 3, H: 4, runs: 2, warmup: 1, seed: 1 });
