@@ -93,7 +93,14 @@ await jobMain(async (spec: JobSpec) => {
     train_ms: median(tr),
     fwd_runs: fwd,
     train_runs: tr,
-    detail: { backend: tf.getBackend(), tfjs: tf.version.tfjs, kind, tensors_after: tf.memory().numTensors },
+    detail: {
+      backend: tf.getBackend(),
+      tfjs: tf.version.tfjs,
+      kind,
+      tensors_after: tf.memory().numTensors,
+      // the adapter TF.js's WebGPU backend runs on (vendor, architecture)
+      ...(backend === 'webgpu' ? { adapter: { ...((tf.backend() as unknown as { adapterInfo?: object }).adapterInfo ?? {}) } } : {}),
+    },
   };
   process.stdout.write(RESULT_PREFIX + JSON.stringify(result) + '\n');
 });
