@@ -53,7 +53,7 @@ describe('parseBenchArgs', () => {
     expect(o.grid).toBe(DEFAULT_GRID);
     expect(o.cells).toEqual(['lstm', 'gru', 'mut1', 'lnlstm']);
     expect(o.peers).toEqual([...PEERS]);
-    expect([o.runs, o.warmup, o.out, o.quick, o.help]).toEqual([5, 2, 'bench-results', false, false]);
+    expect([o.runs, o.warmup, o.out, o.timeout, o.quick, o.help]).toEqual([5, 2, 'bench-results', 300, false, false]);
     expect(o.python).toBeUndefined();
   });
 

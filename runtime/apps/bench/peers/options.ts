@@ -55,7 +55,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N               timed runs per figure, the median is reported (default 5)
   --warmup N             untimed runs before them (default 2)
   --out DIR              where bench.md, bench.json and bench.svg go (default bench-results)
-  --timeout S            seconds one job may take before it is reported failed (default 900)
+  --timeout S            seconds one job may take before it is reported failed (default 300)
   --python PATH          the Python with torch (default: python3, else /usr/bin/python3)
   --quick                one small size (${QUICK_GRID.map((s) => `${s.B},${s.T},${s.H}`).join(';')}), 1 run, 1 warm-up
   -h, --help             this text`;
@@ -119,7 +119,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     runs: v.runs !== undefined ? whole('--runs', v.runs, 1) : quick ? 1 : 5,
     warmup: v.warmup !== undefined ? whole('--warmup', v.warmup, 0) : quick ? 1 : 2,
     out: v.out ?? 'bench-results',
-    timeout: v.timeout !== undefined ? whole('--timeout', v.timeout, 1) : 900,
+    timeout: v.timeout !== undefined ? whole('--timeout', v.timeout, 1) : 300,
     ...(v.python !== undefined ? { python: v.python } : {}),
     quick,
     help: v.help ?? false,
