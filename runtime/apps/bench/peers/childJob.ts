@@ -37,10 +37,19 @@ export function interpret(stdout: string, stderr: string, code: number | null, s
   }
 }
 
+/** The children running now, stopped by stopJobs() when the benchmark itself is interrupted. */
+const running = new Set<ReturnType<typeof spawn>>();
+
+/** Kills every running job (SIGKILL): an interrupted benchmark leaves no peer running. */
+export function stopJobs(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 export function runJob(command: string, args: readonly string[], o: JobOptions): Promise<JobResult> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, [...args], { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -52,10 +61,12 @@ export function runJob(command: string, args: readonly string[], o: JobOptions):
     }, o.timeoutS * 1000);
     child.on('error', (e) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ ok: false, reason: oneLine(`could not start ${command}: ${e.message}`), wallS: (performance.now() - t0) / 1e3 });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ ...interpret(stdout, stderr, code, signal, timedOut, o.timeoutS), wallS: (performance.now() - t0) / 1e3 });
     });
   });

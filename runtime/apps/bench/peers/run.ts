@@ -11,7 +11,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { UserError } from '../../cli/io.js';
 import { benchSvg } from './chart.js';
-import { runJob, type JobResult } from './childJob.js';
+import { runJob, stopJobs, type JobResult } from './childJob.js';
 import { detectPeers, torchEnv, type PeerStatus } from './detect.js';
 import type { Entry, Impl, JobSpec, Outcome, Timing } from './jobs.js';
 import { REPO_ROOT } from './jobMain.js';
@@ -110,6 +110,15 @@ async function main(argv: readonly string[]): Promise<number> {
   process.stdout.write(markdownTable(report));
   say(`wrote ${join(dir, 'bench.md')}, bench.json, bench.svg in ${report.duration_s} s`);
   return 0;
+}
+
+// Ctrl-C or a kill: stop the job that is running too, then exit as interrupted
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(signal, () => {
+    stopJobs();
+    process.stderr.write(`bench: interrupted (${signal}); no report written\n`);
+    process.exit(code);
+  });
 }
 
 try {
