@@ -12,6 +12,7 @@ export { CPU_LIMIT_BYTES, cpuFootprint, cpuFootprintError, type CpuFootprint } f
 export { gradientFlow, meanDecayPerStep, type GradflowOptions, type GradflowResult } from './interp/gradflow.js';
 export { lossAndGradient, type LossSpec, type LossKind } from './interp/loss.js';
 export { lineChart, PALETTE, type ChartOptions, type Series } from './report/svgChart.js';
+export { barChart, type BarChartOptions, type BarSeries } from './report/barChart.js';
 
 // the random cell generator and its shrinker (differential testing: test/fuzz, `npm run fuzz:cells`)
 export { generateCell, generateSource, renderCell, shrinkCell, sizeValues, type Expr, type GenCell, type GenOptions, type ShrinkOptions, type Stmt } from './cellgen/index.js';

@@ -42,6 +42,7 @@ const PINNED: Record<string, string> = {
   'irnn.cell IRNN': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'kalman.cell Kalman': 'm affine-dense, P nonlinear/dense, first independent scan | ∂m affine-dense, ∂P affine-dense, ∂first independent → sequential',
   'lru.cell LRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
+  'lstm_layernorm.cell LNLSTM': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm_h0.cell LSTMLearnedInit': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm.cell LSTM': 'h nonlinear/dense, c affine-diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',
   'lstm_cifg.cell LSTM_CIFG': 'h nonlinear/dense, c nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal → sequential',

@@ -143,6 +143,9 @@ describe('the recurrent-network examples', () => {
     'lstm_cifg.cell': [1, 2],
     'lstm_fgr.cell': [1, 2],
     'lstm_h0.cell': [1, 2],
+    // layer norm: a mean needs the whole vector first (forward U·h, its mean, its variance, the gates and c',
+    // c''s mean, its variance, h'; backward the cotangents through both norms, then Uᵀ·them): 7 / 4
+    'lstm_layernorm.cell': [7, 4],
     'lstm_nfg.cell': [1, 2],
     'lstm_niaf.cell': [1, 2],
     'lstm_nig.cell': [1, 2],

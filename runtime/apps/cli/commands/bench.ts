@@ -16,13 +16,12 @@
 //             ∂weight products), so forward + backward = 3 × forward.
 
 import { dispatchCounts, dispatchTotals, estimateFlops } from '../../../../compiler/index.js';
-import { BufferUsage } from '../../../core/buffers.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
 import { assertVerified, verificationLine, type Verification } from '../../verify/verify.js';
-import { bindOneCell, compileCell, fmtMs, median, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
+import { bindOneCell, compileCell, fmtMs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 import { benchSchedules } from './benchSchedules.js';
 import { UserError } from '../io.js';
-import { benchProblem } from './benchProblem.js';
+import { timeBenchCalls } from './benchTiming.js';
 
 export interface BenchCliOptions {
   B: string;
@@ -58,88 +57,32 @@ export async function benchCommand(file: string, opts: BenchCliOptions): Promise
   });
 }
 
-/** Brackets the encoded work with two timestamps; read() gives the GPU time of the last submit in ms. */
-class GpuTimer {
-  private readonly querySet: GPUQuerySet;
-  private readonly resolve: GPUBuffer;
-  private readonly readBack: GPUBuffer;
-  constructor(private readonly ctx: GpuContext) {
-    this.querySet = ctx.device.createQuerySet({ label: 'bench timestamps', type: 'timestamp', count: 2 });
-    this.resolve = ctx.device.createBuffer({ label: 'bench timestamps', size: 16, usage: 0x200 /* QUERY_RESOLVE */ | BufferUsage.COPY_SRC });
-    this.readBack = ctx.device.createBuffer({ label: 'bench timestamps read-back', size: 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-  }
-  wrap(encode: (e: GPUCommandEncoder) => void): (e: GPUCommandEncoder) => void {
-    return (e) => {
-      e.beginComputePass({ label: 'timestamp: start', timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 0 } }).end();
-      encode(e);
-      e.beginComputePass({ label: 'timestamp: end', timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 1 } }).end();
-      e.resolveQuerySet(this.querySet, 0, 2, this.resolve, 0);
-      e.copyBufferToBuffer(this.resolve, 0, this.readBack, 0, 16);
-    };
-  }
-  async read(): Promise<number> {
-    await this.readBack.mapAsync(0x1 /* GPUMapMode.READ */);
-    const [t0, t1] = new BigUint64Array(this.readBack.getMappedRange().slice(0));
-    this.readBack.unmap();
-    return Number(t1 - t0) / 1e6;
-  }
-  destroy(): void {
-    this.querySet.destroy();
-    this.resolve.destroy();
-    this.readBack.destroy();
-  }
-}
-
 async function bench(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; runs: number; warmup: number; seed: number; verified?: Verification }): Promise<number> {
   const { B, T } = o;
   const a = c.artifact;
-  const { rt, encode: calls } = await benchProblem(ctx, c, o);
-  const timer = ctx.features.has('timestamp-query') ? new GpuTimer(ctx) : undefined;
-  try {
-    const results: Record<string, { wall: number; gpu?: number }> = {};
-    for (const [name, encode] of Object.entries(calls)) {
-      const timed = timer ? timer.wrap(encode) : encode;
-      for (let i = 0; i < o.warmup; i++) {
-        await rt.submit(name, timed);
-        if (timer) await timer.read();
-      }
-      const wall: number[] = [];
-      const gpu: number[] = [];
-      for (let i = 0; i < o.runs; i++) {
-        const t0 = performance.now();
-        await rt.submit(name, timed);
-        wall.push(performance.now() - t0);
-        if (timer) gpu.push(await timer.read());
-      }
-      results[name] = { wall: median(wall), ...(timer ? { gpu: median(gpu) } : {}) };
-    }
-
-    const flops = estimateFlops(c.graph, c.sizes, B, T);
-    const counts = dispatchCounts(a);
-    const totals = dispatchTotals(a, T);
-    const ad = ctx.adapter;
-    const out: string[] = [];
-    out.push(`bench ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${B}, T=${T}; median of ${o.runs} run(s) after ${o.warmup} warm-up run(s)`);
-    out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' — software (CPU) implementation: correct but slow' : ''}`);
-    out.push(`  ${o.verified ? verificationLine(o.verified) : 'not verified against float64 (--no-verify)'}`);
-    if (a.schedule) out.push(`  schedule: ${a.schedule.name} (${a.schedule.reason})`);
-    const head = ['', 'wall ms', ...(timer ? ['GPU ms'] : []), 'GFLOP', 'GFLOP/s', 'dispatches'];
-    const rows: string[][] = [head];
-    const gflop = { forward: flops.forward / 1e9, 'forward+backward': flops.forwardBackward / 1e9 } as const;
-    const disp = { forward: totals.forward, 'forward+backward': totals.forwardBackward } as const;
-    for (const name of ['forward', 'forward+backward'] as const) {
-      const r = results[name];
-      const best = r.gpu && r.gpu > 0 ? r.gpu : r.wall;
-      rows.push([name, fmtMs(r.wall), ...(timer ? [r.gpu !== undefined ? fmtMs(r.gpu) : '—'] : []), gflop[name].toFixed(3), (gflop[name] / (best / 1e3)).toFixed(2), String(disp[name])]);
-    }
-    const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    for (const r of rows) out.push('  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
-    out.push(`  dispatches per step: forward ${counts.forwardPerStep}, backward ${counts.backwardPerStep}; once per call: forward ${counts.forwardOnce}, backward ${counts.backwardOnce}`);
-    out.push(`  GFLOP/s from ${timer ? 'GPU' : 'wall-clock'} time; FLOPs = matrix products only: ${flops.perRowForward} per example and step forward (2·K per output element), backward = 2 × forward`);
-    process.stdout.write(out.join('\n') + '\n');
-    return 0;
-  } finally {
-    timer?.destroy();
-    rt.destroy();
+  const { calls: results, gpuTimed } = await timeBenchCalls(ctx, c, o);
+  const flops = estimateFlops(c.graph, c.sizes, B, T);
+  const counts = dispatchCounts(a);
+  const totals = dispatchTotals(a, T);
+  const ad = ctx.adapter;
+  const out: string[] = [];
+  out.push(`bench ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${B}, T=${T}; median of ${o.runs} run(s) after ${o.warmup} warm-up run(s)`);
+  out.push(`  adapter: ${[ad.vendor, ad.architecture, ad.device, ad.description].filter(Boolean).join(' / ')}${ad.software ? ' — software (CPU) implementation: correct but slow' : ''}`);
+  out.push(`  ${o.verified ? verificationLine(o.verified) : 'not verified against float64 (--no-verify)'}`);
+  if (a.schedule) out.push(`  schedule: ${a.schedule.name} (${a.schedule.reason})`);
+  const head = ['', 'wall ms', ...(gpuTimed ? ['GPU ms'] : []), 'GFLOP', 'GFLOP/s', 'dispatches'];
+  const rows: string[][] = [head];
+  const gflop = { forward: flops.forward / 1e9, 'forward+backward': flops.forwardBackward / 1e9 } as const;
+  const disp = { forward: totals.forward, 'forward+backward': totals.forwardBackward } as const;
+  for (const name of ['forward', 'forward+backward'] as const) {
+    const r = results[name];
+    const best = r.gpu && r.gpu > 0 ? r.gpu : r.wall;
+    rows.push([name, fmtMs(r.wall), ...(gpuTimed ? [r.gpu !== undefined ? fmtMs(r.gpu) : '—'] : []), gflop[name].toFixed(3), (gflop[name] / (best / 1e3)).toFixed(2), String(disp[name])]);
   }
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) out.push('  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  out.push(`  dispatches per step: forward ${counts.forwardPerStep}, backward ${counts.backwardPerStep}; once per call: forward ${counts.forwardOnce}, backward ${counts.backwardOnce}`);
+  out.push(`  GFLOP/s from ${gpuTimed ? 'GPU' : 'wall-clock'} time; FLOPs = matrix products only: ${flops.perRowForward} per example and step forward (2·K per output element), backward = 2 × forward`);
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
 }
