@@ -8,3 +8,4 @@ export { liftCell, LiftError } from './lift.js';
 export { canonicalSource, normalizeCell } from './normalize.js';
 export { MUTATION_KINDS, type Mutation, type MutationKind } from './mutations/mutation.js';
 export { mutate, MUTATION_WEIGHTS, sitesOf, type Mutated } from './mutations/mutate.js';
+export { fitness, proposalLimit, runStrategy, STRATEGIES, type Candidate, type Evaluate, type Score, type Scored, type SeedCell, type Strategy, type StrategyOptions, type StrategyRun } from './strategies.js';
