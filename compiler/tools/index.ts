@@ -16,3 +16,6 @@ export { barChart, type BarChartOptions, type BarSeries } from './report/barChar
 
 // the random cell generator and its shrinker (differential testing: test/fuzz, `npm run fuzz:cells`)
 export { generateCell, generateSource, renderCell, shrinkCell, sizeValues, type Expr, type GenCell, type GenOptions, type ShrinkOptions, type Stmt } from './cellgen/index.js';
+
+// the gate-design search over the cell language (`cellc search`): lifting a seed, mutations, strategies
+export { canonicalSource, fitness, liftCell, LiftError, mutate, normalizeCell, MUTATION_KINDS, runStrategy, STRATEGIES, type Candidate, type Mutation, type MutationKind, type Score, type Scored, type SeedCell, type Strategy, type StrategyOptions, type StrategyRun } from './search/index.js';

@@ -71,9 +71,9 @@ export function sizeValues(c: GenCell): Record<string, number> {
 const PREC: Record<BinOp, number> = { '<': 0, '<=': 0, '>': 0, '>=': 0, '==': 0, '!=': 0, '+': 1, '-': 1, '*': 2, '/': 2, '@': 2 };
 const prec = (e: Expr): number => (e.k === 'bin' ? PREC[e.op] : e.k === 'neg' || (e.k === 'num' && e.v < 0) ? 3 : e.k === 'slice' ? 4 : 5);
 
+/** A literal as written: integers stay integers (`2`); float noise is rounded away (at most 12 significant digits). */
 function num(v: number): string {
-  const s = String(Math.round(v * 1000) / 1000);
-  return s.includes('.') || s.includes('e') ? s : s; // integers stay integers: `2`
+  return String(Number(v.toPrecision(12)));
 }
 
 export function renderExpr(e: Expr, names: ReadonlyMap<string, Lin>): string {
@@ -98,6 +98,22 @@ export function renderExpr(e: Expr, names: ReadonlyMap<string, Lin>): string {
   }
 }
 
+/** The operands of a node, in order. */
+export function children(e: Expr): readonly Expr[] {
+  if (e.k === 'call') return e.args;
+  if (e.k === 'bin') return [e.a, e.b];
+  if (e.k === 'neg' || e.k === 'slice') return [e.a];
+  return [];
+}
+
+/** `e` with its i-th operand replaced by `c`. */
+export function withChild(e: Expr, i: number, c: Expr): Expr {
+  if (e.k === 'call') return { ...e, args: e.args.map((a, j) => (j === i ? c : a)) };
+  if (e.k === 'bin') return i === 0 ? { ...e, a: c } : { ...e, b: c };
+  if (e.k === 'neg' || e.k === 'slice') return { ...e, a: c };
+  return e;
+}
+
 /** Every parameter leaf of `e`, in first-use order. */
 export function paramsOf(e: Expr, out: Map<string, Expr & { k: 'param' }> = new Map()): Map<string, Expr & { k: 'param' }> {
   if (e.k === 'param') out.set(e.name, e);
@@ -114,7 +130,7 @@ export function renderCell(c: GenCell): string {
   const lines: string[] = [`cell ${c.name}(${inputs.join(', ')})${c.reverse ? ' reverse' : ''} {`];
   for (const s of c.sizes) {
     const derived = s.derived ? spellDim(s.derived, new Map([...names].filter(([n]) => n !== s.name))) : undefined;
-    lines.push(`  size ${s.name} = ${derived ?? s.value}`);
+    lines.push(derived === undefined && s.value === undefined ? `  size ${s.name}` : `  size ${s.name} = ${derived ?? s.value}`); // a free size has no value
   }
   const params = new Map<string, Expr & { k: 'param' }>();
   for (const st of c.stmts) if (st.e) paramsOf(st.e, params);

@@ -10,7 +10,7 @@
 // always well-typed. Stops at a fixed point or after `maxTries` predicate calls.
 
 import { check } from '../../index.js';
-import { renderCell, type Expr, type GenCell, type Stmt } from './ast.js';
+import { children, renderCell, withChild, type Expr, type GenCell, type Stmt } from './ast.js';
 import { lin, linAdd, shapeEq } from './dims.js';
 
 export interface ShrinkOptions {
@@ -35,20 +35,6 @@ function variants(e: Expr): Expr[] {
     for (const v of variants(c)) out.push(withChild(e, i, v));
   });
   return out;
-}
-
-function children(e: Expr): readonly Expr[] {
-  if (e.k === 'call') return e.args;
-  if (e.k === 'bin') return [e.a, e.b];
-  if (e.k === 'neg' || e.k === 'slice') return [e.a];
-  return [];
-}
-
-function withChild(e: Expr, i: number, c: Expr): Expr {
-  if (e.k === 'call') return { ...e, args: e.args.map((a, j) => (j === i ? c : a)) };
-  if (e.k === 'bin') return i === 0 ? { ...e, a: c } : { ...e, b: c };
-  if (e.k === 'neg' || e.k === 'slice') return { ...e, a: c };
-  return e;
 }
 
 function* edits(c: GenCell): Generator<GenCell> {

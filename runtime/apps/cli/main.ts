@@ -20,6 +20,7 @@ import { evalCommand } from './commands/eval.js';
 import { sampleCommand } from './commands/sample.js';
 import { compareCommand } from './commands/compare.js';
 import { sweepCommand, sweepMergeCommand } from './commands/sweep.js';
+import { DEFAULT_SEARCH_OUT, searchCommand } from './commands/search.js';
 import { exportTorchCommand, importTorchCommand } from './commands/torch.js';
 import { collect, UserError } from './io.js';
 import { VerificationError } from '../verify/verify.js';
@@ -211,6 +212,25 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .argument('<dirs...>', 'sweep folders (--out of each shard)')
     .option('--out <dir>', 'folder for summary.md, summary.json and the charts (default: the one DIR)')
     .action((dirs: string[], opts) => setExit(sweepMergeCommand(dirs, opts)));
+
+  program
+    .command('search')
+    .description('gate-design search from a seed cell: regularised evolution and/or random chains of mutations, each candidate verified, trained and scored by its held-out loss')
+    .argument('<seed>', 'the seed .cell file')
+    .requiredOption('--task <name>', 'built-in task every candidate is trained on (e.g. adding)')
+    .requiredOption('--budget <n>', 'candidates to train (with --strategy both: split equally between the strategies)')
+    .option('--strategy <name>', 'evolve (regularised evolution), random (1–4 random mutations of the seed), or both', 'evolve')
+    .option('--population <n>', 'evolve: population size', '10')
+    .option('--steps <n>', 'training steps per candidate', '500')
+    .option('--lr <x>', 'learning rate (Adam)', '0.01')
+    .option('--T <n>', 'sequence length', '50')
+    .option('--B <n>', 'batch size', '32')
+    .option('--eval-batches <n>', 'held-out batches of each evaluation', '20')
+    .option('--seed <k>', "seed of the search's choices and of every candidate's training", '1')
+    .option('--out <dir>', 'folder of the search: candidates/, trials/, results.json, best-K.cell', DEFAULT_SEARCH_OUT)
+    .option('--top <k>', 'best candidates written as DIR/best-1.cell …', '5')
+    .option('--set <NAME=VALUE>', 'override a size of the seed (repeatable)', collect, [])
+    .action((file: string, opts) => setExit(searchCommand(file, opts)));
 
   program
     .command('import-torch')
