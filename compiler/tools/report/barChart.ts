@@ -9,7 +9,7 @@
 // A value that cannot be drawn (undefined, NaN, ±∞, ≤ 0 on a log axis)
 // leaves its bar's slot empty.
 
-import { escapeXml, formatTick, linearTicks, logTicks, PALETTE } from './svgChart.js';
+import { axisTitles, escapeXml, formatTick, linearTicks, logTicks, num, PALETTE } from './svgChart.js';
 
 export interface BarSeries {
   readonly name: string;
@@ -27,10 +27,6 @@ export interface BarChartOptions {
   readonly height?: number;
 }
 
-const num = (v: number) => {
-  const r = Math.round(v * 100) / 100;
-  return String(r === 0 ? 0 : r);
-};
 
 export function barChart(categories: readonly string[], series: readonly BarSeries[], o: BarChartOptions = {}): string {
   const W = o.width ?? 720;
@@ -78,12 +74,7 @@ export function barChart(categories: readonly string[], series: readonly BarSeri
   for (const t of yr.ticks) out.push(`<text x="${m.left - 8}" y="${num(py(t) + 4)}" text-anchor="end">${escapeXml(formatTick(t, log))}</text>`);
   categories.forEach((c, g) => out.push(`<text x="${num(m.left + (g + 0.5) * groupW)}" y="${m.top + ph + 18}" text-anchor="middle">${escapeXml(c)}</text>`));
   out.push('</g>');
-  if (o.xLabel) out.push(`<text x="${num(m.left + pw / 2)}" y="${H - 12}" text-anchor="middle" font-size="13">${escapeXml(o.xLabel)}</text>`);
-  if (o.yLabel) {
-    const cy = num(m.top + ph / 2);
-    out.push(`<text x="16" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 16 ${cy})">${escapeXml(o.yLabel)}</text>`);
-  }
-  if (empty) out.push(`<text x="${num(m.left + pw / 2)}" y="${num(m.top + ph / 2)}" text-anchor="middle" fill="#999999">no data to plot</text>`);
+  out.push(...axisTitles(o, { left: m.left, top: m.top, pw, ph, xLabelY: H - 12 }, empty));
 
   // bars grow from the bottom of the plot (log axis) or from 0
   const base = log ? m.top + ph : py(Math.max(yr.lo, Math.min(0, yr.hi)));

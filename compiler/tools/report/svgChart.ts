@@ -41,7 +41,8 @@ export function escapeXml(s: string): string {
 }
 
 /** Coordinates with at most 2 decimals, no "-0". */
-const num = (v: number) => {
+/** A coordinate with at most two decimals (and never -0). */
+export const num = (v: number) => {
   const r = Math.round(v * 100) / 100;
   return String(r === 0 ? 0 : r);
 };
@@ -81,6 +82,17 @@ function roundTo(v: number, step: number): number {
 }
 
 /** Tick label: plain for moderate magnitudes, otherwise "1e-7" style. */
+/** The axis titles, and a note on an empty plot, of a chart whose plot area is `box`. */
+export function axisTitles(o: { readonly xLabel?: string; readonly yLabel?: string }, box: { left: number; top: number; pw: number; ph: number; xLabelY: number }, empty: boolean): string[] {
+  const out: string[] = [];
+  const cx = num(box.left + box.pw / 2);
+  const cy = num(box.top + box.ph / 2);
+  if (o.xLabel) out.push(`<text x="${cx}" y="${box.xLabelY}" text-anchor="middle" font-size="13">${escapeXml(o.xLabel)}</text>`);
+  if (o.yLabel) out.push(`<text x="16" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 16 ${cy})">${escapeXml(o.yLabel)}</text>`);
+  if (empty) out.push(`<text x="${cx}" y="${cy}" text-anchor="middle" fill="#999999">no data to plot</text>`);
+  return out;
+}
+
 export function formatTick(v: number, log: boolean): string {
   if (v === 0) return '0';
   if (log) {
@@ -139,12 +151,7 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
     else out.push(`<text x="${num(px(t))}" y="${m.top + ph + 19}" text-anchor="middle">${label}</text>`);
   }
   out.push('</g>');
-  if (o.xLabel) out.push(`<text x="${num(m.left + pw / 2)}" y="${H - 10}" text-anchor="middle" font-size="13">${escapeXml(o.xLabel)}</text>`);
-  if (o.yLabel) {
-    const cy = num(m.top + ph / 2);
-    out.push(`<text x="16" y="${cy}" text-anchor="middle" font-size="13" transform="rotate(-90 16 ${cy})">${escapeXml(o.yLabel)}</text>`);
-  }
-  if (empty) out.push(`<text x="${num(m.left + pw / 2)}" y="${num(m.top + ph / 2)}" text-anchor="middle" fill="#999999">no data to plot</text>`);
+  out.push(...axisTitles(o, { left: m.left, top: m.top, pw, ph, xLabelY: H - 10 }, empty));
 
   // bands first, under every line: one closed path each (low edge forward, high edge back)
   series.forEach((s, i) => {
