@@ -12,14 +12,9 @@
 // an expected shape the sequence length is unknown, and the scan, whose
 // dispatch count does not grow with T, is taken wherever it is exact.
 
-import type { CellFindings } from './findings.js';
-
-/** A loop over time whose steps run as kernels that own whole batch rows (backend/webgpu/rowOwned.ts): always exact. */
-export type RowOwnedSchedule = 'step-fused' | 'persistent';
+import type { CellFindings, RowOwnedSchedule, ScheduleName } from './findings.js';
 
 export type ScheduleOption = 'sequential' | 'scan' | 'auto' | RowOwnedSchedule;
-
-export type ScheduleName = 'sequential' | 'scan' | RowOwnedSchedule;
 
 export interface Choice {
   readonly name: ScheduleName;

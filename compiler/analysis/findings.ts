@@ -3,7 +3,6 @@
 // backward recurrence of the state cotangent) are, and whether each runs as a
 // parallel scan (structure.ts decides).
 
-import type { ScheduleName } from './choice.js';
 import type { StepFunction } from '../schedule/stepFunction.js';
 import { analyzeStep, type CarryStructure, type StructureKind } from './structure.js';
 
@@ -22,6 +21,12 @@ export interface CellFindings {
 }
 
 /** Which schedule an artifact runs, why, and the analysis behind it. */
+/** A loop over time whose steps run as kernels that own whole batch rows (backend/webgpu/rowOwned.ts): always exact. */
+export type RowOwnedSchedule = 'step-fused' | 'persistent';
+
+/** The schedule an artifact runs (SPEC.md §12.3). */
+export type ScheduleName = 'sequential' | 'scan' | RowOwnedSchedule;
+
 export interface ScheduleRecord extends CellFindings {
   readonly name: ScheduleName;
   readonly reason: string;

@@ -25,8 +25,10 @@ import { gaussJordan } from './gaussJordan.js';
 import { NameAllocator } from './names.js';
 import { Scope } from './scope.js';
 import { postOrder } from '../../util/postOrder.js';
-import { isStructural, nanMax, WGSL_OPS } from './wgslOps.js';
+import { isStructural, WGSL_OPS } from './wgslOps.js';
 import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
+import { atOffset, broadcastIndex, f, operandIndex, sliceOffset, u } from './wgslIndex.js';
+import { reduction } from './reduction.js';
 
 export interface KernelInput {
   readonly schedule: Schedule;
@@ -38,24 +40,6 @@ export interface KernelInput {
   readonly sizes: Readonly<Record<string, number>>;
 }
 
-const u = (n: number) => `${n}u`;
-const f = (v: number) => {
-  if (Number.isNaN(v)) throw new CompilerBug('NaN literal');
-  if (!Number.isFinite(v)) return v > 0 ? '3.4028234e38' : '-3.4028234e38';
-  const s = String(v);
-  return /[.e]/.test(s) ? s : `${s}.0`;
-};
-// a compound index (`a * 4u + kk`) is parenthesised before `/` or `%` applies to it
-const OFFSET_INDEX = /^\(j \+ (\d+)u\)$/;
-const operandIndex = (at: string) => (/^\w+$/.test(at) || OFFSET_INDEX.test(at) ? at : `(${at})`);
-const strides = (s: readonly number[]) => s.map((_, i) => numel(s.slice(i + 1)));
-/** The thread's element j plus k, spelled `j` or `(j + ku)` (what operandIndex keeps as it is). */
-const atOffset = (k: number) => (k === 0 ? 'j' : `(j + ${u(k)})`);
-/** The k of an index spelled by atOffset, else undefined. */
-const sliceOffset = (at: string): number | undefined => {
-  const m = OFFSET_INDEX.exec(at);
-  return at === 'j' ? 0 : m ? Number(m[1]) : undefined;
-};
 
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
@@ -116,19 +100,6 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     return nodes[id].type.dtype === 'bool' ? `(${v} != 0.0)` : v;
   };
 
-  /** Index into operand `a` of shape `inShape` for element `idx` of a broadcast to `outShape`. */
-  const broadcastIndex = (idx: string, inShape: readonly number[], outShape: readonly number[], axes: readonly number[]) => {
-    const os = strides(outShape);
-    const is = strides(inShape);
-    const terms: string[] = [];
-    inShape.forEach((d, i) => {
-      if (d === 1) return;
-      const ax = axes[i];
-      const coord = os[ax] === 1 ? `(${idx} % ${u(outShape[ax])})` : `((${idx} / ${u(os[ax])}) % ${u(outShape[ax])})`;
-      terms.push(is[i] === 1 ? coord : `${coord} * ${u(is[i])}`);
-    });
-    return terms.length ? terms.join(' + ') : '0u';
-  };
 
   // `${node}@${index}` → accumulator array name (valid at that index, row r); the index is the
   // thread's element j, or j plus the start of the rank-1 slices it is read through (a stacked
@@ -214,43 +185,8 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
       case 'sum':
       case 'rmax':
       case 'logsumexp':
-      case 'argmax': {
-        const axis = (n.attrs as OpAttrs['sum']).axis;
-        const xs = k.shape(n.args[0]);
-        const inner = numel(xs.slice(axis + 1));
-        const len = xs[axis];
-        const base = `(${idx} / ${u(inner)}) * ${u(len * inner)} + (${idx} % ${u(inner)})`;
-        const at = (q: string) => `${base} + ${q} * ${u(inner)}`;
-        const acc = fresh('red');
-        const loop = (body: (x: string, sc: Scope, q: string) => void) => {
-          const q = fresh('q');
-          s.emit(`for (var ${q} = 0u; ${q} < ${u(len)}; ${q}++) {`);
-          const sc = new Scope(s, s.indent + '  ');
-          body(value(n.args[0], at(q), sc), sc, q);
-          s.lines.push(...sc.lines);
-          s.emit('}');
-        };
-        if (n.op === 'sum') {
-          s.emit(`var ${acc} = 0.0;`);
-          loop((x, sc) => sc.emit(`${acc} += ${x};`));
-        } else if (n.op === 'rmax') {
-          s.emit(`var ${acc} = -3.4028234e38;`);
-          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));
-        } else if (n.op === 'argmax') {
-          const best = fresh('best');
-          s.emit(`var ${best} = -3.4028234e38;`);
-          s.emit(`var ${acc} = 0.0;`);
-          loop((x, sc, q) => sc.emit(`if (${x} > ${best}) { ${best} = ${x}; ${acc} = f32(${q}); }`));
-        } else {
-          const m = fresh('m');
-          s.emit(`var ${m} = -3.4028234e38;`);
-          loop((x, sc) => sc.emit(`${m} = ${nanMax('max', m, x)};`));
-          s.emit(`var ${acc} = 0.0;`);
-          loop((x, sc) => sc.emit(`${acc} += exp(${x} - ${m});`));
-          s.emit(`${acc} = ${m} + log(${acc});`);
-        }
-        return acc;
-      }
+      case 'argmax':
+        return reduction({ op, axis: (n.attrs as OpAttrs['sum']).axis, shape: k.shape(n.args[0]), idx, fresh, load: (q, sc) => value(n.args[0], q, sc) }, s);
       case 'broadcast': {
         const a = n.attrs as OpAttrs['broadcast'];
         return arg(0, broadcastIndex(idx, k.shape(n.args[0]), sh, a.axes));
