@@ -46,7 +46,7 @@ function expectClose(rows: readonly Comparison[], what: string): void {
 }
 
 describe('the plans', () => {
-  const lnlstm = bound('test/fixtures/cells/layernorm_lstm.cell', { I: 5, H: 67 });
+  const lnlstm = bound('test/fixtures/schedules/layernorm_lstm.cell', { I: 5, H: 67 });
   it('a LayerNorm-LSTM: seven forward levels per step become one dispatch (step-fused) or none (persistent)', () => {
     expect(dispatchCounts(compileBound(lnlstm, { schedule: 'sequential' })).forwardPerStep).toBe(7);
     const fused = compileBound(lnlstm, { schedule: 'step-fused' });
@@ -107,7 +107,7 @@ const CELLS: [string, Record<string, number>][] = [
   ['dsl-examples/lstm.cell', { I: 5, H: 67 }],
   ['dsl-examples/gru.cell', { I: 3, H: 70 }],
   ['dsl-examples/mut1.cell', { I: 5, H: 9 }],
-  ['test/fixtures/cells/layernorm_lstm.cell', { I: 5, H: 67 }],
+  ['test/fixtures/schedules/layernorm_lstm.cell', { I: 5, H: 67 }],
   ['test/fixtures/cells/layernorm_rnn.cell', {}],
   ['dsl-examples/mlstm.cell', { I: 5, H: 7 }],
   ['dsl-examples/hmm_forward.cell', {}],
