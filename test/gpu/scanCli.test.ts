@@ -25,10 +25,10 @@ describe('cellc --schedule', () => {
     expect(lstm.stderr).toMatch(/LSTM: --schedule scan does not apply: scan requested, but not every recurrence is diagonal-affine: h is nonlinear/);
     const bad = await inProcess(['plan', 'dsl-examples/mingru.cell', '--schedule', 'fast']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("--schedule expects one of sequential, scan, auto, got 'fast'");
+    expect(bad.stderr).toContain("--schedule expects one of sequential, scan, step-fused, persistent, auto, got 'fast'");
     const win = await inProcess(['run', 'dsl-examples/mingru.cell', '--B', '2', '--T', '8', '--window', '4', '--schedule', 'scan']);
     expect(win.code).toBe(1);
-    expect(win.stderr).toContain('--window (truncated BPTT) needs --schedule sequential');
+    expect(win.stderr).toContain('--window (truncated BPTT) needs --schedule sequential or step-fused');
   });
 
   it('run --compare with either schedule, and a window falls back to the loop', async () => {
