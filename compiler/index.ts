@@ -45,7 +45,7 @@ export type { Graph, Initializer, Origin, Origins, SourceAt } from './ir/graph.j
 export { evalDim, evalShape, numel } from './ir/dims.js';
 export { printGraph, describeNode } from './ir/print.js';
 export { printBackward } from './autodiff/printBackward.js';
-export { graphToDot } from './ir/dot.js';
+export { dotNodeLines, graphToDot } from './ir/dot.js';
 export { buildBackward } from './autodiff/backward.js';
 export { BUILTINS } from './sema/builtins.js';
 export { diag, formatDiagnostic, DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';

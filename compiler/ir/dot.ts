@@ -31,3 +31,32 @@ export function graphToDot(g: Graph): string {
   lines.push('}');
   return lines.join('\n') + '\n';
 }
+
+/**
+ * The source line of each drawn node, by its DOT name (`n12`, `next_c`,
+ * `out_y`): a named node's own line; an unnamed one (the `matmul` inside
+ * `dense`) takes the line of the value that reads it (of the last one in
+ * the step when several do), so every node of an equation points at it.
+ */
+export function dotNodeLines(g: Graph): ReadonlyMap<string, number> {
+  const line = new Map<number, number>();
+  for (const [id, o] of g.origins) if (o.at) line.set(id, o.at.line);
+  // consumers come after their operands: walk backwards, handing a line down to unnamed operands
+  for (let k = g.nodes.length - 1; k >= 0; k--) {
+    const n = g.nodes[k];
+    const l = line.get(n.id);
+    if (l === undefined) continue;
+    for (const a of n.args) if (!line.has(a)) line.set(a, l);
+  }
+  const out = new Map<string, number>();
+  for (const [id, l] of line) out.set(`n${id}`, l);
+  for (const s of g.states) {
+    const l = line.get(s.next);
+    if (l !== undefined) out.set(`next_${s.name}`, l);
+  }
+  for (const o of g.outputs) {
+    const l = line.get(o.node);
+    if (l !== undefined) out.set(`out_${o.name}`, l);
+  }
+  return out;
+}

@@ -16,6 +16,7 @@
 
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
+import { printType } from '../ir/print.js';
 import { finishGraph, GraphBuilder, type Binding, type Graph, type ParamBinding, type StateBinding } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
 import { concretizeInto } from './concretize.js';
@@ -89,7 +90,7 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     const fl = g.inputs.filter((i) => g.nodes[i.node].type.dtype === 'f32' && (rank(i) === 1 || (rank(i) === 0 && width === 1)));
     const il = k === 0 && indexCell ? g.inputs : [];
     if (g.inputs.length !== 1 || fl.length + il.length !== 1) {
-      out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) must have exactly one float vector input to be stacked, it has ${g.inputs.length} input(s)`));
+      out.push(diag('E501', `layer ${k + 1} (cell ${g.name}) must have exactly one float vector input to be stacked: ${inputMismatch(g, k)}`));
       return undefined;
     }
     const outRank = g.outputs.length ? g.nodes[g.outputs[0].node].type.shape.length : -1;
@@ -182,4 +183,15 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
   }
   inputs.push({ name: 'mask', node: mask });
   return finish({ name: 'z', node: z }, name(b.emit('mul', [mask, loss], {}), 'loss'));
+}
+
+/** Why a cell's inputs cannot be a layer's input, in words (E501). */
+function inputMismatch(g: Graph, k: number): string {
+  if (g.inputs.length !== 1) return `it has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ') || 'none'})`;
+  const i = g.inputs[0];
+  const t = g.nodes[i.node].type;
+  const what = `its input ${i.name} is ${printType(t)}`;
+  if (t.dtype !== 'i32') return `${what}, not a vector`;
+  // (a first layer with one index input on a token task reads the tokens: it does not get here)
+  return `${what}, an index, and ${k > 0 ? 'the layer below gives' : 'the task gives'} float vectors`;
 }

@@ -70,6 +70,21 @@ describe('lineChart', () => {
 });
 
 describe('ticks', () => {
+  it('a faint series is thin and pale and left out of the legend; a dashed one is dashed in the plot and the legend', () => {
+    const svg = lineChart([
+      { name: 'raw', points: [[0, 1], [1, 2]], faint: true },
+      { name: 'smoothed', points: [[0, 1.5], [1, 1.5]] },
+      { name: 'held-out', points: [[0, 1], [1, 1]], dashed: true },
+    ]);
+    expect(wellFormed(svg)).toBe(true);
+    expect(svg).toMatch(/<path class="series" data-name="raw" [^>]*stroke-width="1" stroke-opacity="0.3"/);
+    expect(svg).toMatch(/<path class="series" data-name="held-out" [^>]*stroke-dasharray="6 4"/);
+    const legend = svg.slice(svg.indexOf('<g class="legend">'));
+    expect(legend).not.toContain('>raw<');
+    expect(legend).toContain('>smoothed<');
+    expect(legend).toMatch(/<line [^>]*stroke-dasharray="6 4"\/>\n<text [^>]*>held-out</);
+  });
+
   it('linear ticks are 1/2/5 steps covering the range', () => {
     expect(linearTicks(0, 100).ticks).toEqual([0, 20, 40, 60, 80, 100]);
     expect(linearTicks(0, 7).ticks).toEqual([0, 2, 4, 6, 8]);

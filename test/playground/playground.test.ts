@@ -6,10 +6,13 @@
 // Without /usr/bin/chromium the tests are skipped with the reason, except
 // under CI (CI=true), where they fail: CI installs it (.ci/run).
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSafetensors } from '../../runtime/apps/train/safetensors.ts';
+import { readSavedRun } from '../../runtime/apps/train/savedRun.ts';
 import { buildPlayground, CHROMIUM_ARGS, chromiumPath, removeDir, repoRoot, serveStatic } from './harness.ts';
 
 const exe = chromiumPath();
@@ -21,9 +24,11 @@ interface PlaygroundApi {
   ready: boolean;
   trainState: string;
   losses(): Record<string, [number, number][]>;
+  heldOut(): Record<string, [number, number][]>;
+  graphViewBox(): { x: number; y: number; w: number; h: number };
   source(w: 'A' | 'B'): string;
   setSource(w: 'A' | 'B', text: string): void;
-  analysis(w: 'A' | 'B'): { diagnostics: { line: number; code: string }[]; cell?: string; kernels: string[] } | undefined;
+  analysis(w: 'A' | 'B'): { diagnostics: { line: number; code: string }[]; cell?: string; kernels: string[]; sizes?: Record<string, number>; untrainable?: string } | undefined;
 }
 declare global {
   interface Window {
@@ -104,6 +109,49 @@ if (!exe && !inCi) {
       await page.waitForSelector('#gradflow-chart svg', { timeout: 20_000 });
       expect(await page.locator('#loss-chart svg').textContent()).toContain('trivial predictor');
       await page.screenshot({ path: join(shots, 'load.png') });
+      expect(errors).toEqual([]);
+    });
+
+    it('links graph nodes and schedule entries to source lines, both ways; the graph pans and zooms', async () => {
+      await page.waitForSelector('#graph svg g.node.linked', { timeout: 30_000 });
+      const litLine = page.locator('#editorA .cm-linked-line');
+      // a node → its line lights up in the editor (scrolled into view)
+      await page.locator('#graph g.node', { hasText: '%18 f = sigmoid' }).click();
+      await expect.poll(() => litLine.textContent()).toBe('  f = sigmoid(dense(x, h, bias = 1))');
+      expect(await page.locator('#graph g.node.lit', { hasText: '%18 f = sigmoid' }).count()).toBe(1);
+      // an unnamed node (a matmul of o's dense) → o's line
+      const oLine = (await page.evaluate(() => window.__playground.source('A'))).split('\n').findIndex((l) => l.includes('o = sigmoid')) + 1;
+      await page.locator(`#graph g.node[data-line="${oLine}"]`, { hasText: 'matmul' }).first().click();
+      await expect.poll(() => litLine.textContent()).toBe('  o = sigmoid(dense(x, h))');
+      // the cursor on a line → the nodes of that line light up, and its schedule entries
+      await page.locator('#editorA .cm-line', { hasText: "c' = f * c + i * g" }).click();
+      await expect.poll(() => page.locator('#graph g.node.lit', { hasText: "%37 c' = add" }).count()).toBe(1);
+      expect(await page.locator('#graph g.node.lit').count()).toBeGreaterThanOrEqual(3); // c' = add, and its two muls
+      expect(await litLine.count()).toBe(0); // the cursor's own line is not also lit
+      expect(await page.locator('.schedule .value.lit').allTextContents()).toContain("%37 c': f32[B,H] = add %35, %36  (line 24)");
+      // a schedule entry's (line N) → that line
+      await page.click('.tabs button[data-tab=schedule]');
+      await page.locator('.schedule .value', { hasText: "%39 h'" }).first().locator('.src-line').click();
+      await expect.poll(() => litLine.textContent()).toBe("  h' = o * tanh(c')");
+      await page.click('.tabs button[data-tab=graph]');
+
+      // zoom with the wheel around the pointer, pan by dragging, double-click to fit
+      const full = await page.evaluate(() => window.__playground.graphViewBox());
+      const box = (await page.locator('#graph').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 3);
+      await page.mouse.wheel(0, -300);
+      await expect.poll(async () => (await page.evaluate(() => window.__playground.graphViewBox())).w).toBeLessThan(full.w * 0.9);
+      const zoomed = await page.evaluate(() => window.__playground.graphViewBox());
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 3 + 40, { steps: 5 });
+      await page.mouse.up();
+      const panned = await page.evaluate(() => window.__playground.graphViewBox());
+      expect(panned.w).toBeCloseTo(zoomed.w, 6);
+      expect(panned.x).toBeLessThan(zoomed.x);
+      expect(panned.y).toBeLessThan(zoomed.y);
+      await page.click('.graph-tools button[data-zoom=fit]');
+      expect(await page.evaluate(() => window.__playground.graphViewBox())).toEqual(full);
+      await page.screenshot({ path: join(shots, 'linked.png') });
       expect(errors).toEqual([]);
     });
 
@@ -190,6 +238,23 @@ if (!exe && !inCi) {
       expect(errors).toEqual([]);
     });
 
+    it('Train is disabled, with the reason in view, for a cell that cannot be trained on the task', async () => {
+      await page.selectOption('#exampleA', 'viterbi.cell');
+      await expect.poll(() => page.locator('#statusA').textContent()).toMatch(/^✓ Viterbi/);
+      expect(await page.locator('#train').isDisabled()).toBe(true);
+      const reason = page.locator('#train-reason');
+      expect(await reason.isVisible()).toBe(true);
+      expect(await reason.textContent()).toBe('Viterbi cannot be trained on adding: layer 1 (cell Viterbi) must have exactly one float vector input to be stacked: its input o is i32[B], an index, and the task gives float vectors.');
+      expect(await page.locator('#train').getAttribute('title')).toBe(await reason.textContent());
+      // the compiler views still show the cell
+      await page.waitForSelector('#graph svg', { timeout: 20_000 });
+      await page.screenshot({ path: join(shots, 'untrainable.png') });
+      await page.selectOption('#exampleA', 'lstm.cell');
+      await expect.poll(() => page.locator('#train').isDisabled()).toBe(false);
+      expect(await reason.isHidden()).toBe(true);
+      expect(errors).toEqual([]);
+    });
+
     it('trains an LSTM on the adding problem with a live loss chart, and the loss goes down', async () => {
       await page.selectOption('#task', 'adding');
       await page.fill('#sizes', 'H=8');
@@ -209,8 +274,33 @@ if (!exe && !inCi) {
       expect(l).toHaveLength(30);
       expect(l.every(Number.isFinite)).toBe(true);
       expect(mean(l.slice(-10))).toBeLessThan(0.5 * mean(l.slice(0, 5)));
-      expect(await page.locator('#viewing').textContent()).toContain('H=8');
-      expect(await page.locator('#loss-chart svg').textContent()).toContain('A: LSTM');
+      // the held-out loss: every 2 steps (30 steps / 20, rounded), on the same scale, and going down
+      const held = (await page.evaluate(() => window.__playground.heldOut()))['A: LSTM'];
+      expect(held.map(([k]) => k)).toEqual(Array.from({ length: 15 }, (_, i) => 2 * (i + 1)));
+      expect(held.every(([, v]) => Number.isFinite(v) && v > 0)).toBe(true);
+      expect(held[held.length - 1][1]).toBeLessThan(0.5 * held[0][1]);
+      // the sizes shown are the ones trained: the adding task's input width I=2, not the cell's I=64
+      expect(await page.locator('#viewing').textContent()).toContain('(I=2, H=8; I from the task)');
+      const chartText = await page.locator('#loss-chart svg').textContent();
+      expect(chartText).toContain('A: LSTM: training, smoothed');
+      expect(chartText).toContain('A: LSTM: held-out');
+
+      // the trained weights: a cellc checkpoint the CLI reads, and a torch.nn.LSTM state dict
+      const [ckpt] = await Promise.all([page.waitForEvent('download'), page.click('button.download[data-kind=checkpoint][data-cell=A]')]);
+      expect(ckpt.suggestedFilename()).toBe('lstm-adding.safetensors');
+      const ckptPath = join(tmpdir(), `cellc-playground-${process.pid}-lstm-adding.safetensors`);
+      await ckpt.saveAs(ckptPath);
+      const saved = readSavedRun(ckptPath);
+      expect(saved.step).toBe(30);
+      expect(saved.layerSizes).toEqual([{ I: 2, H: 8 }]);
+      expect(saved.checkpoint.params.get('f.W_x')?.shape).toEqual([8, 2]);
+      expect([...saved.checkpoint.params.values()].every((t) => t.data.every(Number.isFinite))).toBe(true);
+      const [torch] = await Promise.all([page.waitForEvent('download'), page.click('button.download[data-kind=torch][data-cell=A]')]);
+      const sd = decodeSafetensors(new Uint8Array(readFileSync(await torch.path())));
+      expect(sd.tensors.get('rnn.weight_ih_l0')?.shape).toEqual([32, 2]);
+      expect(sd.tensors.get('rnn.weight_hh_l0')?.shape).toEqual([32, 8]);
+      expect(sd.tensors.get('readout.weight')?.shape).toEqual([1, 8]);
+      removeDir(ckptPath);
       expect(await page.locator('#gradflow-chart svg').textContent()).toContain('∂L/∂s');
       await page.screenshot({ path: join(shots, 'training.png'), fullPage: true });
       expect(errors).toEqual([]);

@@ -18,6 +18,10 @@ export interface Series {
   readonly band?: readonly (readonly [number, number, number])[];
   /** Draw the points as dots instead of a line. */
   readonly markers?: boolean;
+  /** A thin, pale line (raw values under their smoothed curve). */
+  readonly faint?: boolean;
+  /** A dashed line. */
+  readonly dashed?: boolean;
 }
 
 export interface ChartOptions {
@@ -180,15 +184,18 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
       d += `${pen ? 'L' : 'M'}${num(px(x))} ${num(py(y))} `;
       pen = true;
     }
-    if (d) out.push(`<path class="series" data-name="${escapeXml(s.name)}" d="${d.trim()}" fill="none" stroke="${escapeXml(color)}" stroke-width="1.8" stroke-linejoin="round"/>`);
+    const look = `${s.faint ? ' stroke-width="1" stroke-opacity="0.3"' : ' stroke-width="1.8"'}${s.dashed ? ' stroke-dasharray="6 4"' : ''}`;
+    if (d) out.push(`<path class="series" data-name="${escapeXml(s.name)}" d="${d.trim()}" fill="none" stroke="${escapeXml(color)}"${look} stroke-linejoin="round"/>`);
   });
 
   // legend: a corner of the plot, by default the one hiding the fewest points
-  if (series.length && o.legend !== 'none') {
+  // faint series (raw values under a smoothed curve) are left out of it
+  const listed = series.map((s, i) => ({ s, i })).filter(({ s }) => !s.faint);
+  if (listed.length && o.legend !== 'none') {
     const rowH = 18;
-    const longest = Math.max(...series.map((s) => s.name.length));
+    const longest = Math.max(...listed.map(({ s }) => s.name.length));
     const lw = 34 + 7 * longest;
-    const lh = series.length * rowH + 8;
+    const lh = listed.length * rowH + 8;
     const corners = {
       'top-right': [m.left + pw - lw - 8, m.top + 8],
       'top-left': [m.left + 8, m.top + 8],
@@ -214,11 +221,11 @@ export function lineChart(series: readonly Series[], o: ChartOptions = {}): stri
     const [lx, ly] = corners[corner];
     out.push('<g class="legend">');
     out.push(`<rect x="${num(lx)}" y="${num(ly)}" width="${num(lw)}" height="${lh}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`);
-    series.forEach((s, i) => {
-      const y = ly + 4 + rowH * i + rowH / 2;
+    listed.forEach(({ s, i }, row) => {
+      const y = ly + 4 + rowH * row + rowH / 2;
       const color = s.color ?? PALETTE[i % PALETTE.length];
       if (s.markers) out.push(`<circle cx="${num(lx + 16)}" cy="${num(y)}" r="3.5" fill="${escapeXml(color)}"/>`);
-      else out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"/>`);
+      else out.push(`<line x1="${num(lx + 6)}" y1="${num(y)}" x2="${num(lx + 26)}" y2="${num(y)}" stroke="${escapeXml(color)}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
       out.push(`<text x="${num(lx + 30)}" y="${num(y + 4)}">${escapeXml(s.name)}</text>`);
     });
     out.push('</g>');

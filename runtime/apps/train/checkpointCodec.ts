@@ -7,6 +7,9 @@
 import { numel } from '../../../compiler/index.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
+/** The `format` metadata of a checkpoint file. */
+export const CHECKPOINT_FORMAT = 'cellc-checkpoint/1';
+
 export interface Checkpoint {
   readonly params: Map<string, NamedTensor>;
   readonly moments?: Float32Array;

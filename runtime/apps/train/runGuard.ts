@@ -6,9 +6,10 @@
 import { numel, type Model } from '../../../compiler/index.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Checkpoint } from './checkpoint.js';
+import { CHECKPOINT_FORMAT } from './checkpointCodec.js';
 import type { NamedTensor } from './safetensors.js';
 
-export const CHECKPOINT_FORMAT = 'cellc-checkpoint/1';
+export { CHECKPOINT_FORMAT };
 
 /** Why a fresh run must not start in `out`, or undefined when it may. */
 export function occupiedBy(ckptPath: string, metricsPath: string): string | undefined {

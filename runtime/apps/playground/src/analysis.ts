@@ -1,10 +1,13 @@
 // What the page shows for a cell's source, computed in the page: the front
 // end's diagnostics (with line/column), the step graph (IR text and DOT), and
 // the compiled artifact (kernels' WGSL, forward/backward plans) at concrete
-// sizes — the cell's declared sizes overridden by the page's "sizes" field.
+// sizes — the cell's declared sizes overridden by the page's "sizes" field and
+// by what the task sets (the input width), so the sizes shown are the ones
+// training uses — and whether the cell can be trained on the task, and why not.
 
 
 import { applySizes, bindSizes, buildBackward, check, compileBound, DIAGNOSTIC_CODES, graphToDot, printBackward, printGraph, type Artifact, type Diagnostic, type Graph, type SourceFile } from '../../../../compiler/index.js';
+import { modelFor } from './model.js';
 
 export interface SizeField {
   readonly values: Readonly<Record<string, number>>;
@@ -45,6 +48,10 @@ export interface Analysis {
   readonly sizes?: Readonly<Record<string, number>>;
   /** Size overrides that name no size of this cell (ignored). */
   readonly ignoredSizes: readonly string[];
+  /** Sizes the task sets (the input width), over the overrides. */
+  readonly taskSizes?: Readonly<Record<string, number>>;
+  /** Why the cell cannot be trained on the task (one sentence); absent when it can. */
+  readonly untrainable?: string;
   readonly ir?: string;
   /** The backward step graph (one step of BPTT), as text. */
   readonly backwardIr?: string;
@@ -64,7 +71,13 @@ function toPage(d: Diagnostic, file: SourceFile): PageDiagnostic {
   return { from, to, line, col, code: d.code, title: DIAGNOSTIC_CODES[d.code] ?? '', message: d.message };
 }
 
-export function analyze(path: string, source: string, overrides: Readonly<Record<string, number>>): Analysis {
+/** The task the page trains on: its sizes win over the overrides, and the cell is checked against it. */
+export interface TrainingTarget {
+  readonly task: string;
+  readonly embed: number;
+}
+
+export function analyze(path: string, source: string, overrides: Readonly<Record<string, number>>, training?: TrainingTarget): Analysis {
   const t0 = performance.now();
   const checked = check(source, path);
   const millis = () => performance.now() - t0;
@@ -75,7 +88,15 @@ export function analyze(path: string, source: string, overrides: Readonly<Record
   const known = new Set(first.sizes.map((s) => s.name));
   const usable = Object.fromEntries(Object.entries(overrides).filter(([k]) => known.has(k)));
   const ignoredSizes = Object.keys(overrides).filter((k) => !known.has(k));
-  const applied = applySizes(first, usable);
+  let untrainable: string | undefined;
+  let taskSizes: Record<string, number> | undefined;
+  if (training) {
+    const pre = applySizes(first, usable);
+    const model = pre.diagnostics.length ? undefined : modelFor(pre.graph, training.task, training.embed);
+    if (typeof model === 'string') untrainable = model;
+    else if (model) taskSizes = Object.fromEntries(Object.entries(model.layerSizes[0]).filter(([k, v]) => known.has(k) && usable[k] !== v && first.sizes.find((s) => s.name === k)?.value !== v));
+  }
+  const applied = applySizes(first, { ...usable, ...taskSizes });
   const graph = applied.graph;
   const bound = applied.diagnostics.length ? { diagnostics: applied.diagnostics } : bindSizes(graph);
   let backwardIr: string;
@@ -84,7 +105,7 @@ export function analyze(path: string, source: string, overrides: Readonly<Record
   } catch (e) {
     backwardIr = `# the backward step could not be built: ${(e as Error).message}`;
   }
-  const base = { source, graph, cells: checked.graphs.map((g) => g.name), ignoredSizes, ir: printGraph(graph), backwardIr, dot: graphToDot(graph) };
+  const base = { source, graph, cells: checked.graphs.map((g) => g.name), ignoredSizes, ...(taskSizes ? { taskSizes } : {}), ...(untrainable ? { untrainable } : {}), ir: printGraph(graph), backwardIr, dot: graphToDot(graph) };
   if ('diagnostics' in bound) return { ...base, diagnostics: bound.diagnostics.map((d) => toPage(d, checked.file)), millis: millis() };
   const sizes = bound.sizes;
   try {

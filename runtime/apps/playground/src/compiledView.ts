@@ -2,12 +2,15 @@
 // step IR, the drawn step graph (Graphviz, loaded on first use), the schedule
 // of both passes, and the WGSL of the kernel picked in the list, with its
 // record's summary, workgroup, dispatch and bindings. While the cell has
-// errors the last version that compiled stays on screen, dimmed.
+// errors the last version that compiled stays on screen, dimmed. Graph nodes
+// and the schedule's `(line N)` link to the source; lightLine() lights what a
+// source line became.
 
-import { dispatchText } from '../../../../compiler/index.js';
+import { dispatchText, dotNodeLines } from '../../../../compiler/index.js';
 import type { Analysis } from './analysis.js';
 import { byId, h } from './dom.js';
 import { wgslView } from './editor.js';
+import { GraphView } from './graphView.js';
 import { kernelPlaces, scheduleView } from './schedule.js';
 
 export class CompiledView {
@@ -17,24 +20,45 @@ export class CompiledView {
   private shownFor: string | undefined;
   private analysis: Analysis | undefined;
   private readonly wgsl = wgslView(byId('wgsl'));
+  readonly graph = new GraphView(byId('graph'));
+  private lit: number | undefined;
 
-  /** `kernels`: the kernel picker; `showWgsl`: switches to the WGSL tab (a kernel link in the schedule was clicked). */
+  /**
+   * `kernels`: the kernel picker; `showWgsl`: switches to the WGSL tab (a
+   * kernel link in the schedule was clicked); `onSourceLine`: a graph node or
+   * a schedule entry's line was clicked.
+   */
   constructor(
     private readonly kernels: HTMLSelectElement,
     showWgsl: () => void,
+    private readonly onSourceLine: (line: number) => void,
   ) {
     kernels.addEventListener('change', () => this.showKernel());
     byId('schedule').addEventListener('click', (ev) => {
-      const link = (ev.target as HTMLElement).closest<HTMLElement>('.kernel-link');
+      const target = ev.target as HTMLElement;
+      const src = target.closest<HTMLElement>('.src-line');
+      if (src) {
+        const line = Number(src.dataset.line);
+        this.lightLine(line);
+        onSourceLine(line);
+        return;
+      }
+      const link = target.closest<HTMLElement>('.kernel-link');
       if (!link) return;
       ev.preventDefault();
       kernels.value = link.dataset.kernel ?? '';
       this.showKernel();
       showWgsl();
     });
-    // Click the graph: natural size (scroll) ↔ fit to the panel.
-    byId('graph').addEventListener('click', () => byId('graph').classList.toggle('natural'));
-    byId('graph').title = 'Click to switch between fit-to-panel and natural size';
+  }
+
+  /** Lights the graph nodes and the schedule entries of source line `line` (none: undefined). */
+  lightLine(line: number | undefined): void {
+    this.lit = line;
+    this.graph.lightLine(line);
+    byId('schedule')
+      .querySelectorAll<HTMLElement>('.value[data-line]')
+      .forEach((v) => v.classList.toggle('lit', v.dataset.line === String(line)));
   }
 
   /** Shows cell `which` (its latest analysis) with dispatch sizes for B and T. */
@@ -71,11 +95,14 @@ export class CompiledView {
     this.analysis = a;
     compiled.classList.remove('stale');
     note.hidden = true;
-    viewing.textContent = `cell ${which}: ${a.graph.name}${a.sizes ? ` (${Object.entries(a.sizes).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`;
+    const fromTask = Object.keys(a.taskSizes ?? {});
+    const setBy = fromTask.length ? `; ${fromTask.join(', ')} from the task` : '';
+    viewing.textContent = `cell ${which}: ${a.graph.name}${a.sizes ? ` (${Object.entries(a.sizes).map(([k, v]) => `${k}=${v}`).join(', ')}${setBy})` : ''}`;
     byId('ir').textContent = `${a.ir ?? ''}\n${a.backwardIr ?? ''}`;
-    if (a.dot) void this.renderGraph(a.dot);
+    if (a.dot) void this.renderGraph(a.dot, a.graph);
     if (a.artifact) {
       byId('schedule').replaceChildren(scheduleView(a.artifact, B, T));
+      this.lightLine(this.lit);
       const places = kernelPlaces(a.artifact);
       const before = this.kernels.value;
       this.kernels.replaceChildren(...a.artifact.kernels.map((k) => h('option', { value: k.name }, `${k.name} — ${places.get(k.name) ?? 'unscheduled'}`)));
@@ -98,7 +125,7 @@ export class CompiledView {
     this.wgsl.setText(k.wgsl);
   }
 
-  private async renderGraph(dot: string): Promise<void> {
+  private async renderGraph(dot: string, graph: NonNullable<Analysis['graph']>): Promise<void> {
     const box = byId('graph');
     if (dot === this.drawnDot) return;
     this.drawnDot = dot;
@@ -110,7 +137,7 @@ export class CompiledView {
       const svg = viz.renderSVGElement(dot);
       svg.setAttribute('role', 'img');
       svg.setAttribute('aria-label', 'step graph');
-      box.replaceChildren(svg);
+      this.graph.show(svg, { lines: dotNodeLines(graph), onNode: (line) => (this.lightLine(line), this.onSourceLine(line)) });
     } catch (e) {
       box.replaceChildren(h('p', { class: 'muted' }, `The graph could not be drawn: ${(e as Error).message}`));
     }

@@ -1,6 +1,8 @@
 // The cellc playground: a cell editor with live diagnostics, what the cell
-// compiles to (step graph, schedule, WGSL), training on the GPU with a live
-// loss chart (two cells side by side), the gradient-flow chart, share links.
+// compiles to (step graph, schedule, WGSL; graph nodes and schedule entries
+// linked to their source lines), training on the GPU with a live loss chart
+// (smoothed, and held-out; two cells side by side), the trained weights to
+// download, the gradient-flow chart, share links.
 // Everything runs in the page: the compiler is plain TypeScript, the runtime
 // uses navigator.gpu.
 
@@ -11,7 +13,8 @@ import { CompiledView } from './compiledView.js';
 import { cellEditor, type CellEditor } from './editor.js';
 import { EXAMPLES, exampleNamed } from './examples.js';
 import { decodeState, encodeState, type SharedState } from './share.js';
-import { gradflowChart, lossChart, minT, PLAYGROUND_TASKS, taskFor, TrainingRun, type TrainCell } from './training.js';
+import { gradflowChart, lossChart, minT, PLAYGROUND_TASKS, taskFor, TrainingRun, type TrainCell, type TrainSettings } from './training.js';
+import { checkpointBytes, TORCH_MODULE, torchBytes, weightsFileName } from './weights.js';
 
 type Which = 'A' | 'B';
 type Tab = 'graph' | 'ir' | 'schedule' | 'wgsl';
@@ -19,6 +22,8 @@ type Tab = 'graph' | 'ir' | 'schedule' | 'wgsl';
 const DEFAULT_A = 'lstm.cell';
 const DEFAULT_B = 'gru.cell';
 const TASK_T: Record<string, number> = { adding: 20, copy: 30, reber: 20, sine: 30 };
+/** Embedding width for the token tasks (copy, reber). */
+const EMBED = 16;
 
 const analyses: Record<Which, Analysis | undefined> = { A: undefined, B: undefined };
 let current: Which = 'A';
@@ -67,7 +72,7 @@ fillPicker(pickers.A);
 fillPicker(pickers.B);
 
 function check(which: Which, text: string): readonly PageDiagnostic[] {
-  const a = analyze(`${which === 'A' ? 'a' : 'b'}.cell`, text, sizeOverrides());
+  const a = analyze(`${which === 'A' ? 'a' : 'b'}.cell`, text, sizeOverrides(), { task: el.task.value, embed: EMBED });
   analyses[which] = a;
   pickers[which].value = exampleNamed(text) ?? '';
   renderDiagnostics(which, a);
@@ -78,8 +83,8 @@ function check(which: Which, text: string): readonly PageDiagnostic[] {
 }
 
 const editors: Record<Which, CellEditor> = {
-  A: cellEditor(byId('editorA'), EXAMPLES.get(DEFAULT_A) ?? '', (t) => check('A', t), () => focusCell('A')),
-  B: cellEditor(byId('editorB'), EXAMPLES.get(DEFAULT_B) ?? '', (t) => check('B', t), () => focusCell('B')),
+  A: cellEditor(byId('editorA'), EXAMPLES.get(DEFAULT_A) ?? '', (t) => check('A', t), () => focusCell('A'), (line) => cursorLine('A', line)),
+  B: cellEditor(byId('editorB'), EXAMPLES.get(DEFAULT_B) ?? '', (t) => check('B', t), () => focusCell('B'), (line) => cursorLine('B', line)),
 };
 
 for (const which of ['A', 'B'] as const) {
@@ -92,8 +97,17 @@ for (const which of ['A', 'B'] as const) {
 
 function focusCell(which: Which) {
   if (current === which) return;
+  editors[current].lightLine(undefined);
   current = which;
+  compiledView.lightLine(undefined);
   renderCompiled();
+}
+
+/** The cursor moved to `line` of cell `which`: light what that line became. */
+function cursorLine(which: Which, line: number) {
+  if (which !== current) focusCell(which);
+  editors[which].lightLine(undefined);
+  compiledView.lightLine(line);
 }
 
 function renderDiagnostics(which: Which, a: Analysis) {
@@ -132,7 +146,11 @@ function renderDiagnostics(which: Which, a: Analysis) {
 
 // ---- what it compiles to ----------------------------------------------------
 
-const compiledView = new CompiledView(el.kernel, () => selectTab('wgsl'));
+const compiledView = new CompiledView(
+  el.kernel,
+  () => selectTab('wgsl'),
+  (line) => editors[current].lightLine(line),
+);
 
 function renderCompiled() {
   compiledView.render(current, analyses[current], intOf(el.B, 1) ?? 16, intOf(el.T, 1) ?? 20);
@@ -212,6 +230,7 @@ function trainCells(): TrainCell[] | string {
   for (const w of which) {
     const a = analyses[w];
     if (!a?.graph || a.diagnostics.length) return `cell ${w} has errors`;
+    if (a.untrainable) return a.untrainable;
     out.push({ label: `${w}: ${a.graph.name}`, graph: a.graph });
   }
   return out;
@@ -221,7 +240,12 @@ function updateTrainButton() {
   const running = trainState === 'running' || trainState === 'starting';
   const cells = trainCells();
   el.train.disabled = running || gpuError !== undefined || typeof cells === 'string';
-  el.train.title = gpuError ?? (typeof cells === 'string' ? `Fix the errors first: ${cells}` : 'Train on the GPU');
+  const why = typeof cells !== 'string' ? undefined : cells.endsWith('has errors') ? `Fix the errors first: ${cells}.` : cells;
+  el.train.title = gpuError ?? why ?? 'Train on the GPU';
+  // the reason stays in view next to the button, not only in its tooltip
+  const reason = byId('train-reason');
+  reason.textContent = running ? '' : (gpuError ? 'Training needs WebGPU (see above).' : why) ?? '';
+  reason.hidden = reason.textContent === '';
   el.stop.disabled = !running;
 }
 
@@ -239,6 +263,9 @@ function emptyLossChart() {
 
 el.task.addEventListener('change', () => {
   el.T.value = String(Math.max(TASK_T[el.task.value] ?? 20, minT(el.task.value)));
+  // the task sets the input width and decides whether a cell can be trained
+  editors.A.recheck();
+  if (el.compare.checked) editors.B.recheck();
   updateTaskInfo();
   emptyLossChart();
   scheduleGradflow();
@@ -257,7 +284,7 @@ async function train() {
   const lr = Number(el.lr.value);
   if (typeof cells === 'string') return setStatus('error', `Cannot train: ${cells}.`);
   if (!T || !B || !steps || seed === undefined || !(lr > 0)) return setStatus('error', 'Cannot train: T, B and steps must be positive integers, the seed an integer ≥ 0 and lr positive.');
-  const settings = { task: el.task.value, T, B, steps, lr, seed, embed: 16 };
+  const settings: TrainSettings = { task: el.task.value, T, B, steps, lr, seed, embed: EMBED };
   if (T < minT(settings.task)) return setStatus('error', `Cannot train: the ${settings.task} task needs T ≥ ${minT(settings.task)}.`);
   const task = taskFor(settings.task);
   const thisRun = new TrainingRun(cells, settings);
@@ -265,6 +292,7 @@ async function train() {
   lastRun = thisRun;
   setStatus('starting', 'Compiling and creating pipelines…');
   updateTrainButton();
+  showDownloads(undefined);
   const chart = byId('loss-chart');
   chart.innerHTML = lossChart(thisRun.losses, task, steps);
   let lastDraw = 0;
@@ -273,19 +301,22 @@ async function train() {
     const ctx = await device();
     const result = await thisRun.run(ctx, (p) => {
       if (trainState === 'starting') setStatus('running', '');
-      const last = [...p.losses].map(([name, l]) => `${name.split(':')[0]} ${l.length ? l[l.length - 1][1].toPrecision(3) : '—'}`).join(', ');
+      const lastOf = (l: readonly [number, number][]) => (l.length ? l[l.length - 1][1].toPrecision(3) : '—');
+      const last = [...p.losses].map(([name, l]) => `${name.split(':')[0]} ${lastOf(l)} (held-out ${lastOf(p.heldOut.get(name) ?? [])})`).join(', ');
       el.status.textContent = `step ${p.step}/${p.steps} · loss ${last} · ${p.stepsPerSecond.toFixed(1)} steps/s`;
       const now = performance.now();
       if (now - lastDraw > 250 || p.step === p.steps || p.step % 5 === 0) {
         lastDraw = now;
-        chart.innerHTML = lossChart(p.losses, task, steps);
+        chart.innerHTML = lossChart(p.losses, task, steps, p.heldOut);
       }
     });
-    chart.innerHTML = lossChart(thisRun.losses, task, steps);
+    chart.innerHTML = lossChart(thisRun.losses, task, steps, thisRun.heldOut);
+    showDownloads(thisRun);
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     const finals = [...thisRun.losses].map(([name, l]) => {
       const tail = l.slice(-Math.min(10, l.length));
-      return `${name} ${tail.length ? (tail.reduce((s, [, v]) => s + v, 0) / tail.length).toPrecision(3) : '—'}`;
+      const h = thisRun.heldOut.get(name) ?? [];
+      return `${name} ${tail.length ? (tail.reduce((s, [, v]) => s + v, 0) / tail.length).toPrecision(3) : '—'}${h.length ? ` (held-out ${h[h.length - 1][1].toPrecision(3)})` : ''}`;
     });
     if (result === 'nan') setStatus('nan', `Stopped: the loss became NaN or infinite (try a smaller lr). ${secs} s.`);
     else setStatus(result, `${result === 'done' ? 'Done' : 'Stopped'}: ${thisRun.losses.values().next().value?.length ?? 0} steps in ${secs} s; mean loss of the last 10 steps: ${finals.join(', ')}.`);
@@ -298,6 +329,41 @@ async function train() {
 }
 
 el.train.addEventListener('click', () => void train());
+
+// ---- the trained weights ------------------------------------------------------
+
+function download(bytes: Uint8Array, name: string) {
+  const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Download buttons for each cell of a finished run (none: the note that training comes first). */
+function showDownloads(r: TrainingRun | undefined) {
+  const box = byId('downloads');
+  if (!r || r.weights.length === 0) {
+    box.replaceChildren(h('span', { class: 'note' }, r ? 'No weights to download: no step ended with finite parameters.' : 'Train to download the weights.'));
+    return;
+  }
+  const items: (HTMLElement | string)[] = [];
+  for (const w of r.weights) {
+    const tag = w.label.split(':')[0];
+    const losses = r.losses.get(w.label) ?? [];
+    items.push(
+      h('button', { type: 'button', class: 'download', 'data-kind': 'checkpoint', 'data-cell': tag, title: 'A cellc checkpoint (safetensors): cellc eval, apply and export-torch read it', onclick: () => download(checkpointBytes(w, r.settings, losses), weightsFileName(w, r.settings)) }, `${w.label} weights (.safetensors)`),
+    );
+    const torch = torchBytes(w);
+    if (typeof torch === 'string') items.push(h('span', { class: 'note', 'data-cell': tag }, `${torch}.`));
+    else
+      items.push(
+        h('button', { type: 'button', class: 'download', 'data-kind': 'torch', 'data-cell': tag, title: `A state dict for ${TORCH_MODULE[torch.kind]} (rnn.*) with readout.* (safetensors.torch.load_file)`, onclick: () => download(torch.bytes, weightsFileName(w, r.settings, true)) }, `${w.label} as a PyTorch state dict`),
+      );
+  }
+  box.replaceChildren(h('span', {}, `Weights after step ${r.weights[0].step}:`), ...items);
+}
 el.stop.addEventListener('click', () => run?.stop());
 
 // ---- settings that re-check ---------------------------------------------------
@@ -389,17 +455,20 @@ const api = {
     return trainState;
   },
   losses: () => Object.fromEntries(lastRun?.losses ?? []),
+  heldOut: () => Object.fromEntries(lastRun?.heldOut ?? []),
+  graphViewBox: () => ({ ...compiledView.graph.viewBox }),
   source: (w: Which) => editors[w].getText(),
   setSource: (w: Which, text: string) => editors[w].setText(text),
   analysis: (w: Which) => {
     const a = analyses[w];
-    return a && { diagnostics: a.diagnostics, cell: a.graph?.name, kernels: a.artifact?.kernels.map((k) => k.name) ?? [] };
+    return a && { diagnostics: a.diagnostics, cell: a.graph?.name, kernels: a.artifact?.kernels.map((k) => k.name) ?? [], sizes: a.sizes, untrainable: a.untrainable };
   },
 };
 (window as unknown as { __playground: typeof api }).__playground = api;
 
 async function start() {
   updateTaskInfo();
+  showDownloads(undefined);
   const shared = await decodeState(location.hash);
   if (shared) applyState(shared);
   if (!('gpu' in navigator) || !navigator.gpu) {

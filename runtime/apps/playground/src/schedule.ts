@@ -2,13 +2,21 @@
 // call, per stage (prelude, before the loop, per step, after, parameter
 // gradients), with what each computes and its dispatch size, from the
 // artifact's forward/backward plans. "Computes" lists the values a step
-// writes, one per line, by their source names and lines (`%37 c': … (line 24)`).
+// writes, one per line, by their source names and lines (`%37 c': … (line 24)`;
+// the line is a link to the editor).
 
 import { dispatchCounts, dispatchTotals, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, type Artifact } from '../../../../compiler/index.js';
 import { h } from './dom.js';
 
+/** One value of a summary; its `(line N)` is a link to the source line (data-line). */
+function valueLine(text: string): HTMLElement {
+  const m = /^(.*)\(line (\d+)\)$/.exec(text);
+  if (!m) return h('div', { class: 'value' }, text);
+  return h('div', { class: 'value', 'data-line': m[2] }, m[1], h('span', { class: 'src-line', 'data-line': m[2], title: 'Show this line in the editor' }, `(line ${m[2]})`));
+}
+
 /** A summary (`value; value; …`) as one line per value. */
-const summaryCell = (summary: string) => h('td', { class: 'summary' }, ...summary.split('; ').map((s) => h('div', { class: 'value' }, s)));
+const summaryCell = (summary: string) => h('td', { class: 'summary' }, ...summary.split('; ').map(valueLine));
 
 export function scheduleView(a: Artifact, B: number, T: number): HTMLElement {
   const c = dispatchCounts(a);
