@@ -35,9 +35,9 @@ export interface TensorRef {
   readonly col: number;
 }
 
-/** params, grads, tape, btape, work — plus one arena per GEMM result ('gemm:NAME'): WebGPU
- *  cannot bind one buffer both writable and read-only in a dispatch, so a GEMM never
- *  writes into a buffer it reads. */
+/** params, grads, tape, btape, work — plus the arenas of GEMM results ('gemm:0', 'gemm:1', …;
+ *  schedule/gemmArenas.ts): WebGPU cannot bind one buffer both writable and read-only in a
+ *  dispatch, so a GEMM never writes into an arena it reads. */
 export type ArenaName = string;
 export const BASE_ARENAS: readonly ArenaName[] = ['params', 'grads', 'tape', 'btape', 'work'];
 

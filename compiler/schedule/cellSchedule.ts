@@ -13,6 +13,7 @@ import { LayoutBuilder, type Layout } from '../artifact/layout.js';
 import { evalShape, numel } from '../ir/dims.js';
 import type { Graph } from '../ir/graph.js';
 import type { SizeValues } from '../ir/sizeBinding.js';
+import { gemmArenas } from './gemmArenas.js';
 import { scheduleStep, type Schedule } from './schedule.js';
 import { backwardStepFunction, forwardStepFunction, resolveAliases, tensorNames, type StepFunction } from './stepFunction.js';
 
@@ -69,8 +70,9 @@ export function scheduleCell(l: Lowered): Scheduled {
   for (const s of g.states) L.add(tensorNames.state(s.name), 'tape', 'seq', width(s.node), 'T+1');
   for (const o of g.outputs) if (!fwd.aliases.has(tensorNames.output(o.name))) L.add(tensorNames.output(o.name), 'tape', 'seq', width(o.node));
   for (const id of bstep.saved) if (!fwd.aliases.has(tensorNames.saved(id))) L.add(tensorNames.saved(id), 'tape', 'seq', width(id));
+  const gemmArena = gemmArenas([fwd, bwd]);
   const addTemps = (s: Schedule, seqArena: 'tape' | 'btape') => {
-    for (const [name, t] of s.temporaries) L.add(name, name.startsWith('t:') ? `gemm:${name.slice(2)}` : t.kind === 'seq' ? seqArena : 'work', t.kind, t.width);
+    for (const [name, t] of s.temporaries) L.add(name, gemmArena.get(name) ?? (t.kind === 'seq' ? seqArena : 'work'), t.kind, t.width);
   };
   addTemps(fwd, 'tape');
   for (const s of g.states) L.add(tensorNames.dstate(s.name), 'btape', 'seq', width(s.node), 'T+1');

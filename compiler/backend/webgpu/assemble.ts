@@ -23,6 +23,9 @@ import { PORTABLE_TARGET, type Target } from './target.js';
 import { initialStateKernels } from './initialStateKernels.js';
 import { bindInitializer } from '../../numeric/initializers.js';
 
+/** Small parameters whose gradients one kernel sums (see grads()). */
+export const GRAD_KERNEL_PARAMS = 32;
+
 export interface GenerateOptions {
   /** Threads per workgroup of the fused kernels (x dimension). */
   readonly workgroupSize?: number;
@@ -127,7 +130,13 @@ export class ArtifactBuilder {
         small.push({ param: term.param, shape: [numel(shape)], a: refOf(bwd, term.a) });
       }
     }
-    if (small.length) grads.unshift(this.add(renderGradKernel('grads_small', small, layout, wg)));
+    // at most GRAD_KERNEL_PARAMS parameters a kernel: its blocks are an if-else chain, which WGSL compilers
+    // cap in length (Tint: 127) and some drivers compile recursively (lavapipe overflows its stack near 100)
+    const params = [...new Set(small.map((t) => t.param))];
+    for (let k = Math.ceil(params.length / GRAD_KERNEL_PARAMS) - 1; k >= 0; k--) {
+      const mine = new Set(params.slice(k * GRAD_KERNEL_PARAMS, (k + 1) * GRAD_KERNEL_PARAMS));
+      grads.unshift(this.add(renderGradKernel(k ? `grads_small_${k}` : 'grads_small', small.filter((t) => mine.has(t.param)), layout, wg)));
+    }
     return grads;
   }
 

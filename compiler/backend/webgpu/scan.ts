@@ -13,11 +13,12 @@
 // The plans have no per-step kernels: the runtime executes them unchanged.
 
 import { evalShape, numel } from '../../ir/dims.js';
-import { LayoutBuilder, tensorId, type TensorId } from '../../artifact/layout.js';
+import { LayoutBuilder, tensorId, type ArenaName, type TensorId } from '../../artifact/layout.js';
 import type { Artifact, PassPlan } from '../../artifact/artifact.js';
 import { analyzeStep, type CarryStructure } from '../../analysis/structure.js';
 import type { Scheduled } from '../../schedule/cellSchedule.js';
 import { scheduleStep, type Schedule, type Store } from '../../schedule/schedule.js';
+import { gemmArenas } from '../../schedule/gemmArenas.js';
 import { carryFreeResults, coefficientFunction, rowFunction, type ScanCoefficients } from '../../schedule/scanFunctions.js';
 import { backwardStepFunction, resolveAliases, tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { assert } from '../../util/assert.js';
@@ -72,15 +73,16 @@ export function tryGenerateScan(sc: Scheduled, options: GenerateOptions = {}): A
   for (const o of g.outputs) if (!fwdAliases.has(tensorNames.output(o.name))) L.add(tensorNames.output(o.name), 'tape', 'seq', width(o.node));
   for (const id of sc.backward.saved) if (!fwdAliases.has(tensorNames.saved(id))) L.add(tensorNames.saved(id), 'tape', 'seq', width(id));
   const stateWidth = new Map(g.states.map((s) => [s.name, width(s.node)]));
+  const gemmArena = gemmArenas([fwd, bwd].flatMap((p) => [...p.phases.map((ph) => ph.schedule), p.rows]));
   const addPass = (p: PassParts, arena: 'tape' | 'btape') => {
     for (const ph of p.phases) {
       for (const c of ph.coefficients) {
         for (const t of [c.a, c.b]) if (!ph.schedule.aliases.has(t)) L.add(t, arena, 'seq', stateWidth.get(c.name)!);
         for (const t of prefixTensors(c)) L.add(t, arena, 'seq', stateWidth.get(c.name)!);
       }
-      addTemps(L, ph.schedule, arena);
+      addTemps(L, ph.schedule, arena, gemmArena);
     }
-    addTemps(L, p.rows, arena);
+    addTemps(L, p.rows, arena, gemmArena);
   };
   addPass(fwd, 'tape');
   for (const s of g.states) L.add(tensorNames.dstate(s.name), 'btape', 'seq', width(s.node), 'T+1');
@@ -137,6 +139,6 @@ const prefixTensors = (c: ScanCoefficients): [TensorId, TensorId] => [tensorId(c
 
 const storeRef = (s: Store | undefined) => (s ? { tensor: s.tensor, shift: s.shift, col: s.col } : undefined);
 
-function addTemps(L: LayoutBuilder, s: Schedule, seqArena: 'tape' | 'btape'): void {
-  for (const [name, t] of s.temporaries) L.add(name, name.startsWith('t:') ? `gemm:${name.slice(2)}` : t.kind === 'seq' ? seqArena : 'work', t.kind, t.width);
+function addTemps(L: LayoutBuilder, s: Schedule, seqArena: 'tape' | 'btape', gemmArena: ReadonlyMap<TensorId, ArenaName>): void {
+  for (const [name, t] of s.temporaries) L.add(name, gemmArena.get(name) ?? (t.kind === 'seq' ? seqArena : 'work'), t.kind, t.width);
 }

@@ -4,7 +4,7 @@
 //   computes: C[T·B×12] = A·Bᵀ (K = 3), A = x:x, B = p:r.W_x, C = t:f_pre_gemm0: %3: f32[B,H] = matmul r.W_x, x; %11: f32[B,H] = matmul z.W_x, x; %20: f32[B,H] = matmul n.W_x, x
 //   @group(0) @binding(0) A: read-only-storage ← arena tape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) C: storage ← arena gemm:0
 //   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 12, K = 3, lda = 3, ldb = 3, ldc = 12, offsetA = 0, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 // gemm_nt_64x64x16_4x4: C[M,N] = alpha · A[M,K] · Bᵀ[K,N]
 // Row-major f32. A is stored M×K (stride lda), B N×K (stride ldb), C M×N (stride ldc).
@@ -169,13 +169,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 // ===== kernel f_loop_level1 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %22: f32[B,H] = matmul n.W_2, %18; %31 h': f32[B,H] = add %27, %30  (line 22)
-//   @group(0) @binding(0) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(0) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(1) params: read-only-storage ← arena params
 //   @group(0) @binding(2) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level1: one time step of GRU forward, level 1.
 // Writes: %22: f32[B,H] = matmul n.W_2, %18; %31 h': f32[B,H] = add %27, %30  (line 22)
-@group(0) @binding(0) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(0) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -204,7 +204,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       for (var r = 0u; r < 4u; r++) {
         let row = row0 + r;
         if (row >= B) { break; }
-        let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + kk] + tape[o21 + dims.t * B * 4u + row * 4u + kk];
+        let v = gemm_0[o24 + dims.t * B * 12u + row * 12u + kk] + tape[o21 + dims.t * B * 4u + row * 4u + kk];
         let v_1 = v + params[o4 + kk];
         let r_1 = 1.0 / (1.0 + exp(-(v_1)));
         let v_2 = (r_1) * (tape[o19 + dims.t * B * 4u + row * 4u + kk]);
@@ -216,12 +216,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       if (row >= B) { break; }
       // %22: f32[B,H] = matmul n.W_2, %18
       tape[o23 + dims.t * B * 4u + row * 4u + j] = mv[r];
-      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v_3 = gemm_0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
       let v_4 = v_3 + params[o6 + j];
       let z = 1.0 / (1.0 + exp(-(v_4)));
       let v_5 = (z) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
       let v_6 = 1.0 - (z);
-      let v_7 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
+      let v_7 = gemm_0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
       let v_8 = v_7 + params[o8 + j];
       let n = select(tanh(clamp(v_8, -15.0, 15.0)), v_8, (bitcast<u32>(v_8) & 0x7fffffffu) > 0x7f800000u);
       let v_9 = (v_6) * (n);
@@ -236,14 +236,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ===== kernel b_pre_level0 (fused) — backward, before the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(H/64) × ceil(T·B/4)
 //   computes: %18: f32[B,H] = mul r, h
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_pre_level0: all T·B rows, before the time loop of GRU backward, level 0.
 // Writes: %18: f32[B,H] = mul r, h
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -264,7 +264,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v = gemm_f_pre_gemm0[o24 + row * 12u + j] + tape[o21 + row * 4u + j];
+      let v = gemm_0[o24 + row * 12u + j] + tape[o21 + row * 4u + j];
       let v_1 = v + params[o4 + j];
       let r_1 = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = (r_1) * (tape[o19 + row * 4u + j]);
@@ -277,14 +277,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ===== kernel b_loop_level0 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %40 ∂n.b: f32[B,H] = mul ∂n, %39  (line 21); %49 ∂z.b: f32[B,H] = mul ∂z, %48  (line 20)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level0: one time step of GRU backward, level 0.
 // Writes: %40 ∂n.b: f32[B,H] = mul ∂n, %39  (line 21); %49 ∂z.b: f32[B,H] = mul ∂z, %48  (line 20)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -311,12 +311,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = row0 + r;
       if (row >= B) { break; }
       let d_h_p = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
       let v_1 = v + params[o6 + j];
       let z = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = 1.0 - (z);
       let d_n = (d_h_p) * (v_2);
-      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
+      let v_3 = gemm_0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
       let v_4 = v_3 + params[o8 + j];
       let n = select(tanh(clamp(v_4, -15.0, 15.0)), v_4, (bitcast<u32>(v_4) & 0x7fffffffu) > 0x7f800000u);
       let v_5 = n * n;
@@ -339,14 +339,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ===== kernel b_loop_level1 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %58 ∂r.b: f32[B,H] = mul ∂r, %57  (line 19)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level1: one time step of GRU backward, level 1.
 // Writes: %58 ∂r.b: f32[B,H] = mul ∂r, %57  (line 19)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -379,7 +379,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = row0 + r;
       if (row >= B) { break; }
       let d_r = (mv[r]) * (tape[o19 + dims.t * B * 4u + row * 4u + j]);
-      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
       let v_1 = v + params[o4 + j];
       let r_1 = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = 1.0 - (r_1);
@@ -394,14 +394,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ===== kernel b_loop_level2 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %61 ∂h: f32[B,H] = add %52, %60  (line 17)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level2: one time step of GRU backward, level 2.
 // Writes: %61 ∂h: f32[B,H] = add %52, %60  (line 17)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -446,11 +446,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = row0 + r;
       if (row >= B) { break; }
       let d_h_p = btape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o26 + dims.t * B * 4u + row * 4u + j];
-      let v = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_0[o24 + dims.t * B * 12u + row * 12u + 4u + j] + tape[o22 + dims.t * B * 4u + row * 4u + j];
       let v_1 = v + params[o6 + j];
       let z = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = (d_h_p) * (z);
-      let v_3 = gemm_f_pre_gemm0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
+      let v_3 = gemm_0[o24 + dims.t * B * 12u + row * 12u + j] + tape[o21 + dims.t * B * 4u + row * 4u + j];
       let v_4 = v_3 + params[o4 + j];
       let r_1 = 1.0 / (1.0 + exp(-(v_4)));
       let v_5 = (mv[r]) * (r_1);
@@ -467,8 +467,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b58, B = p:r.W_x, C = t:b_post_gemm2: %63: f32[B,I] = matmul ∂r.b, r.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm2
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 11·T·B, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 11·T·B, offsetB = 0, offsetC = 18·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 // gemm_nn_64x64x16_4x4: C[M,N] = alpha · A[M,K] · B[K,N]
 // Row-major f32. A is stored M×K (stride lda), B K×N (stride ldb), C M×N (stride ldc).
 // Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
@@ -587,31 +587,27 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b49, B = p:z.W_x, C = t:b_post_gemm1: %54: f32[B,I] = matmul ∂z.b, z.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm1
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 15·T·B, offsetB = 12, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 15·T·B, offsetB = 12, offsetC = 15·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 //   WGSL: the same as kernel b_post_gemm2
 
 // ===== kernel b_post_gemm0 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b40, B = p:n.W_x, C = t:b_post_gemm0: %44: f32[B,I] = matmul ∂n.b, n.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm0
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 19·T·B, offsetB = 24, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 4·B + 19·T·B, offsetB = 24, offsetC = 12·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 //   WGSL: the same as kernel b_post_gemm2
 
 // ===== kernel b_post_level0 (fused) — backward, after the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(I/64) × ceil(T·B/4)
 //   computes: %64 ∂x: f32[B,I] = add %55, %63  (line 13)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_b_post_gemm0: read-only-storage ← arena gemm:b_post_gemm0
-//   @group(0) @binding(2) gemm_b_post_gemm1: read-only-storage ← arena gemm:b_post_gemm1
-//   @group(0) @binding(3) gemm_b_post_gemm2: read-only-storage ← arena gemm:b_post_gemm2
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_post_level0: all T·B rows, after the time loop of GRU backward, level 0.
 // Writes: %64 ∂x: f32[B,I] = add %55, %63  (line 13)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_b_post_gemm0: array<f32>;
-@group(0) @binding(2) var<storage, read> gemm_b_post_gemm1: array<f32>;
-@group(0) @binding(3) var<storage, read> gemm_b_post_gemm2: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
 @group(1) @binding(0) var<uniform> dims: Dims;
 
@@ -620,17 +616,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let B = dims.B;
   let T = dims.T;
   let o27 = 4u * B + 8u * T * B; // dx:x
-  let o28 = 0u; // t:b_post_gemm0
-  let o29 = 0u; // t:b_post_gemm1
-  let o30 = 0u; // t:b_post_gemm2
+  let o28 = 12u * T * B; // t:b_post_gemm0
+  let o29 = 15u * T * B; // t:b_post_gemm1
+  let o30 = 18u * T * B; // t:b_post_gemm2
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 3u) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v = gemm_b_post_gemm0[o28 + row * 3u + j] + gemm_b_post_gemm1[o29 + row * 3u + j];
-      let d_x = v + gemm_b_post_gemm2[o30 + row * 3u + j];
+      let v = gemm_0[o28 + row * 3u + j] + gemm_0[o29 + row * 3u + j];
+      let d_x = v + gemm_0[o30 + row * 3u + j];
       // %64 ∂x: f32[B,I] = add %55, %63  (line 13)
       btape[o27 + row * 3u + j] = d_x;
     }

@@ -4,7 +4,7 @@
 //   computes: C[T·B×16] = A·Bᵀ (K = 3), A = x:x, B = p:i.W_x, C = t:f_pre_gemm0: %4: f32[B,H] = matmul i.W_x, x; %12: f32[B,H] = matmul f.W_x, x; %20: f32[B,H] = matmul o.W_x, x; %28: f32[B,H] = matmul g.W_x, x
 //   @group(0) @binding(0) A: read-only-storage ← arena tape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(2) C: storage ← arena gemm:0
 //   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 16, K = 3, lda = 3, ldb = 3, ldc = 16, offsetA = 0, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 // gemm_nt_64x64x16_4x4: C[M,N] = alpha · A[M,K] · Bᵀ[K,N]
 // Row-major f32. A is stored M×K (stride lda), B N×K (stride ldb), C M×N (stride ldc).
@@ -122,13 +122,13 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 
 // ===== kernel f_loop_level0 (fused) — forward, per step (T times, t = 0 … T−1); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %6: f32[B,H] = matmul i.W_h, h; %14: f32[B,H] = matmul f.W_h, h; %22: f32[B,H] = matmul o.W_h, h; %30: f32[B,H] = matmul g.W_h, h; %37 c': f32[B,H] = add %35, %36  (line 24); %39 h': f32[B,H] = mul o, %38  (line 25)
-//   @group(0) @binding(0) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(0) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(1) params: read-only-storage ← arena params
 //   @group(0) @binding(2) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // f_loop_level0: one time step of LSTM forward, level 0.
 // Writes: %6: f32[B,H] = matmul i.W_h, h; %14: f32[B,H] = matmul f.W_h, h; %22: f32[B,H] = matmul o.W_h, h; %30: f32[B,H] = matmul g.W_h, h; %37 c': f32[B,H] = add %35, %36  (line 24); %39 h': f32[B,H] = mul o, %38  (line 25)
-@group(0) @binding(0) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(0) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(1) var<storage, read> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -186,21 +186,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       tape[o30 + dims.t * B * 4u + row * 4u + j] = mv_2[r];
       // %30: f32[B,H] = matmul g.W_h, h
       tape[o31 + dims.t * B * 4u + row * 4u + j] = mv_3[r];
-      let v = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + mv_1[r];
+      let v = gemm_0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + mv_1[r];
       let v_1 = v + params[o7 + j];
       let f = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = (f) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v_3 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + mv[r];
+      let v_3 = gemm_0[o32 + dims.t * B * 16u + row * 16u + j] + mv[r];
       let v_4 = v_3 + params[o5 + j];
       let i = 1.0 / (1.0 + exp(-(v_4)));
-      let v_5 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
+      let v_5 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
       let v_6 = v_5 + params[o11 + j];
       let g = select(tanh(clamp(v_6, -15.0, 15.0)), v_6, (bitcast<u32>(v_6) & 0x7fffffffu) > 0x7f800000u);
       let v_7 = (i) * (g);
       let c_p = v_2 + v_7;
       // %37 c': f32[B,H] = add %35, %36  (line 24)
       tape[o26 + (dims.t + 1u) * B * 4u + row * 4u + j] = c_p;
-      let v_8 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
+      let v_8 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
       let v_9 = v_8 + params[o9 + j];
       let o = 1.0 / (1.0 + exp(-(v_9)));
       let v_10 = select(tanh(clamp(c_p, -15.0, 15.0)), c_p, (bitcast<u32>(c_p) & 0x7fffffffu) > 0x7f800000u);
@@ -215,14 +215,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // ===== kernel b_loop_level0 (fused) — backward, per step (T times, in reverse: t = T−1 … 0); workgroup 64×1×1; workgroups ceil(H/64) × ceil(B/4)
 //   computes: %53 ∂c: f32[B,H] = mul ∂c', f  (line 19); %56 ∂g.b: f32[B,H] = mul ∂g, %55  (line 23); %63 ∂o.b: f32[B,H] = mul ∂o, %62  (line 22); %72 ∂f.b: f32[B,H] = mul ∂f, %71  (line 21); %81 ∂i.b: f32[B,H] = mul ∂i, %80  (line 20)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_f_pre_gemm0: read-only-storage ← arena gemm:f_pre_gemm0
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(0) @binding(2) params: read-only-storage ← arena params
 //   @group(0) @binding(3) tape: storage ← arena tape
 //   @group(1) @binding(0) dims: uniform ← dims (t, B, T) of the step
 // b_loop_level0: one time step of LSTM backward, level 0.
 // Writes: %53 ∂c: f32[B,H] = mul ∂c', f  (line 19); %56 ∂g.b: f32[B,H] = mul ∂g, %55  (line 23); %63 ∂o.b: f32[B,H] = mul ∂o, %62  (line 22); %72 ∂f.b: f32[B,H] = mul ∂f, %71  (line 21); %81 ∂i.b: f32[B,H] = mul ∂i, %80  (line 20)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_f_pre_gemm0: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 @group(0) @binding(2) var<storage, read> params: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tape: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
@@ -256,18 +256,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let row = row0 + r;
       if (row >= B) { break; }
       let d_h_p = btape[o33 + (dims.t + 1u) * B * 4u + row * 4u + j] + btape[o35 + dims.t * B * 4u + row * 4u + j];
-      let v = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
+      let v = gemm_0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + tape[o30 + dims.t * B * 4u + row * 4u + j];
       let v_1 = v + params[o9 + j];
       let o = 1.0 / (1.0 + exp(-(v_1)));
       let v_2 = (d_h_p) * (o);
-      let v_3 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
+      let v_3 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 4u + j] + tape[o29 + dims.t * B * 4u + row * 4u + j];
       let v_4 = v_3 + params[o7 + j];
       let f = 1.0 / (1.0 + exp(-(v_4)));
       let v_5 = (f) * (tape[o26 + dims.t * B * 4u + row * 4u + j]);
-      let v_6 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
+      let v_6 = gemm_0[o32 + dims.t * B * 16u + row * 16u + j] + tape[o28 + dims.t * B * 4u + row * 4u + j];
       let v_7 = v_6 + params[o5 + j];
       let i = 1.0 / (1.0 + exp(-(v_7)));
-      let v_8 = gemm_f_pre_gemm0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
+      let v_8 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
       let v_9 = v_8 + params[o11 + j];
       let g = select(tanh(clamp(v_9, -15.0, 15.0)), v_9, (bitcast<u32>(v_9) & 0x7fffffffu) > 0x7f800000u);
       let v_10 = (i) * (g);
@@ -370,8 +370,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b81, B = p:i.W_x, C = t:b_post_gemm3: %86: f32[B,I] = matmul ∂i.b, i.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm3
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 15·T·B, offsetB = 0, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 15·T·B, offsetB = 0, offsetC = 25·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 // gemm_nn_64x64x16_4x4: C[M,N] = alpha · A[M,K] · B[K,N]
 // Row-major f32. A is stored M×K (stride lda), B K×N (stride ldb), C M×N (stride ldc).
 // Workgroup: 16×16 invocations own a 64×64 block of C; each invocation 4×4 of it.
@@ -490,41 +490,35 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>,
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b72, B = p:f.W_x, C = t:b_post_gemm2: %77: f32[B,I] = matmul ∂f.b, f.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm2
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 19·T·B, offsetB = 12, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 19·T·B, offsetB = 12, offsetC = 22·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 //   WGSL: the same as kernel b_post_gemm3
 
 // ===== kernel b_post_gemm1 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b63, B = p:o.W_x, C = t:b_post_gemm1: %68: f32[B,I] = matmul ∂o.b, o.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm1
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 23·T·B, offsetB = 24, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 23·T·B, offsetB = 24, offsetC = 19·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 //   WGSL: the same as kernel b_post_gemm3
 
 // ===== kernel b_post_gemm0 (gemm) — backward, after the loop (once, over all T·B rows); workgroup 16×16×1; workgroups ceil(3/64) × ceil(T·B/64)
 //   computes: C[T·B×3] = A·B (K = 4), A = m:b56, B = p:g.W_x, C = t:b_post_gemm0: %60: f32[B,I] = matmul ∂g.b, g.W_x
 //   @group(0) @binding(0) A: read-only-storage ← arena btape
 //   @group(0) @binding(1) B: read-only-storage ← arena params
-//   @group(0) @binding(2) C: storage ← arena gemm:b_post_gemm0
-//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 27·T·B, offsetB = 36, offsetC = 0, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
+//   @group(0) @binding(2) C: storage ← arena gemm:0
+//   @group(0) @binding(3) params: uniform ← uniform {M = T·B, N = 3, K = 4, lda = 4, ldb = 3, ldc = 3, offsetA = 8·B + 27·T·B, offsetB = 36, offsetC = 16·T·B, strideA = 0, strideB = 0, strideC = 0, alpha = 1}
 //   WGSL: the same as kernel b_post_gemm3
 
 // ===== kernel b_post_level0 (fused) — backward, after the loop (once, over all T·B rows); workgroup 64×1×1; workgroups ceil(I/64) × ceil(T·B/4)
 //   computes: %87 ∂x: f32[B,I] = add %78, %86  (line 15)
 //   @group(0) @binding(0) btape: storage ← arena btape
-//   @group(0) @binding(1) gemm_b_post_gemm0: read-only-storage ← arena gemm:b_post_gemm0
-//   @group(0) @binding(2) gemm_b_post_gemm1: read-only-storage ← arena gemm:b_post_gemm1
-//   @group(0) @binding(3) gemm_b_post_gemm2: read-only-storage ← arena gemm:b_post_gemm2
-//   @group(0) @binding(4) gemm_b_post_gemm3: read-only-storage ← arena gemm:b_post_gemm3
+//   @group(0) @binding(1) gemm_0: read-only-storage ← arena gemm:0
 //   @group(1) @binding(0) dims: uniform ← dims (0, B, T)
 // b_post_level0: all T·B rows, after the time loop of LSTM backward, level 0.
 // Writes: %87 ∂x: f32[B,I] = add %78, %86  (line 15)
 @group(0) @binding(0) var<storage, read_write> btape: array<f32>;
-@group(0) @binding(1) var<storage, read> gemm_b_post_gemm0: array<f32>;
-@group(0) @binding(2) var<storage, read> gemm_b_post_gemm1: array<f32>;
-@group(0) @binding(3) var<storage, read> gemm_b_post_gemm2: array<f32>;
-@group(0) @binding(4) var<storage, read> gemm_b_post_gemm3: array<f32>;
+@group(0) @binding(1) var<storage, read> gemm_0: array<f32>;
 struct Dims { t: u32, B: u32, T: u32 }
 @group(1) @binding(0) var<uniform> dims: Dims;
 
@@ -533,19 +527,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let B = dims.B;
   let T = dims.T;
   let o36 = 8u * B + 12u * T * B; // dx:x
-  let o37 = 0u; // t:b_post_gemm0
-  let o38 = 0u; // t:b_post_gemm1
-  let o39 = 0u; // t:b_post_gemm2
-  let o40 = 0u; // t:b_post_gemm3
+  let o37 = 16u * T * B; // t:b_post_gemm0
+  let o38 = 19u * T * B; // t:b_post_gemm1
+  let o39 = 22u * T * B; // t:b_post_gemm2
+  let o40 = 25u * T * B; // t:b_post_gemm3
   let j = gid.x;
   let row0 = gid.y * 4u;
   if (j < 3u) {
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + r;
       if (row >= (T * B)) { break; }
-      let v = gemm_b_post_gemm0[o37 + row * 3u + j] + gemm_b_post_gemm1[o38 + row * 3u + j];
-      let v_1 = v + gemm_b_post_gemm2[o39 + row * 3u + j];
-      let d_x = v_1 + gemm_b_post_gemm3[o40 + row * 3u + j];
+      let v = gemm_0[o37 + row * 3u + j] + gemm_0[o38 + row * 3u + j];
+      let v_1 = v + gemm_0[o39 + row * 3u + j];
+      let d_x = v_1 + gemm_0[o40 + row * 3u + j];
       // %87 ∂x: f32[B,I] = add %78, %86  (line 15)
       btape[o36 + row * 3u + j] = d_x;
     }

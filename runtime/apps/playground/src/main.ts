@@ -2,9 +2,8 @@
 // compiles to (step graph, schedule, WGSL; graph nodes and schedule entries
 // linked to their source lines), training on the GPU with a live loss chart
 // (smoothed, and held-out; two cells side by side), the trained weights to
-// download, the gradient-flow chart, share links.
-// Everything runs in the page: the compiler is plain TypeScript, the runtime
-// uses navigator.gpu.
+// download, the gradient-flow chart, share links. Everything runs in the page:
+// the compiler is plain TypeScript, the runtime uses navigator.gpu.
 
 import { acquireDevice, type GpuContext } from '../../../core/device.js';
 import { analyze, parseSizeField, type Analysis, type PageDiagnostic } from './analysis.js';
@@ -12,9 +11,9 @@ import { byId, h } from './dom.js';
 import { CompiledView } from './compiledView.js';
 import { cellEditor, type CellEditor } from './editor.js';
 import { EXAMPLES, exampleNamed } from './examples.js';
+import { showDownloads } from './downloads.js';
 import { decodeState, encodeState, type SharedState } from './share.js';
 import { gradflowChart, lossChart, minT, PLAYGROUND_TASKS, taskFor, TrainingRun, type TrainCell, type TrainSettings } from './training.js';
-import { checkpointBytes, TORCH_MODULE, torchBytes, weightsFileName } from './weights.js';
 
 type Which = 'A' | 'B';
 type Tab = 'graph' | 'ir' | 'schedule' | 'wgsl';
@@ -22,8 +21,7 @@ type Tab = 'graph' | 'ir' | 'schedule' | 'wgsl';
 const DEFAULT_A = 'lstm.cell';
 const DEFAULT_B = 'gru.cell';
 const TASK_T: Record<string, number> = { adding: 20, copy: 30, reber: 20, sine: 30 };
-/** Embedding width for the token tasks (copy, reber). */
-const EMBED = 16;
+const EMBED = 16; // embedding width for the token tasks (copy, reber)
 
 const analyses: Record<Which, Analysis | undefined> = { A: undefined, B: undefined };
 let current: Which = 'A';
@@ -330,40 +328,6 @@ async function train() {
 
 el.train.addEventListener('click', () => void train());
 
-// ---- the trained weights ------------------------------------------------------
-
-function download(bytes: Uint8Array, name: string) {
-  const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }));
-  const a = h('a', { href: url, download: name });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-/** Download buttons for each cell of a finished run (none: the note that training comes first). */
-function showDownloads(r: TrainingRun | undefined) {
-  const box = byId('downloads');
-  if (!r || r.weights.length === 0) {
-    box.replaceChildren(h('span', { class: 'note' }, r ? 'No weights to download: no step ended with finite parameters.' : 'Train to download the weights.'));
-    return;
-  }
-  const items: (HTMLElement | string)[] = [];
-  for (const w of r.weights) {
-    const tag = w.label.split(':')[0];
-    const losses = r.losses.get(w.label) ?? [];
-    items.push(
-      h('button', { type: 'button', class: 'download', 'data-kind': 'checkpoint', 'data-cell': tag, title: 'A cellc checkpoint (safetensors): cellc eval, apply and export-torch read it', onclick: () => download(checkpointBytes(w, r.settings, losses), weightsFileName(w, r.settings)) }, `${w.label} weights (.safetensors)`),
-    );
-    const torch = torchBytes(w);
-    if (typeof torch === 'string') items.push(h('span', { class: 'note', 'data-cell': tag }, `${torch}.`));
-    else
-      items.push(
-        h('button', { type: 'button', class: 'download', 'data-kind': 'torch', 'data-cell': tag, title: `A state dict for ${TORCH_MODULE[torch.kind]} (rnn.*) with readout.* (safetensors.torch.load_file)`, onclick: () => download(torch.bytes, weightsFileName(w, r.settings, true)) }, `${w.label} as a PyTorch state dict`),
-      );
-  }
-  box.replaceChildren(h('span', {}, `Weights after step ${r.weights[0].step}:`), ...items);
-}
 el.stop.addEventListener('click', () => run?.stop());
 
 // ---- settings that re-check ---------------------------------------------------
