@@ -21,6 +21,7 @@ const VJP = 'compiler/autodiff/vjpRules.ts';
 const BUILTINS = 'compiler/sema/builtins.ts';
 const SCHED = 'compiler/schedule/schedule.ts';
 const FUSED = 'compiler/backend/webgpu/fusedKernel.ts';
+const REDUCTION = 'compiler/backend/webgpu/reduction.ts';
 const OPS = 'compiler/backend/webgpu/wgslOps.ts';
 const UPDATE = 'compiler/backend/webgpu/optimizer.ts';
 const TRAINER = 'runtime/apps/train/trainer.ts';
@@ -101,9 +102,9 @@ export const MUTANTS = [
   { id: 'cg-select-order', area: 'codegen', what: "WGSL select gets the true and false values swapped",
     edits: [{ file: OPS, find: 'select(${x(2)}, ${x(1)}, ${x(0)})', replace: 'select(${x(1)}, ${x(2)}, ${x(0)})' }], tests: [LARGE] },
   { id: 'cg-lse-max', area: 'codegen', what: 'logsumexp forgets to add back the maximum it subtracted',
-    edits: [{ file: FUSED, find: 's.emit(`${acc} = ${m} + log(${acc});`);', replace: 's.emit(`${acc} = log(${acc});`);' }], tests: [LARGE] },
+    edits: [{ file: REDUCTION, find: 's.emit(`${acc} = ${m} + log(${acc});`);', replace: 's.emit(`${acc} = log(${acc});`);' }], tests: [LARGE] },
   { id: 'cg-rmax-init', area: 'codegen', what: 'the max reduction starts from 0 instead of the lowest float',
-    edits: [{ file: FUSED, find: "s.emit(`var ${acc} = -3.4028234e38;`);\n          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));", replace: "s.emit(`var ${acc} = 0.0;`);\n          loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));" }], tests: [LARGE, FUZZ] },
+    edits: [{ file: REDUCTION, find: "s.emit(`var ${acc} = -3.4028234e38;`);\n    loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));", replace: "s.emit(`var ${acc} = 0.0;`);\n    loop((x, sc) => sc.emit(`${acc} = ${nanMax('max', acc, x)};`));" }], tests: [LARGE, FUZZ] },
   { id: 'cg-matmul-k', area: 'codegen', what: 'a matrix product computed inside an expression stops one term short (k + 1 < K)',
     edits: [{ file: FUSED, find: '        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);', replace: '        s.emit(`for (var ${kk} = 0u; ${kk} + 1u < ${u(K)}; ${kk}++) {`);' }], tests: [LARGE, FUZZ] },
   { id: 'cg-matvec-k', area: 'codegen', what: "the loop's register-blocked matrix–vector product stops one term short",
