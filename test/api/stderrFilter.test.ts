@@ -112,3 +112,31 @@ if (mode === 'wait') setInterval(() => {}, 1000);
     await expect.poll(() => spawnSync('pgrep', ['-f', `${child} wait`], { encoding: 'utf8' }).stdout.trim(), { timeout: 5000 }).toBe('');
   });
 });
+
+describe('Ctrl-C through the filter: one event, not two presses', () => {
+  it('a signal delivered twice at once stops the run once; a second press later exits at once (130)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cellc-interrupt-'));
+    try {
+      const script = join(dir, 'twice.ts');
+      const interrupt = new URL('../../runtime/apps/cli/interrupt.ts', import.meta.url).href;
+      writeFileSync(
+        script,
+        `import { watchInterrupt } from ${JSON.stringify(interrupt)};
+const i = watchInterrupt();
+process.kill(process.pid, 'SIGINT');
+process.kill(process.pid, 'SIGINT'); // the terminal's copy and the forwarded one
+setTimeout(() => {
+  process.stdout.write('alive ' + i.signal.interrupted + ' ' + i.signal.by + '\\n');
+  process.kill(process.pid, 'SIGINT'); // a real second press
+  setTimeout(() => process.stdout.write('not reached\\n'), 2000);
+}, 600);
+`,
+      );
+      const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname });
+      expect(r.stdout).toBe('alive true SIGINT\n');
+      expect(r.status).toBe(130);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
