@@ -28,6 +28,7 @@ export class GraphView {
   private view: Box = { x: 0, y: 0, w: 1, h: 1 };
   private nodes = new Map<number, SVGGElement[]>();
   private lit: number | undefined;
+  private links: GraphLinks | undefined;
 
   constructor(private readonly box: HTMLElement) {
     box.addEventListener('wheel', (ev) => {
@@ -63,8 +64,6 @@ export class GraphView {
     box.addEventListener('pointercancel', (ev) => release(ev, false));
     box.addEventListener('dblclick', () => this.fit());
   }
-
-  private links: GraphLinks | undefined;
 
   /** Shows `svg` (just drawn by Graphviz) fitted to the panel, its nodes linked to their lines. */
   show(svg: SVGSVGElement, links: GraphLinks): void {

@@ -222,12 +222,13 @@ function setStatus(state: string, text: string) {
   el.status.textContent = text;
 }
 
+/** The cells to train, or why they cannot be (one sentence). */
 function trainCells(): TrainCell[] | string {
   const which: Which[] = el.compare.checked ? ['A', 'B'] : ['A'];
   const out: TrainCell[] = [];
   for (const w of which) {
     const a = analyses[w];
-    if (!a?.graph || a.diagnostics.length) return `cell ${w} has errors`;
+    if (!a?.graph || a.diagnostics.length) return `Fix the errors in cell ${w} first.`;
     if (a.untrainable) return a.untrainable;
     out.push({ label: `${w}: ${a.graph.name}`, graph: a.graph });
   }
@@ -238,9 +239,8 @@ function updateTrainButton() {
   const running = trainState === 'running' || trainState === 'starting';
   const cells = trainCells();
   el.train.disabled = running || gpuError !== undefined || typeof cells === 'string';
-  const why = typeof cells !== 'string' ? undefined : cells.endsWith('has errors') ? `Fix the errors first: ${cells}.` : cells;
+  const why = typeof cells === 'string' ? cells : undefined;
   el.train.title = gpuError ?? why ?? 'Train on the GPU';
-  // the reason stays in view next to the button, not only in its tooltip
   const reason = byId('train-reason');
   reason.textContent = running ? '' : (gpuError ? 'Training needs WebGPU (see above).' : why) ?? '';
   reason.hidden = reason.textContent === '';
@@ -280,7 +280,7 @@ async function train() {
   const steps = intOf(el.steps, 1);
   const seed = intOf(el.seed, 0);
   const lr = Number(el.lr.value);
-  if (typeof cells === 'string') return setStatus('error', `Cannot train: ${cells}.`);
+  if (typeof cells === 'string') return setStatus('error', `Cannot train. ${cells}`);
   if (!T || !B || !steps || seed === undefined || !(lr > 0)) return setStatus('error', 'Cannot train: T, B and steps must be positive integers, the seed an integer ≥ 0 and lr positive.');
   const settings: TrainSettings = { task: el.task.value, T, B, steps, lr, seed, embed: EMBED };
   if (T < minT(settings.task)) return setStatus('error', `Cannot train: the ${settings.task} task needs T ≥ ${minT(settings.task)}.`);

@@ -69,6 +69,7 @@ export function smoothed(points: readonly (readonly [number, number])[], half: n
   });
 }
 
+/** The built-in task of that name (model.ts). */
 export { taskFor };
 
 /** The smallest T a task accepts (copy: 2L + 1 with L = 10). */
@@ -81,7 +82,7 @@ export class TrainingRun {
   readonly losses = new Map<string, [number, number][]>();
   /** Mean held-out loss over HELD_OUT_BATCHES batches, by step. */
   readonly heldOut = new Map<string, [number, number][]>();
-  /** Filled when the run ends (done, stopped or NaN) with each cell's weights at its last finite step. */
+  /** Filled when the run ends (done, stopped or NaN): the weights of each cell whose every step was finite. */
   readonly weights: TrainedWeights[] = [];
 
   constructor(
@@ -123,9 +124,8 @@ export class TrainingRun {
         trainers.push({ label: c.label, trainer, model, finite: true });
       }
       const t0 = performance.now();
-      let k = 0;
       let result: 'done' | 'stopped' | 'nan' = 'done';
-      for (; k < s.steps; k++) {
+      for (let k = 0; k < s.steps; k++) {
         if (this.stopped) {
           result = 'stopped';
           break;
