@@ -7,12 +7,14 @@
 // (dist/.tsbuildinfo), so a rebuild after a small edit is quick.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
+// @ts-expect-error: a plain ES module of the launcher, without types
+import { buildIsFresh, stampPath } from '../../runtime/apps/cli/buildStamp.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const stamp = join(root, 'dist', '.build-stamp');
+const stamp = stampPath(root);
 
 export interface BuildResult {
   /** tsc's diagnostics ('' when the build is clean). */
@@ -21,25 +23,9 @@ export interface BuildResult {
   readonly ms: number;
 }
 
-function newestSource(): number {
-  let newest = 0;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== 'playground' && e.name !== 'dist') walk(p);
-      } else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  walk(join(root, 'compiler'));
-  walk(join(root, 'runtime'));
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) newest = Math.max(newest, statSync(join(root, f)).mtimeMs);
-  return newest;
-}
-
 /** Builds dist/ unless it is newer than every source. */
 export function ensureBuild(): BuildResult {
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource()) return { errors: '', ms: 0 };
+  if (buildIsFresh(root)) return { errors: '', ms: 0 };
   const started = new Date(); // the stamp's time: a source edited during the build makes dist/ stale again
   const t0 = performance.now();
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -9,8 +9,9 @@
 // tsx it falls back to dist/ when that was built.
 // A command that opens a GPU runs in a child process whose stderr is filtered
 // of Dawn's two limit warnings (stderrFilter.mjs).
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildIsFresh } from './buildStamp.mjs';
 import { needsFilter, runFiltered, setUpChild } from './stderrFilter.mjs';
 
 const argv = process.argv.slice(2);
@@ -19,19 +20,6 @@ setUpChild();
 
 const built = new URL('../../../dist/runtime/apps/cli/main.js', import.meta.url);
 const installed = /[\\/]node_modules[\\/]/.test(fileURLToPath(import.meta.url));
-
-/** In a clone: dist/'s build stamp is newer than every source the build reads (test/api/build.ts writes it). */
-function buildIsFresh() {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  const stamp = `${root}dist/.build-stamp`;
-  if (process.env.CELLC_FROM_SOURCE || !existsSync(stamp)) return false;
-  const built = statSync(stamp).mtimeMs;
-  const newer = (dir) =>
-    readdirSync(dir, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? e.name !== 'node_modules' && e.name !== 'playground' && newer(`${dir}/${e.name}`) : e.name.endsWith('.ts') && statSync(`${dir}/${e.name}`).mtimeMs > built,
-    );
-  return !['tsconfig.json', 'tsconfig.build.json', 'package.json'].some((f) => statSync(`${root}${f}`).mtimeMs > built) && !newer(`${root}compiler`) && !newer(`${root}runtime`);
-}
 
 async function fromSource() {
   let tsx;
@@ -45,7 +33,8 @@ async function fromSource() {
   return true;
 }
 
-if ((existsSync(built) && (installed || buildIsFresh())) || !(await fromSource())) {
+const fresh = () => !process.env.CELLC_FROM_SOURCE && buildIsFresh(fileURLToPath(new URL('../../../', import.meta.url)));
+if ((existsSync(built) && (installed || fresh())) || !(await fromSource())) {
   if (!existsSync(built)) {
     process.stderr.write('cellc: neither the build (dist/, made by `npm run build`) nor tsx (a dev dependency: `npm install`) is there to run the command line\n');
     process.exit(2);
