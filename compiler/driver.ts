@@ -30,6 +30,8 @@ import { cellFindings } from './analysis/findings.js';
 import { chooseSchedule, type ScheduleOption } from './analysis/choice.js';
 import { initialize } from './numeric/initializers.js';
 import { Rng } from './numeric/random.js';
+import { numel } from './ir/dims.js';
+import { trialGraph } from './model/trials.js';
 
 export const STAGE_NAMES = ['check', 'bind', 'lower', 'schedule', 'generate'] as const;
 export type DriverStage = (typeof STAGE_NAMES)[number];
@@ -205,4 +207,20 @@ export function dumpStage(b: Bound, stage: DriverStage, options: CompileBoundOpt
     case 'generate':
       return wgslListing(compileBound(b, options));
   }
+}
+
+// ---- many trials -----------------------------------------------------------------
+
+/**
+ * K trials of a model graph (bound to its sizes) in one training artifact
+ * (compiler/model/trials.ts), and the training artifact of one trial alone:
+ * the trials' statistics follow its parameter order, so each trial's loss,
+ * gradient norm and update are computed as in a run of that trial alone.
+ */
+export function compileTrials(graph: Graph, count: number, options: CompileBoundOptions = {}): { readonly artifact: Artifact; readonly solo: Artifact } {
+  const solo = compileBound({ graph, sizes: {} }, { ...options, training: true });
+  const offset = new Map(solo.tensors.map((t) => [t.name, t.offset.c]));
+  const params = solo.params.map((p) => ({ name: p.name, offset: offset.get(p.tensor)!, n: numel(p.shape) }));
+  const artifact = compileBound({ graph: trialGraph(graph, count), sizes: {} }, { ...options, training: true, trials: { count, solo: params } });
+  return { artifact, solo };
 }

@@ -193,9 +193,10 @@ export class CellRuntime {
   }
 
   /** Inputs for all steps: name → T·B·n values, time-major (index inputs as their integer values). */
-  setInputs(values: ReadonlyMap<string, Float32Array>): void {
+  setInputs(values: ReadonlyMap<string, Float32Array>, partial = false): void {
     for (const x of this.artifact.inputs) {
       const v = values.get(x.name);
+      if (!v && partial) continue; // an input not given keeps what it holds
       if (!v) throw new Error(`no values for input ${x.name}`);
       const n = this.T * this.B * numel(x.shape);
       if (v.length !== n) throw new RangeError(`input ${x.name} needs T·B·${n / (this.T * this.B)} = ${n} values, got ${v.length}`);

@@ -94,6 +94,56 @@ describe('cellc sweep (tiny trials)', { timeout: 240_000 }, () => {
     expect(mtimes(A)).toEqual(before);
   });
 
+  it('--trials-per-dispatch 4 trains each cell\'s trials together and writes, trial by trial, what one by one wrote', async (t) => {
+    deviceOrSkip(t, dev);
+    const G = join(tmp, 'together');
+    const r = await inProcess(['sweep', file, '--out', G, '--trials-per-dispatch', '4']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/^training 2 trials of \S+ together$/gm)).toHaveLength(2);
+    const noSeconds = (x: Record<string, unknown>) => ({ ...x, seconds: undefined });
+    for (const x of plan.trials) {
+      const [a, g] = [A, G].map((d) => join(d, 'trials', x.id));
+      expect(noSeconds(result(G, x.id) as unknown as Record<string, unknown>), x.id).toEqual(noSeconds(result(A, x.id) as unknown as Record<string, unknown>));
+      // the checkpoint (parameters, optimizer moments, losses) byte for byte
+      expect(readFileSync(join(g, 'checkpoint.safetensors')).equals(readFileSync(join(a, 'checkpoint.safetensors'))), `${x.id} checkpoint`).toBe(true);
+      const metrics = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => noSeconds(JSON.parse(l)));
+      expect(metrics(g)).toEqual(metrics(a));
+    }
+    expect(readFileSync(join(G, 'summary.md'), 'utf8')).toBe(readFileSync(join(A, 'summary.md'), 'utf8'));
+    const bad = await inProcess(['sweep', file, '--out', G, '--trials-per-dispatch', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^cellc: --trials-per-dispatch must be an integer ≥ 1, got '0'/);
+  });
+
+  it('a trial that diverges among trials trained together stops alone, with the result it has alone', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const f2 = join(tmp, 'diverging.json');
+    writeFileSync(
+      f2,
+      JSON.stringify({
+        name: 'diverging',
+        cells: [join(ROOT, 'dsl-examples/elman.cell')],
+        tasks: { adding: { T: 4, B: 2, evalBatches: 2 } },
+        train: { steps: 3, optimizer: 'sgd', momentum: 0, clip: 0, set: { H: 2 } },
+        factors: { lr: [0.02, 1e38] },
+        seeds: [1],
+      }),
+    );
+    const s2 = readSweepFile(f2);
+    const p2 = planSweep(s2);
+    const [alone, together] = [join(tmp, 'div1'), join(tmp, 'div2')];
+    await runSweep(s2, p2, { out: alone, device: async () => ctx, log });
+    const r = await runSweep(s2, p2, { out: together, device: async () => ctx, log, trialsPerDispatch: 2 });
+    expect(r).toMatchObject({ trained: 2, diverged: 1 });
+    for (const x of p2.trials) {
+      const [a, g] = [alone, together].map((d) => ({ ...result(d, x.id), seconds: 0 }));
+      expect(g, `lr ${x.levels.lr}`).toEqual(a);
+      expect(readFileSync(join(together, 'trials', x.id, 'checkpoint.safetensors')).equals(readFileSync(join(alone, 'trials', x.id, 'checkpoint.safetensors')))).toBe(true);
+    }
+    const bad = p2.trials.find((x) => x.levels.lr === 1e38)!;
+    expect(result(together, bad.id)).toMatchObject({ status: 'diverged', stepsRun: 1 });
+  });
+
   it('deleting one result.json reruns exactly that trial, with the same result', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     const victim = plan.trials[2];

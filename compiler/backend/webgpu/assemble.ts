@@ -11,14 +11,15 @@ import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.
 import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
 import { assert } from '../../util/assert.js';
-import { ARTIFACT_FORMAT, type Artifact, type PassPlan } from '../../artifact/artifact.js';
+import { ARTIFACT_FORMAT, type Artifact, type ArtifactOutput, type PassPlan, type TrainingPlan, type TrialSegment } from '../../artifact/artifact.js';
 import { renderFusedKernel, renderRowKernel } from './fusedKernel.js';
 import type { Layout, TensorId, TensorRef } from '../../artifact/layout.js';
 import { renderColsumKernel } from './colsumKernel.js';
 import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
 import { gemmRecord, type CellGemm } from './gemmRecord.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
-import { optimizerKernels } from './optimizer.js';
+import { optimizerKernels, trialOptimizerKernels } from './optimizer.js';
+import { trialPrefix } from '../../model/trials.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
 import { initialStateKernels } from './initialStateKernels.js';
 import { bindInitializer } from '../../numeric/initializers.js';
@@ -33,6 +34,13 @@ export interface GenerateOptions {
   readonly target?: Target;
   /** Add the optimizer kernels (the graph must have an output named `loss`). */
   readonly training?: boolean;
+  /**
+   * Training K trials at once (a graph of compiler/model/trials.ts, outputs
+   * `t{k}.loss`): per-trial optimizer kernels; `solo` is the parameter table
+   * of one trial compiled alone (name, arena offset, size), whose order each
+   * trial's statistics follow.
+   */
+  readonly trials?: { readonly count: number; readonly solo: readonly { readonly name: string; readonly offset: number; readonly n: number }[] };
 }
 
 /** The cell as the builder needs it: a lowered cell, its layout and parameter order. */
@@ -140,6 +148,35 @@ export class ArtifactBuilder {
     return grads;
   }
 
+  private soloTraining(outputs: readonly ArtifactOutput[], paramCount: number): TrainingPlan {
+    const loss = outputs.find((x) => x.name === 'loss');
+    assert(loss, 'a training artifact needs an output named loss');
+    const k = optimizerKernels(paramCount, this.layout.tensors.get(loss.at.tensor)!, loss.at);
+    return { stats: this.add(k.stats), update: this.add(k.update), paramCount };
+  }
+
+  /** Per-trial optimizer kernels; each trial's parameters mapped to the positions they have when the trial is compiled alone. */
+  private trialTraining(trials: NonNullable<GenerateOptions['trials']>, outputs: readonly ArtifactOutput[], paramCount: number): TrainingPlan {
+    const soloCount = trials.solo.reduce((n, p) => n + p.n, 0);
+    const losses = [];
+    const segments: TrialSegment[][] = [];
+    for (let t = 0; t < trials.count; t++) {
+      const loss = outputs.find((x) => x.name === trialPrefix(t) + 'loss');
+      assert(loss, `a trial training artifact needs an output named ${trialPrefix(t)}loss`);
+      losses.push({ layout: this.layout.tensors.get(loss.at.tensor)!, at: loss.at });
+      segments.push(
+        trials.solo.map((p) => {
+          const at = this.layout.tensors.get(tensorNames.param(trialPrefix(t) + p.name));
+          assert(at && at.offset.b === 0 && at.offset.tb === 0 && at.width === p.n, `trial ${t} has no parameter ${p.name} of ${p.n} elements`);
+          return { solo: p.offset, at: at.offset.c, n: p.n };
+        }),
+      );
+    }
+    assert(soloCount * trials.count === paramCount, 'the trials hold other parameters than K copies of the solo ones');
+    const k = trialOptimizerKernels(paramCount, soloCount, losses);
+    return { stats: this.add(k.stats), update: this.add(k.update), paramCount, trials: { count: trials.count, paramCount: soloCount, segments, hyperFields: k.hyperFields } };
+  }
+
   /** The artifact: the plans, the gradient kernels of `bwd`, the optimizer when training, the tables. */
   finish(o: { forward: PassPlan; backward: PassPlan; bwd: Schedule; bwdFn: StepFunction; aliases: readonly (readonly [TensorId, Store])[] }): Artifact {
     const { cell, layout, options } = this;
@@ -165,13 +202,10 @@ export class ArtifactBuilder {
     grads.push(...states.flatMap((s) => (s.initParam ? [s.initParam.grad] : [])));
     let training: Artifact['training'];
     if (options.training) {
-      const loss = outputs.find((x) => x.name === 'loss');
-      assert(loss, 'a training artifact needs an output named loss');
       const paramCount = paramOrder.reduce((n, p) => n + numel(paramShape.get(p)!), 0);
       const first = paramOrder.length ? layout.tensors.get(tensorNames.param(paramOrder[0])) : undefined;
       assert(!first || first.offset.c === 0, 'parameters must start their arena');
-      const k = optimizerKernels(paramCount, layout.tensors.get(loss.at.tensor)!, loss.at);
-      training = { stats: this.add(k.stats), update: this.add(k.update), paramCount };
+      training = options.trials ? this.trialTraining(options.trials, outputs, paramCount) : this.soloTraining(outputs, paramCount);
     }
     return {
       format: ARTIFACT_FORMAT,

@@ -7,11 +7,13 @@
 
 import { FOLD_WORKGROUPS, type BoundBinding, type KernelRecord, type UniformField } from '../../artifact/kernel.js';
 import { addressParts, lin, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
+import { assert } from '../../util/assert.js';
+import type { TrialPlan } from '../../artifact/artifact.js';
 
 export const TRAIN_HYPER_BYTES = 64;
 
 /** The fields of the uniform \`Hyper\` (see the WGSL struct below); the loss placement is fixed per (B, T), the rest is set per step. */
-function hyperFields(paramCount: number, loss: TensorLayout, at: TensorRef): UniformField[] {
+function hyperFields1(paramCount: number, loss: TensorLayout, at: TensorRef): UniformField[] {
   const perStep = (name: string, type: 'u32' | 'f32' = 'f32'): UniformField => ({ name, type });
   return [
     { name: 'N', type: 'u32', value: paramCount },
@@ -30,7 +32,7 @@ function hyperFields(paramCount: number, loss: TensorLayout, at: TensorRef): Uni
  * elements of their arenas; the loss is the output tensor \`loss\` at \`at\`.
  */
 export function optimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef): { stats: KernelRecord; update: KernelRecord } {
-  const hyper: BoundBinding['resource'] = { kind: 'host', name: 'hyper', bytes: TRAIN_HYPER_BYTES, fields: hyperFields(paramCount, loss, at) };
+  const hyper: BoundBinding['resource'] = { kind: 'host', name: 'hyper', bytes: TRAIN_HYPER_BYTES, fields: hyperFields1(paramCount, loss, at) };
   const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
   const stats: KernelRecord = {
     name: 'train_stats',
@@ -69,7 +71,7 @@ export function optimizerKernels(paramCount: number, loss: TensorLayout, at: Ten
 }
 
 const HYPER = `struct Hyper {
-  N: u32,            // parameter count
+  N: u32,            // parameter count (of one trial)
   count: u32,        // loss values (T·B)
   lossOffset: u32,   // first loss value in \`loss\`
   lossStride: u32,   // elements between consecutive loss values
@@ -79,7 +81,62 @@ const HYPER = `struct Hyper {
   clip: f32,         // max global gradient norm; 0 = no clipping
   momentum: f32,
   kind: u32,         // 0 SGD, 1 Adam, 2 AdamW
+  pad0: u32, pad1: u32, // to TRAIN_HYPER_BYTES, the stride of the trials' array<Hyper>
 }`;
+
+/**
+ * The reduction both stats kernels run, in one text so that a trial of a
+ * batched run sums its loss and squared gradients in exactly the order (and
+ * with exactly the arithmetic) of the same trial run alone: invocation i takes
+ * the elements i, i+256, … of the trial (in the solo arena's order), then a
+ * tree over the 256 partial sums.
+ */
+function reduceWgsl(h: string, grad: (k: string) => string, store: string): string {
+  return `  var l = 0.0;
+  for (var k = i; k < ${h}.count; k += 256u) { l += loss[${h}.lossOffset + k * ${h}.lossStride]; }
+  var g = 0.0;
+  for (var k = i; k < ${h}.N; k += 256u) { let v = ${grad('k')}; g += v * v; }
+  partLoss[i] = l;
+  partNorm[i] = g;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (i < s) {
+      partLoss[i] += partLoss[i + s];
+      partNorm[i] += partNorm[i + s];
+    }
+    workgroupBarrier();
+  }
+  if (i == 0u) {
+    stats[${store}] = partLoss[0];
+    stats[${store} + 1u] = partNorm[0];
+  }`;
+}
+
+/** The update of parameter i with the hyper-parameters `h` and the trial's ‖g‖² at stats[norm]; v lives at moments[vAt + i]. */
+function updateWgsl(h: string, norm: string, vAt: string): string {
+  return `  let norm = sqrt(stats[${norm}]);
+  var scale = 1.0;
+  if (${h}.clip > 0.0 && norm > ${h}.clip) { scale = ${h}.clip / norm; }
+  var g = grads[i] * scale;
+  var p = params[i];
+  if (${h}.kind == 0u) {
+    g += ${h}.weightDecay * p;
+    let m = ${h}.momentum * moments[i] + g;
+    moments[i] = m;
+    p -= ${h}.lr * m;
+  } else {
+    if (${h}.kind == 1u) { g += ${h}.weightDecay * p; }
+    let m = ${h}.beta1 * moments[i] + (1.0 - ${h}.beta1) * g;
+    let v = ${h}.beta2 * moments[${vAt} + i] + (1.0 - ${h}.beta2) * g * g;
+    moments[i] = m;
+    moments[${vAt} + i] = v;
+    p -= ${h}.lr * (m / ${h}.bc1) / (sqrt(v / ${h}.bc2) + ${h}.eps);
+    if (${h}.kind == 2u) { p -= ${h}.lr * ${h}.weightDecay * params[i]; }
+  }
+  params[i] = p;`;
+}
+
+const FOLDED_INDEX = `let i = gid.x + gid.y * ${FOLD_WORKGROUPS}u * 256u;`;
 
 /** stats[0] = Σ loss, stats[1] = ‖g‖²; one workgroup of 256 invocations. */
 export const STATS_WGSL = `// training statistics: the summed loss and the squared global gradient norm
@@ -93,24 +150,7 @@ var<workgroup> partNorm: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) i: u32) {
-  var l = 0.0;
-  for (var k = i; k < hyper.count; k += 256u) { l += loss[hyper.lossOffset + k * hyper.lossStride]; }
-  var g = 0.0;
-  for (var k = i; k < hyper.N; k += 256u) { let v = grads[k]; g += v * v; }
-  partLoss[i] = l;
-  partNorm[i] = g;
-  workgroupBarrier();
-  for (var s = 128u; s > 0u; s >>= 1u) {
-    if (i < s) {
-      partLoss[i] += partLoss[i + s];
-      partNorm[i] += partNorm[i + s];
-    }
-    workgroupBarrier();
-  }
-  if (i == 0u) {
-    stats[0] = partLoss[0];
-    stats[1] = partNorm[0];
-  }
+${reduceWgsl('hyper', (k) => `grads[${k}]`, '0u')}
 }
 `;
 
@@ -125,27 +165,121 @@ ${HYPER}
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * ${FOLD_WORKGROUPS}u * 256u;
+  ${FOLDED_INDEX}
   if (i >= hyper.N) { return; }
-  let norm = sqrt(stats[1]);
-  var scale = 1.0;
-  if (hyper.clip > 0.0 && norm > hyper.clip) { scale = hyper.clip / norm; }
-  var g = grads[i] * scale;
-  var p = params[i];
-  if (hyper.kind == 0u) {
-    g += hyper.weightDecay * p;
-    let m = hyper.momentum * moments[i] + g;
-    moments[i] = m;
-    p -= hyper.lr * m;
-  } else {
-    if (hyper.kind == 1u) { g += hyper.weightDecay * p; }
-    let m = hyper.beta1 * moments[i] + (1.0 - hyper.beta1) * g;
-    let v = hyper.beta2 * moments[hyper.N + i] + (1.0 - hyper.beta2) * g * g;
-    moments[i] = m;
-    moments[hyper.N + i] = v;
-    p -= hyper.lr * (m / hyper.bc1) / (sqrt(v / hyper.bc2) + hyper.eps);
-    if (hyper.kind == 2u) { p -= hyper.lr * hyper.weightDecay * params[i]; }
-  }
-  params[i] = p;
+${updateWgsl('hyper', '1u', 'hyper.N')}
 }
 `;
+
+// ---- many trials in one artifact (compiler/model/trials.ts) ------------------------
+
+/**
+ * Per trial k the host buffer 'trials' holds a Hyper (TRAIN_HYPER_BYTES) and
+ * 'running' (trial k takes no update while running[k] = 0: a trial that
+ * diverged or finished keeps its parameters and moments); 'trialMap' lists
+ * the arena positions of trial k's parameters in the order of the trial run
+ * alone (K × N), 'trialOf' the trial of each arena position.
+ */
+export const TRIAL_STATS_WGSL = `// training statistics of each trial (workgroup k): its summed loss and squared gradient norm
+${HYPER}
+@group(0) @binding(0) var<storage, read> grads: array<f32>;
+@group(0) @binding(1) var<storage, read> loss: array<f32>;
+@group(0) @binding(2) var<storage, read_write> stats: array<f32>; // trial k: Σ loss, ‖g‖² at 2k, 2k+1
+@group(0) @binding(3) var<storage, read> trials: array<Hyper>;
+@group(0) @binding(4) var<storage, read> trialMap: array<u32>;
+var<workgroup> partLoss: array<f32, 256>;
+var<workgroup> partNorm: array<f32, 256>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) i: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let trial = wg.x;
+  let hyper = trials[trial];
+  let base = trial * hyper.N;
+${reduceWgsl('hyper', (k) => `grads[trialMap[base + ${k}]]`, '2u * trial')}
+}
+`;
+
+export const TRIAL_UPDATE_WGSL = `// parameter update of every trial with its own hyper-parameters and clipping scale
+${HYPER}
+@group(0) @binding(0) var<storage, read_write> params: array<f32>;
+@group(0) @binding(1) var<storage, read> grads: array<f32>;
+@group(0) @binding(2) var<storage, read_write> moments: array<f32>; // m[0..NK), v[NK..2NK)
+@group(0) @binding(3) var<storage, read> stats: array<f32>;
+@group(0) @binding(4) var<storage, read> trials: array<Hyper>;
+@group(0) @binding(5) var<storage, read> trialOf: array<u32>;
+@group(0) @binding(6) var<storage, read> running: array<u32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ${FOLDED_INDEX}
+  let NK = arrayLength(&trialOf);
+  if (i >= NK) { return; }
+  let trial = trialOf[i];
+  if (running[trial] == 0u) { return; }
+  let hyper = trials[trial];
+${updateWgsl('hyper', '2u * trial + 1u', 'NK')}
+}
+`;
+
+/** The two trial training kernels ('train_stats': one workgroup per trial; 'train_update': one invocation per parameter of all trials). */
+export function trialOptimizerKernels(totalParams: number, soloParams: number, losses: readonly { layout: TensorLayout; at: TensorRef }[]): { stats: KernelRecord; update: KernelRecord; hyperFields: UniformField[][] } {
+  const K = losses.length;
+  const hyperFields = losses.map((l) => hyperFields1(soloParams, l.layout, l.at));
+  const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
+  const trials: BoundBinding['resource'] = { kind: 'host', name: 'trials', bytes: TRAIN_HYPER_BYTES * K };
+  const stats: BoundBinding['resource'] = { kind: 'host', name: 'stats', bytes: 8 * K };
+  const arenas = [...new Set(losses.map((l) => l.layout.arena))];
+  assert(arenas.length === 1, 'the trials\' losses must share one arena');
+  return {
+    hyperFields,
+    stats: {
+      name: 'train_stats',
+      role: 'optimizer',
+      wgsl: TRIAL_STATS_WGSL,
+      entryPoint: 'main',
+      workgroupSize: [256, 1, 1],
+      workgroupStorageBytes: 2 * 256 * 4,
+      bindings: [
+        b(0, 'grads', 'read-only-storage', 'parameter gradients', { kind: 'arena', arena: 'grads' }),
+        b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: arenas[0] }),
+        b(2, 'stats', 'storage', 'Σ loss, ‖g‖² per trial', stats),
+        b(3, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
+        b(4, 'trialMap', 'read-only-storage', 'arena positions of each trial in solo order', { kind: 'host', name: 'trialMap', bytes: 4 * K * soloParams }),
+      ],
+      dispatch: { threads: [lin(K), lin(1), lin(1)], per: [1, 1, 1] },
+      summary: `per trial (${K}): Σ loss over T·B rows and the squared gradient norm, in the order of the trial run alone`,
+    },
+    update: {
+      name: 'train_update',
+      role: 'optimizer',
+      wgsl: TRIAL_UPDATE_WGSL,
+      entryPoint: 'main',
+      workgroupSize: [256, 1, 1],
+      workgroupStorageBytes: 0,
+      bindings: [
+        b(0, 'params', 'storage', 'parameters', { kind: 'arena', arena: 'params' }),
+        b(1, 'grads', 'read-only-storage', 'gradients', { kind: 'arena', arena: 'grads' }),
+        b(2, 'moments', 'storage', 'optimizer moments m, v', { kind: 'host', name: 'moments', bytes: 8 * totalParams }),
+        b(3, 'stats', 'read-only-storage', 'Σ loss, ‖g‖² per trial', stats),
+        b(4, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
+        b(5, 'trialOf', 'read-only-storage', 'the trial of each parameter', { kind: 'host', name: 'trialOf', bytes: 4 * totalParams }),
+        b(6, 'running', 'read-only-storage', 'which trials still train', { kind: 'host', name: 'running', bytes: 4 * K }),
+      ],
+      dispatch: { threads: [lin(totalParams), lin(1), lin(1)], per: [256, 1, 1], fold: true },
+      summary: 'parameter update of each trial after its own global-norm clipping: SGD with momentum, Adam or AdamW',
+    },
+  };
+}
+
+/** trialMap (K × N: arena positions in solo order) and trialOf (the trial of each of the NK positions) from the plan's segments. */
+export function trialTables(plan: TrialPlan, totalParams: number): { map: Uint32Array; of: Uint32Array } {
+  const map = new Uint32Array(plan.count * plan.paramCount);
+  const of = new Uint32Array(totalParams);
+  plan.segments.forEach((segs, k) => {
+    for (const s of segs) {
+      for (let e = 0; e < s.n; e++) map[k * plan.paramCount + s.solo + e] = s.at + e;
+      of.fill(k, s.at, s.at + s.n);
+    }
+  });
+  return { map, of };
+}

@@ -205,6 +205,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--out <dir>', 'folder of the sweep: trials/<id>/, summary.md, summary.json, charts', 'sweep-output')
     .option('--shard <i/n>', 'train only shard i of n (0 ≤ i < n): every n-th trial in id order')
     .option('--dry-run', 'list the trials (done or pending) and train nothing')
+    .option('--trials-per-dispatch <k>', 'train up to k trials of one model (differing in seed and optimizer settings) together, in one set of dispatches; the same results as one by one', '1')
     .action((file: string, opts) => setExit(sweepCommand(file, opts)));
   sweep
     .command('merge')

@@ -18,6 +18,7 @@ import { shardOf, type Plan, type Trial } from './plan.js';
 import { curvesChart, finalChart, summarise, summaryMarkdown, type SweepSummary } from './summary.js';
 import { SweepError, type SweepSpec } from './sweepFile.js';
 import { readResult, runTrial, trialDir, type TrialResult } from './trial.js';
+import { groupTrials, runTrialGroup } from './trialGroup.js';
 import { cellsDir, verifyCell, type CellVerdict, type CellVerifier } from './verifyCells.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -98,6 +99,8 @@ export interface SweepRunOptions {
   readonly progress?: (t: Trial) => Progress;
   readonly signal?: { readonly interrupted: boolean };
   readonly verifier?: CellVerifier;
+  /** Train up to this many trials of one model together (trialGroup.ts); default 1: each alone. */
+  readonly trialsPerDispatch?: number;
 }
 
 export interface SweepRunReport {
@@ -136,25 +139,35 @@ export async function runSweep(spec: SweepSpec, plan: Plan, o: SweepRunOptions):
   if (runnable.length) {
     const ctx = await o.device();
     const signal = o.signal ?? { interrupted: false };
-    for (const [k, t] of runnable.entries()) {
-      const dir = trialDir(o.out, t.id);
-      ensureDir(dir);
-      const what = Object.entries(t.levels)
+    let done = 0;
+    const describe = (t: Trial) =>
+      Object.entries(t.levels)
         .map(([f, v]) => (f === 'cell' ? String(v) : `${f}=${v}`))
         .join(' ');
-      const r = await runTrial(ctx, t, { cell: cellPath.get(t.config.cell.file)!, text: textPath.get(t.config.task.name) }, dir, { verify: spec.verify, progress: o.progress?.(t) ?? SILENT_PROGRESS, signal });
-      if (!r) {
+    for (const group of groupTrials(runnable, o.trialsPerDispatch ?? 1)) {
+      const dirs = group.map((t) => trialDir(o.out, t.id));
+      for (const d of dirs) ensureDir(d);
+      const t = group[0];
+      const paths = { cell: cellPath.get(t.config.cell.file)!, text: textPath.get(t.config.task.name) };
+      if (group.length > 1) o.log(`training ${group.length} trials of ${t.levels.cell} together`);
+      const rs =
+        group.length > 1
+          ? await runTrialGroup(ctx, group, paths, dirs, { verify: spec.verify, signal })
+          : await runTrial(ctx, t, paths, dirs[0], { verify: spec.verify, progress: o.progress?.(t) ?? SILENT_PROGRESS, signal }).then((r) => r && [r]);
+      if (!rs) {
         interrupted = true;
-        o.log(`interrupted in trial ${t.id}; run the sweep again to continue (that trial starts over)`);
+        o.log(`interrupted in trial${group.length > 1 ? 's' : ''} ${group.map((g) => g.id).join(', ')}; run the sweep again to continue (${group.length > 1 ? 'those trials start' : 'that trial starts'} over)`);
         break;
       }
-      trained++;
-      if (r.status !== 'ok') diverged++;
-      o.log(
-        `trial ${k + 1}/${runnable.length} ${t.id} ${what} (${t.config.task.name}): ` +
-          (r.status === 'ok' ? `held-out loss ${r.heldOutLoss!.toPrecision(4)}` : `diverged: ${r.message}`) +
-          ` (${r.seconds.toFixed(1)} s training)`,
-      );
+      for (const [i, r] of rs.entries()) {
+        trained++;
+        if (r.status !== 'ok') diverged++;
+        o.log(
+          `trial ${++done}/${runnable.length} ${group[i].id} ${describe(group[i])} (${group[i].config.task.name}): ` +
+            (r.status === 'ok' ? `held-out loss ${r.heldOutLoss!.toPrecision(4)}` : `diverged: ${r.message}`) +
+            ` (${r.seconds.toFixed(1)} s training)`,
+        );
+      }
       if (signal.interrupted) {
         interrupted = true;
         break;

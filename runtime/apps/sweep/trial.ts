@@ -14,8 +14,8 @@ import type { GpuContext } from '../../core/device.js';
 import { runConfigFrom, type TrainFlags } from '../cli/commands/train.js';
 import { UserError } from '../cli/io.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
-import { buildModelOrThrow, trainRun, TrainingError, type Progress } from '../train/run.js';
-import { evaluateHeldOut, modelFromSavedRun, readSavedRun } from '../train/savedRun.js';
+import { buildModelOrThrow, trainRun, TrainingError, type Progress, type RunResult } from '../train/run.js';
+import { evaluateHeldOut, modelFromSavedRun, readSavedRun, type EvalResult } from '../train/savedRun.js';
 import type { Trial } from './plan.js';
 import { SweepError } from './sweepFile.js';
 
@@ -122,6 +122,22 @@ export async function runTrial(
   writeFileAtomic(join(dir, 'config.json'), new TextEncoder().encode(JSON.stringify({ id: t.id, ...t.config, levels: t.levels }, null, 2) + '\n'));
   const r = await trainRun(ctx, config, o.progress, o.signal);
   if (r.stoppedBy === 'interrupt') return undefined;
+  const result = await trialResult(t, r, async () => {
+    const saved = readSavedRun(dir);
+    const { model, params } = modelFromSavedRun(config.layers.map((l) => l.graph), saved, config.task, { embed: config.embed });
+    return evaluateHeldOut(ctx, model, new Map([...params].map(([k, v]) => [k, v.data])), config.task, { B: config.B, T: config.T, seed: config.seed, batches: t.config.task.evalBatches });
+  });
+  writeResult(dir, result);
+  return result;
+}
+
+/** Writes result.json, atomically: from now on the trial is finished. */
+export function writeResult(dir: string, result: TrialResult): void {
+  writeFileAtomic(join(dir, RESULT_FILE), new TextEncoder().encode(JSON.stringify(result) + '\n'));
+}
+
+/** The result of a trial that trained to its end or diverged (alone or with others): its curve, and the held-out evaluation of its final parameters unless it diverged. */
+export async function trialResult(t: Trial, r: Pick<RunResult, 'losses' | 'stepsRun' | 'seconds' | 'stoppedBy' | 'finalLoss'>, heldOut: () => Promise<EvalResult>): Promise<TrialResult> {
   let sum = 0;
   const curve = thin(
     r.losses.map((l, k) => {
@@ -130,17 +146,9 @@ export async function runTrial(
     }),
   );
   const base = { format: 'cellc-trial-1' as const, id: t.id, stepsRun: r.stepsRun, seconds: r.seconds, curve };
-  let result: TrialResult;
-  if (r.stoppedBy === 'nan') {
-    result = { ...base, status: 'diverged', heldOutLoss: null, finalTrainLoss: null, message: `training stopped after ${r.stepsRun} steps: a non-finite loss, gradient or parameter` };
-  } else {
-    const saved = readSavedRun(dir);
-    const { model, params } = modelFromSavedRun(config.layers.map((l) => l.graph), saved, config.task, { embed: config.embed });
-    const e = await evaluateHeldOut(ctx, model, new Map([...params].map(([k, v]) => [k, v.data])), config.task, { B: config.B, T: config.T, seed: config.seed, batches: t.config.task.evalBatches });
-    result = Number.isFinite(e.loss)
-      ? { ...base, status: 'ok', heldOutLoss: e.loss, ...(e.accuracy !== undefined ? { heldOutAccuracy: e.accuracy } : {}), finalTrainLoss: r.finalLoss }
-      : { ...base, status: 'diverged', heldOutLoss: null, finalTrainLoss: r.finalLoss, message: `the held-out loss is ${e.loss}` };
-  }
-  writeFileAtomic(join(dir, 'result.json'), new TextEncoder().encode(JSON.stringify(result) + '\n'));
-  return result;
+  if (r.stoppedBy === 'nan') return { ...base, status: 'diverged', heldOutLoss: null, finalTrainLoss: null, message: `training stopped after ${r.stepsRun} steps: a non-finite loss, gradient or parameter` };
+  const e = await heldOut();
+  return Number.isFinite(e.loss)
+    ? { ...base, status: 'ok', heldOutLoss: e.loss, ...(e.accuracy !== undefined ? { heldOutAccuracy: e.accuracy } : {}), finalTrainLoss: r.finalLoss }
+    : { ...base, status: 'diverged', heldOutLoss: null, finalTrainLoss: r.finalLoss, message: `the held-out loss is ${e.loss}` };
 }

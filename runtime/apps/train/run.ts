@@ -146,7 +146,6 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
   const trainer = await Trainer.create(ctx, model, { B: c.B, T: U }, c.optimizer);
   const losses: { step: number; loss: number }[] = [];
   const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));
-  const identity = runIdentity(c, model);
   if (c.task.heldOut && U !== c.T) throw new TrainingError('--tbptt is not supported with --data (the windows of T steps are the truncation)');
   let heldOutHistory: HeldOutPoint[] = [];
   let first = 0;
@@ -155,7 +154,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
     if (c.resume) {
       if (!ckptPath || !existsSync(ckptPath)) throw new TrainingError(`--resume: no checkpoint at ${ckptPath ?? '(no --out given)'}`);
       const ck = loadCheckpoint(ckptPath, paramOrder);
-      const wrong = resumeMismatches(ck, { model, paramOrder, task: c.task.name, config: identity });
+      const wrong = resumeMismatches(ck, { model, paramOrder, task: c.task.name, config: runIdentity(c, model) });
       if (wrong.length) throw new TrainingError(`--resume: the checkpoint in ${c.out} was written by a different run or is damaged: ${wrong.join('; ')}`);
       const bad = firstNonFinite([...[...ck.params].map(([k, v]) => [`param.${k}`, v.data] as [string, Float32Array]), ...(ck.moments ? namedMoments(ck.moments, paramOrder) : [])]);
       if (bad) throw new TrainingError(`--resume: the checkpoint in ${c.out} holds a non-finite value (${bad.name}[${bad.index}] = ${bad.value}); it cannot be continued`);
@@ -180,24 +179,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       const moments = await trainer.readMoments();
       const bad = firstNonFinite([...[...params].map(([k, v]) => [`parameter ${k}`, v] as [string, Float32Array]), ...namedMoments(moments, paramOrder).map(([k, v]) => [`optimizer moment ${k}`, v] as [string, Float32Array])]);
       if (bad) return `${bad.name} is ${bad.value} after the update`;
-      const bytes = encodeCheckpoint(
-        {
-          params: new Map([...params].map(([k, v]) => [k, { shape: paramOrder.find((p) => p.name === k)!.shape, data: v }])),
-          moments,
-          metadata: {
-            format: CHECKPOINT_FORMAT,
-            step: String(step),
-            cell: model.graph.name,
-            task: c.task.name,
-            config: JSON.stringify({ ...identity, optimizer: c.optimizer }),
-            losses: JSON.stringify(losses.map((l) => [l.step, l.loss])),
-            ...(c.task.alphabet !== undefined ? { alphabet: c.task.alphabet } : {}),
-            ...(c.task.metadata ?? {}),
-            ...(held ? { heldout: JSON.stringify(held.history.map((h) => [h.step, h.loss])) } : {}),
-          },
-        },
-        paramOrder,
-      );
+      const bytes = runCheckpoint(c, model, paramOrder, { params, moments, step, losses, ...(held ? { heldOut: held.history } : {}) });
       writeFileAtomic(ckptPath, bytes);
       before = newest;
       newest = { step, bytes };
@@ -253,8 +235,7 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
       losses.push({ step: k + 1, loss });
       if (stepsToThreshold === undefined && c.threshold !== undefined && smoothed(losses) < c.threshold) stepsToThreshold = k + 1;
       const check = held && (await held.after(trainer, k + 1, c.steps));
-      const val = check ? { val_loss: check.loss } : {};
-      if (metricsPath) appendFileSync(metricsPath, JSON.stringify({ step: k + 1, loss, grad_norm: gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000, ...val }) + '\n');
+      if (metricsPath) appendFileSync(metricsPath, metricsLine({ step: k + 1, loss, gradNorm, lr: learningRate(c.optimizer, k), seconds: (performance.now() - t0) / 1000, ...(check ? { valLoss: check.loss } : {}) }));
       if (k === first) {
         tSteps = performance.now();
         progress.log(`compiled the kernels and ran the first step in ${((tSteps - t0) / 1000).toFixed(1)} s`);
@@ -300,6 +281,37 @@ export async function trainRun(ctx: GpuContext, c: RunConfig, progress: Progress
     trainer.destroy();
   }
 }
+
+/** The checkpoint of run `c` at `step` (safetensors: parameters, optimizer moments, what --resume and cellc eval read). */
+export function runCheckpoint(
+  c: RunConfig,
+  model: Model,
+  paramOrder: readonly { name: string; shape: readonly number[] }[],
+  at: { params: ReadonlyMap<string, Float32Array>; moments: Float32Array; step: number; losses: readonly { step: number; loss: number }[]; heldOut?: readonly HeldOutPoint[] },
+): Uint8Array {
+  return encodeCheckpoint(
+    {
+      params: new Map([...at.params].map(([k, v]) => [k, { shape: paramOrder.find((p) => p.name === k)!.shape, data: v }])),
+      moments: at.moments,
+      metadata: {
+        format: CHECKPOINT_FORMAT,
+        step: String(at.step),
+        cell: model.graph.name,
+        task: c.task.name,
+        config: JSON.stringify({ ...runIdentity(c, model), optimizer: c.optimizer }),
+        losses: JSON.stringify(at.losses.map((l) => [l.step, l.loss])),
+        ...(c.task.alphabet !== undefined ? { alphabet: c.task.alphabet } : {}),
+        ...(c.task.metadata ?? {}),
+        ...(at.heldOut ? { heldout: JSON.stringify(at.heldOut.map((h) => [h.step, h.loss])) } : {}),
+      },
+    },
+    paramOrder,
+  );
+}
+
+/** One line of metrics.jsonl. */
+export const metricsLine = (m: { step: number; loss: number; gradNorm: number; lr: number; seconds: number; valLoss?: number }): string =>
+  JSON.stringify({ step: m.step, loss: m.loss, grad_norm: m.gradNorm, lr: m.lr, seconds: m.seconds, ...(m.valLoss !== undefined ? { val_loss: m.valLoss } : {}) }) + '\n';
 
 /** Mean of the last 20 losses: single batches are noisy. */
 export function smoothed(losses: readonly { loss: number }[], n = 20): number {

@@ -54,6 +54,9 @@ export function learningRate(c: OptimizerConfig, k: number): number {
   return 0.5 * c.lr * (1 + Math.cos(Math.PI * p));
 }
 
+/** The update kernels' optimizer code (Hyper.kind). */
+export const optimizerKind = (c: Pick<OptimizerConfig, 'optimizer'>): number => (c.optimizer === 'sgd' ? 0 : c.optimizer === 'adam' ? 1 : 2);
+
 export interface StepResult {
   readonly loss: number;
   readonly gradNorm: number;
@@ -119,9 +122,8 @@ export class Trainer {
   private writeHyper(lr: number) {
     const c = this.config;
     const t = this.step + 1;
-    const kind = c.optimizer === 'sgd' ? 0 : c.optimizer === 'adam' ? 1 : 2;
     const hyper = this.hyperLayout;
-    const values = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, bc1: 1 - c.beta1 ** t, bc2: 1 - c.beta2 ** t, clip: c.clip, momentum: c.momentum, kind };
+    const values = { lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, bc1: 1 - c.beta1 ** t, bc2: 1 - c.beta2 ** t, clip: c.clip, momentum: c.momentum, kind: optimizerKind(c) };
     this.ctx.queue.writeBuffer(this.hyper, 0, packUniform(hyper.bytes, hyper.fields ?? [], this.B, this.T, values));
   }
 

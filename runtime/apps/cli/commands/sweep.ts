@@ -1,4 +1,4 @@
-// `cellc sweep SWEEPFILE [--out DIR] [--shard i/n] [--dry-run]`: trains every
+// `cellc sweep SWEEPFILE [--out DIR] [--shard i/n] [--dry-run] [--trials-per-dispatch K]`: trains every
 // trial of a sweep file (cells × tasks × factor levels × seeds, each with
 // the same budget) that has no result yet, then prints and writes the
 // statistics. `cellc sweep merge DIR… [--out DIR]`: the same statistics from
@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDevice, type GpuContext } from '../../../core/device.js';
 import { TrainingError } from '../../train/run.js';
+import { MAX_TRIALS } from '../../../../compiler/index.js';
+import { int } from './train.js';
 import { parseShard, planSweep, shardOf, type Plan } from '../../sweep/plan.js';
 import { readPlan, runSweep, writeSummary } from '../../sweep/runSweep.js';
 import { readSweepFile, SweepError } from '../../sweep/sweepFile.js';
@@ -20,6 +22,7 @@ export interface SweepFlags {
   out?: string;
   shard?: string;
   dryRun?: boolean;
+  trialsPerDispatch?: string;
 }
 
 function userErrors<T>(f: () => T): T {
@@ -45,6 +48,8 @@ export async function sweepCommand(file: string, f: SweepFlags): Promise<number>
   const plan = userErrors(() => planSweep(spec));
   const shard = f.shard !== undefined ? userErrors(() => parseShard(f.shard!)) : undefined;
   const out = f.out ?? DEFAULT_SWEEP_OUT;
+  const together = int('trials-per-dispatch', f.trialsPerDispatch ?? '1');
+  if (together > MAX_TRIALS) throw new UserError(`--trials-per-dispatch must be at most ${MAX_TRIALS}, got ${together}`);
   // every trial's settings are checked as `cellc train` checks them, before anything is written or trained
   const cellPath = new Map(spec.cells.map((c) => [c.file, c.path]));
   const textPath = new Map(spec.tasks.map((t) => [t.name, t.text]));
@@ -74,6 +79,7 @@ export async function sweepCommand(file: string, f: SweepFlags): Promise<number>
       runSweep(spec, plan, {
         out,
         ...(shard ? { shard } : {}),
+        trialsPerDispatch: together,
         device: async () => {
           ctx = await acquireDevice();
           process.stderr.write(`adapter: ${ctx.adapter.description || ctx.adapter.vendor} (${ctx.adapter.software ? 'software' : 'hardware'})\n`);

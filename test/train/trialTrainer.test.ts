@@ -1,0 +1,126 @@
+// Many trials per dispatch (runtime/apps/train/trialTrainer.ts): K trials of
+// one model trained together give, trial by trial, exactly the results of
+// Trainer running that trial alone — every loss, every gradient norm, the
+// final parameters and optimizer moments, bit for bit — with different
+// seeds, data, optimizers, learning-rate schedules and clipping per trial,
+// and a trial that diverges stops alone. Odd sizes (H = 7, B = 5, T = 9).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileTrials, trialTables } from '../../compiler/index.js';
+import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
+import { adding, batchRng, reber } from '../../runtime/apps/train/tasks.js';
+import { DEFAULT_OPTIMIZER, Trainer, type OptimizerConfig, type StepResult } from '../../runtime/apps/train/trainer.js';
+import { TrialTrainer } from '../../runtime/apps/train/trialTrainer.js';
+import type { Task } from '../../runtime/apps/train/task.js';
+import { acquireTestDevice, deviceOrSkip, exampleCell, type TestDevice } from './helpers.js';
+
+const B = 5;
+const T = 9;
+const STEPS = 6;
+
+let dev: TestDevice = { ctx: null, reason: 'not acquired' };
+beforeAll(async () => {
+  dev = await acquireTestDevice('train/trialTrainer');
+});
+afterAll(() => dev.ctx?.destroy());
+
+interface TrialCase {
+  readonly seed: number;
+  readonly opt: OptimizerConfig;
+}
+
+const O = (o: Partial<OptimizerConfig>): OptimizerConfig => ({ ...DEFAULT_OPTIMIZER, steps: STEPS, ...o });
+
+const TRIALS: readonly TrialCase[] = [
+  { seed: 1, opt: O({ optimizer: 'adam', lr: 0.01, clip: 0.5 }) },
+  { seed: 2, opt: O({ optimizer: 'adamw', lr: 0.02, weightDecay: 0.3, warmup: 2, schedule: 'cosine', clip: 0 }) },
+  // diverges at its first update: SGD with a learning rate that sends the parameters to ±∞
+  { seed: 3, opt: O({ optimizer: 'sgd', lr: 1e38, momentum: 0.5, clip: 0 }) },
+];
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+interface Trace {
+  readonly steps: StepResult[];
+  readonly params: Map<string, Float32Array>;
+  readonly moments: Float32Array;
+}
+
+const finite = (r: StepResult) => Number.isFinite(r.loss) && Number.isFinite(r.gradNorm);
+
+async function solo(ctx: NonNullable<TestDevice['ctx']>, cell: string, sizes: string[], task: Task, c: TrialCase): Promise<Trace> {
+  const model = buildModelOrThrow({ layers: [{ graph: exampleCell(cell, sizes) }], task, embed: 3 });
+  const tr = await Trainer.create(ctx, model, { B, T }, c.opt);
+  try {
+    tr.init(c.seed);
+    const steps: StepResult[] = [];
+    for (let k = 0; k < STEPS; k++) {
+      const r = await tr.trainStep(task.batch(batchRng(c.seed, 0, k), B, T));
+      steps.push(r);
+      if (!finite(r)) break; // trainRun stops here
+    }
+    return { steps, params: await tr.rt.readParams(), moments: await tr.readMoments() };
+  } finally {
+    tr.destroy();
+  }
+}
+
+async function together(ctx: NonNullable<TestDevice['ctx']>, cell: string, sizes: string[], task: Task, cases: readonly TrialCase[]): Promise<Trace[]> {
+  const model = buildModelOrThrow({ layers: [{ graph: exampleCell(cell, sizes) }], task, embed: 3 });
+  const tr = await TrialTrainer.create(ctx, model, { B, T }, cases.map((c) => c.opt));
+  try {
+    tr.init(cases.map((c) => c.seed));
+    const steps: StepResult[][] = cases.map(() => []);
+    for (let k = 0; k < STEPS; k++) {
+      const rs = await tr.trainStep(cases.map((c) => task.batch(batchRng(c.seed, 0, k), B, T)));
+      rs.forEach((r, i) => {
+        if (!r) return;
+        steps[i].push(r);
+        if (!finite(r)) tr.stop(i);
+      });
+    }
+    return await Promise.all(cases.map(async (_, i) => ({ steps: steps[i], params: await tr.readParams(i), moments: await tr.readMoments(i) })));
+  } finally {
+    tr.destroy();
+  }
+}
+
+function expectIdentical(got: Trace, want: Trace, what: string) {
+  expect(got.steps.length, `${what}: steps taken`).toBe(want.steps.length);
+  got.steps.forEach((r, k) => {
+    expect(Object.is(r.loss, want.steps[k].loss), `${what} step ${k + 1} loss: together ${r.loss}, alone ${want.steps[k].loss}`).toBe(true);
+    expect(Object.is(r.gradNorm, want.steps[k].gradNorm), `${what} step ${k + 1} gradient norm: together ${r.gradNorm}, alone ${want.steps[k].gradNorm}`).toBe(true);
+  });
+  expect([...got.params.keys()]).toEqual([...want.params.keys()]);
+  for (const [name, v] of want.params) expect(bits(got.params.get(name)!), `${what}: parameter ${name}`).toEqual(bits(v));
+  expect(bits(got.moments), `${what}: optimizer moments`).toEqual(bits(want.moments));
+}
+
+describe('the trial tables (no device)', () => {
+  it('every parameter position belongs to one trial, and each trial maps its solo order onto distinct positions', () => {
+    const model = buildModelOrThrow({ layers: [{ graph: exampleCell('gru.cell', ['H=7']) }], task: adding, embed: 3 });
+    const { artifact, solo } = compileTrials(model.graph, 3);
+    const plan = artifact.training!.trials!;
+    expect(plan.paramCount).toBe(solo.training!.paramCount);
+    const { map, of } = trialTables(plan, artifact.training!.paramCount);
+    expect(of.length).toBe(3 * plan.paramCount);
+    expect(new Set(map).size).toBe(map.length);
+    for (let k = 0; k < 3; k++) for (let j = 0; j < plan.paramCount; j++) expect(of[map[k * plan.paramCount + j]]).toBe(k);
+  });
+});
+
+describe(`K trials together = each trial alone, bit for bit (B=${B}, T=${T}, ${STEPS} steps)`, { timeout: 300_000 }, () => {
+  const CELLS: readonly [string, string[], Task][] = [
+    ['lstm.cell', ['H=7'], adding],
+    ['gru.cell', ['H=7'], reber],
+    ['mingru.cell', ['H=7'], adding],
+  ];
+  it.for(CELLS)('%s %s', async ([cell, sizes, task], t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const cases = TRIALS;
+    const got = await together(ctx, cell, sizes, task, cases);
+    for (const [i, c] of cases.entries()) expectIdentical(got[i], await solo(ctx, cell, sizes, task, c), `trial ${i} (${c.opt.optimizer}, seed ${c.seed})`);
+    // the diverging trial stopped at its second step (the first update sent its parameters to infinity); the others ran to the end
+    expect(got.map((g) => g.steps.length)).toEqual([STEPS, STEPS, 2]);
+  });
+});
