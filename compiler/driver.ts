@@ -30,8 +30,6 @@ import { cellFindings } from './analysis/findings.js';
 import { chooseSchedule, type ScheduleOption } from './analysis/choice.js';
 import { initialize } from './numeric/initializers.js';
 import { Rng } from './numeric/random.js';
-import { numel } from './ir/dims.js';
-import { trialGraph } from './model/trials.js';
 
 export const STAGE_NAMES = ['check', 'bind', 'lower', 'schedule', 'generate'] as const;
 export type DriverStage = (typeof STAGE_NAMES)[number];
@@ -134,10 +132,13 @@ export function schedule(l: Lowered): Scheduled {
 /** Picks the schedule (analysis/choice.ts), generates it, and records which and why in the artifact. */
 export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artifact {
   const findings = cellFindings(s.forwardFn, s.backwardFn);
+  const rowOwned = (name: string) => name === 'step-fused' || name === 'persistent';
+  if (options.trialAxis && rowOwned(options.backend ?? options.schedule ?? '')) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${options.backend ?? options.schedule}`);
   if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
   const perStep = () => generatePerStep(s, options);
   let choice = chooseSchedule(findings, options.schedule ?? 'auto', undefined, undefined);
-  if (choice.name === 'step-fused' || choice.name === 'persistent') return { ...BACKENDS[choice.name].generate(s, options), schedule: { ...choice, ...findings } };
+  if (rowOwned(choice.name) && options.trialAxis) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${choice.name}`);
+  if (rowOwned(choice.name)) return { ...BACKENDS[choice.name].generate(s, options), schedule: { ...choice, ...findings } };
   let scan = choice.name === 'scan' ? tryGenerateScan(s, options) : undefined;
   if (scan && 'unavailable' in scan) {
     choice = { name: 'sequential', reason: scan.unavailable };
@@ -207,20 +208,4 @@ export function dumpStage(b: Bound, stage: DriverStage, options: CompileBoundOpt
     case 'generate':
       return wgslListing(compileBound(b, options));
   }
-}
-
-// ---- many trials -----------------------------------------------------------------
-
-/**
- * K trials of a model graph (bound to its sizes) in one training artifact
- * (compiler/model/trials.ts), and the training artifact of one trial alone:
- * the trials' statistics follow its parameter order, so each trial's loss,
- * gradient norm and update are computed as in a run of that trial alone.
- */
-export function compileTrials(graph: Graph, count: number, options: CompileBoundOptions = {}): { readonly artifact: Artifact; readonly solo: Artifact } {
-  const solo = compileBound({ graph, sizes: {} }, { ...options, training: true });
-  const offset = new Map(solo.tensors.map((t) => [t.name, t.offset.c]));
-  const params = solo.params.map((p) => ({ name: p.name, offset: offset.get(p.tensor)!, n: numel(p.shape) }));
-  const artifact = compileBound({ graph: trialGraph(graph, count), sizes: {} }, { ...options, training: true, trials: { count, solo: params } });
-  return { artifact, solo };
 }

@@ -31,7 +31,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
 }
 
 // the driver's stages
-export { applySizes, bindSizes, check, compileBound, compileSource, compileTrials, type CompileBoundOptions, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
+export { applySizes, bindSizes, check, compileBound, compileSource, type CompileBoundOptions, dumpStage, failed, generate, lower, schedule, selectCell, STAGE_NAMES, type Bound, type DriverStage, type Failed } from './driver.js';
 export { BACKENDS, type Backend, type BackendName, type GenerateOptions } from './backend/backend.js';
 export type { ScheduleOption } from './analysis/choice.js';
 export type { CellFindings, ScheduleRecord, StateFinding } from './analysis/findings.js';
@@ -53,8 +53,6 @@ export { CompilerBug } from './util/assert.js';
 
 // models (several cells, a readout and a loss as one step graph)
 export { buildModel, type LayerSpec, type Model, type ModelSpec } from './model/buildModel.js';
-export { MAX_TRIALS, trialGraph, trialPrefix } from './model/trials.js';
-export { trialTables } from './backend/webgpu/optimizer.js';
 
 // the artifact and the kernel ABI
 export {
@@ -69,8 +67,6 @@ export {
   type TensorId,
   type TensorRef,
   type TrainingPlan,
-  type TrialPlan,
-  type TrialSegment,
 } from './artifact/artifact.js';
 export {
   describeBindings,

@@ -64,6 +64,7 @@ export { compareWithReference, type Comparison, type CompareOptions } from './ap
 // checkpoints and safetensors as bytes, PyTorch nn.LSTM / nn.GRU weights. Files, the verification
 // cache and whole training runs with checkpoints are in the Node entry, "cellc/node".
 export { DEFAULT_OPTIMIZER, learningRate, Trainer, type OptimizerConfig, type OptimizerName, type StepResult } from './apps/train/trainer.js';
+export { MAX_TRIALS, TrialTrainer } from './apps/train/trialTrainer.js';
 export {
   adding,
   arMleTask,

@@ -9,7 +9,7 @@
 // encodes — it generates no WGSL of its own.
 
 import type { Initializer } from '../ir/graph.js';
-import type { KernelRecord, UniformField } from './kernel.js';
+import type { KernelRecord } from './kernel.js';
 import type { ArenaName, Lin, TensorId, TensorLayout, TensorRef } from './layout.js';
 import type { Target } from '../backend/webgpu/target.js';
 import type { ScheduleRecord } from '../analysis/findings.js';
@@ -84,29 +84,14 @@ export interface TrainingPlan {
   readonly update: string;
   /** Parameters (and gradients) in the arena, from element 0. */
   readonly paramCount: number;
-  /** An artifact of K trials (compiler/model/trials.ts): per-trial statistics, hyper-parameters and updates. */
-  readonly trials?: TrialPlan;
+  /**
+   * Trial-axis optimizer kernels (Artifact.trialAxis): host buffers 'trials'
+   * (one Hyper per trial), 'running' (u32 per trial: 0 = takes no update),
+   * 'stats' (Σ loss, ‖g‖² per trial) and 'moments' (m, v of trial k at
+   * 2k·paramCount: each trial's in the layout of a run alone).
+   */
+  readonly trials?: true;
 }
-
-/** Where trial k's parameters lie: solo arena [solo, solo+n) is this arena's [at, at+n). */
-export interface TrialSegment {
-  readonly solo: number;
-  readonly at: number;
-  readonly n: number;
-}
-
-/** The trial plan of a training artifact with K trials (TrainingPlan.trials). */
-export interface TrialPlan {
-  readonly count: number;
-  /** Parameters of one trial (the solo artifact's paramCount). */
-  readonly paramCount: number;
-  /** Per trial: its parameters' segments, in solo order. */
-  readonly segments: readonly (readonly TrialSegment[])[];
-  /** Per trial: the fields of its Hyper in 'trials' (its loss placement; the rest is set per step). */
-  readonly hyperFields: readonly (readonly UniformField[])[];
-}
-
-
 
 export interface Artifact {
   readonly format: typeof ARTIFACT_FORMAT;
@@ -133,6 +118,13 @@ export interface Artifact {
   /** Backward: `step` runs per time step in reverse, then `after`, then `grads` (into a cleared grads arena). */
   readonly backward: PassPlan & { readonly grads: readonly string[] };
   readonly training?: TrainingPlan;
+  /**
+   * Kernels with a trial axis: the runtime allocates every arena once per
+   * trial (trial k's copy at k × the arena's size) and runs workgroup z ×
+   * trials of every kernel whose dispatch says `trials`; trial k's tensors
+   * are where the tables say, in its copy.
+   */
+  readonly trialAxis?: true;
   /** The schedule the plans follow (sequential loop or parallel scans over time), why, and the recurrence analysis. */
   readonly schedule?: ScheduleRecord;
 }

@@ -68,6 +68,8 @@ export interface DispatchFormula {
   readonly fold?: boolean;
   /** The thread counts in the cell's size symbols (`4·H`), for people; default: the numbers. */
   readonly text?: readonly [string, string, string];
+  /** A kernel with a trial axis: workgroup z is the trial (z × the runtime's trial count). */
+  readonly trials?: boolean;
 }
 
 /** WebGPU's guaranteed maxComputeWorkgroupsPerDimension; folded kernels are written against it. */
@@ -113,8 +115,9 @@ export interface KernelLimits {
 }
 
 /** Workgroup counts of a dispatch at (B, T). */
-export function evalDispatch(d: DispatchFormula, B: number, T: number): [number, number, number] {
+export function evalDispatch(d: DispatchFormula, B: number, T: number, trials = 1): [number, number, number] {
   const n = d.threads.map((l, i) => Math.ceil(evalLin(l, B, T) / d.per[i])) as [number, number, number];
+  if (d.trials) n[2] *= trials;
   if (d.fold && n[0] > FOLD_WORKGROUPS) {
     if (n[1] !== 1) throw new RangeError('a folded dispatch has one row of workgroups');
     return [FOLD_WORKGROUPS, Math.ceil(n[0] / FOLD_WORKGROUPS), n[2]];

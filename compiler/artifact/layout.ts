@@ -70,6 +70,12 @@ export interface TensorLayout {
 export interface Layout {
   readonly tensors: ReadonlyMap<TensorId, TensorLayout>;
   readonly arenaSize: Readonly<Record<ArenaName, Lin>>;
+  /**
+   * Kernels with a trial axis (many trials per dispatch): every arena holds
+   * one copy per trial, trial k's at k × its size, and a kernel serves trial
+   * gid.z (workgroup z) by adding that base to each tensor offset.
+   */
+  readonly trialAxis?: boolean;
 }
 
 export function tensorSize(t: Pick<TensorLayout, 'kind' | 'width' | 'steps'>): Lin {

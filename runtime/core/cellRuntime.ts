@@ -16,6 +16,8 @@ import { encodeKernel, prepareKernel, type PreparedKernel, type ResourceResolver
 export interface RuntimeShape {
   readonly B: number;
   readonly T: number;
+  /** Trials (an artifact with a trial axis): every arena once per trial, every kernel run for all of them. Default 1. */
+  readonly trials?: number;
 }
 
 interface Resolved {
@@ -37,21 +39,27 @@ export class CellRuntime {
   /** The kernels of learned initial states whose s_0 the caller gave or carried (not run). */
   private readonly heldStates = new Set<string>();
 
+  /** The trial whose copy of the arenas the data methods (write, read, setInputs, readParams…) use; see selectTrial. */
+  private trial = 0;
+
   private constructor(
     readonly ctx: GpuContext,
     readonly artifact: Artifact,
     readonly B: number,
     readonly T: number,
+    readonly trials: number,
   ) {
     this.tensors = new Map(artifact.tensors.map((t) => [t.name, t]));
     this.records = new Map(artifact.kernels.map((k) => [k.name, k]));
   }
 
   static async create(ctx: GpuContext, artifact: Artifact, shape: RuntimeShape): Promise<CellRuntime> {
-    const { B, T } = shape;
+    const { B, T, trials = 1 } = shape;
     if (!Number.isInteger(B) || B < 1) throw new RangeError(`B must be a positive integer, got ${B}`);
     if (!Number.isInteger(T) || T < 1) throw new RangeError(`T must be a positive integer, got ${T}`);
-    const rt = new CellRuntime(ctx, artifact, B, T);
+    if (!Number.isInteger(trials) || trials < 1) throw new RangeError(`trials must be a positive integer, got ${trials}`);
+    if (trials > 1 && !artifact.trialAxis) throw new RangeError(`${artifact.cell}: ${trials} trials need an artifact compiled with a trial axis (trialAxis: true)`);
+    const rt = new CellRuntime(ctx, artifact, B, T, trials);
     await rt.allocate();
     return rt;
   }
@@ -68,7 +76,19 @@ export class CellRuntime {
     const alias = this.artifact.aliases[r.tensor];
     if (alias) r = { tensor: alias.tensor, shift: alias.shift, col: alias.col + r.col };
     const t = this.tensor(r.tensor);
-    return { buffer: this.arena(t.arena), offset: elementAddress(t, r, this.B, this.T), width: t.width };
+    const copy = this.trial ? this.trial * evalLin(this.artifact.arenas[t.arena], this.B, this.T) : 0;
+    return { buffer: this.arena(t.arena), offset: copy + elementAddress(t, r, this.B, this.T), width: t.width };
+  }
+
+  /**
+   * From now on the data methods (write, read, setParams, readParams,
+   * setInputs, setInitialStates, readOutput, readState, the cotangents…) use
+   * trial k's copy of the arenas (a runtime of several trials). A read
+   * reads the trial selected when it is called.
+   */
+  selectTrial(k: number): void {
+    if (!Number.isInteger(k) || k < 0 || k >= this.trials) throw new RangeError(`trial ${k} outside 0..${this.trials - 1}`);
+    this.trial = k;
   }
 
   /** The buffer of an arena. */
@@ -86,6 +106,7 @@ export class CellRuntime {
       host: (name) => host[name],
       B: this.B,
       T: this.T,
+      trials: this.trials,
     };
   }
 
@@ -102,9 +123,9 @@ export class CellRuntime {
   private async allocate() {
     const { ctx, artifact, B, T } = this;
     for (const [arena, size] of Object.entries(artifact.arenas)) {
-      const elements = evalLin(size, B, T);
+      const elements = evalLin(size, B, T) * this.trials;
       const biggest = artifact.tensors.filter((t) => t.arena === arena).map((t) => ({ t, n: t.kind === 'const' ? t.width : t.kind === 'row' ? t.width * B : t.width * B * (t.steps === 'T' ? T : T + 1) })).sort((a, b) => b.n - a.n)[0];
-      const what = biggest ? `${arena} arena (largest tensor ${biggest.t.name}: ${biggest.n * 4} bytes at B=${B}, T=${T})` : `${arena} arena`;
+      const what = (biggest ? `${arena} arena (largest tensor ${biggest.t.name}: ${biggest.n * 4} bytes at B=${B}, T=${T})` : `${arena} arena`) + (this.trials > 1 ? ` × ${this.trials} trials` : '');
       // blame what can be changed: when even one row at one step does not fit, the sizes (H…) are the cause, not B or T
       const limit = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
       const sizesHint = evalLin(size, 1, 1) * 4 > limit ? 'it does not fit even at B=1 and T=1: use smaller sizes (--set), e.g. a smaller hidden size' : undefined;
@@ -174,8 +195,10 @@ export class CellRuntime {
   }
 
   private async readNamed(list: [string, TensorId, readonly number[]][]): Promise<Map<string, Float32Array>> {
+    // every read is issued (and its place resolved) now: a later selectTrial does not change what this returns
+    const reads = list.map(([name, tensor, shape]) => [name, this.read(tensor, shape.reduce((a, b) => a * b, 1))] as const);
     const out = new Map<string, Float32Array>();
-    for (const [name, tensor, shape] of list) out.set(name, await this.read(tensor, shape.reduce((a, b) => a * b, 1)));
+    for (const [name, v] of reads) out.set(name, await v);
     return out;
   }
 
@@ -193,10 +216,9 @@ export class CellRuntime {
   }
 
   /** Inputs for all steps: name → T·B·n values, time-major (index inputs as their integer values). */
-  setInputs(values: ReadonlyMap<string, Float32Array>, partial = false): void {
+  setInputs(values: ReadonlyMap<string, Float32Array>): void {
     for (const x of this.artifact.inputs) {
       const v = values.get(x.name);
-      if (!v && partial) continue; // an input not given keeps what it holds
       if (!v) throw new Error(`no values for input ${x.name}`);
       const n = this.T * this.B * numel(x.shape);
       if (v.length !== n) throw new RangeError(`input ${x.name} needs T·B·${n / (this.T * this.B)} = ${n} values, got ${v.length}`);

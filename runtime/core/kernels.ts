@@ -20,6 +20,8 @@ export interface ResourceResolver {
   host(name: string): GPUBuffer | undefined;
   readonly B: number;
   readonly T: number;
+  /** Trials of a trial-axis artifact: workgroup z of a kernel with a trial axis (default 1). */
+  readonly trials?: number;
 }
 
 export interface PreparedKernel {
@@ -80,7 +82,7 @@ export async function prepareKernel(ctx: GpuContext, label: string, k: KernelRec
     });
     return { group, perStep: undefined, fixed: ctx.device.createBindGroup({ label: `${label}/${k.name} group ${group}`, layout, entries }) };
   });
-  const workgroups = evalDispatch(k.dispatch, r.B, r.T);
+  const workgroups = evalDispatch(k.dispatch, r.B, r.T, r.trials ?? 1);
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   if (workgroups.some((w) => w > max)) throw new RangeError(`${label}/${k.name}: ${workgroups.join('×')} workgroups exceed maxComputeWorkgroupsPerDimension (${max}); use a smaller B or T`);
   return { record: k, pipeline, groups, workgroups, owned };

@@ -6,7 +6,7 @@
 // and a trial that diverges stops alone. Odd sizes (H = 7, B = 5, T = 9).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileTrials, trialTables } from '../../compiler/index.js';
+import { compileBound } from '../../compiler/index.js';
 import { buildModelOrThrow } from '../../runtime/apps/train/run.js';
 import { adding, batchRng, reber } from '../../runtime/apps/train/tasks.js';
 import { DEFAULT_OPTIMIZER, Trainer, type OptimizerConfig, type StepResult } from '../../runtime/apps/train/trainer.js';
@@ -96,16 +96,33 @@ function expectIdentical(got: Trace, want: Trace, what: string) {
   expect(bits(got.moments), `${what}: optimizer moments`).toEqual(bits(want.moments));
 }
 
-describe('the trial tables (no device)', () => {
-  it('every parameter position belongs to one trial, and each trial maps its solo order onto distinct positions', () => {
-    const model = buildModelOrThrow({ layers: [{ graph: exampleCell('gru.cell', ['H=7']) }], task: adding, embed: 3 });
-    const { artifact, solo } = compileTrials(model.graph, 3);
-    const plan = artifact.training!.trials!;
-    expect(plan.paramCount).toBe(solo.training!.paramCount);
-    const { map, of } = trialTables(plan, artifact.training!.paramCount);
-    expect(of.length).toBe(3 * plan.paramCount);
-    expect(new Set(map).size).toBe(map.length);
-    for (let k = 0; k < 3; k++) for (let j = 0; j < plan.paramCount; j++) expect(of[map[k * plan.paramCount + j]]).toBe(k);
+describe('the trial axis (no device)', () => {
+  const model = () => buildModelOrThrow({ layers: [{ graph: exampleCell('gru.cell', ['H=7']) }], task: adding, embed: 3 });
+  it('every kernel but the optimizer\'s is the kernel of one run with each offset moved to the copy of trial gid.z', () => {
+    for (const schedule of ['sequential', 'scan'] as const) {
+      const g = schedule === 'scan' ? buildModelOrThrow({ layers: [{ graph: exampleCell('mingru.cell', ['H=7']) }], task: adding, embed: 3 }).graph : model().graph;
+      const solo = compileBound({ graph: g, sizes: {} }, { training: true, inputGradients: false, schedule });
+      const trial = compileBound({ graph: g, sizes: {} }, { training: true, inputGradients: false, schedule, trialAxis: true });
+      expect(trial.schedule?.name).toBe(schedule);
+      expect(trial.trialAxis).toBe(true);
+      expect(trial.kernels.map((k) => k.name)).toEqual(solo.kernels.map((k) => k.name));
+      for (const [i, k] of trial.kernels.entries()) {
+        expect(k.dispatch.trials, k.name).toBe(true);
+        if (k.role === 'optimizer') continue;
+        const moved = k.wgsl.match(/ \+ gid\.z \* \([^)]*\)/g) ?? [];
+        if (k.role !== 'gemm') expect(moved.length, `${k.name} moves its offsets`).toBeGreaterThan(0);
+        expect(k.wgsl.replace(/ \+ gid\.z \* \([^)]*\)/g, ''), k.name).toBe(solo.kernels[i].wgsl);
+      }
+      // a GEMM's problem z is the trial: its strides are the arenas' sizes
+      const gemm = trial.kernels.find((k) => k.role === 'gemm');
+      expect(gemm, 'a GEMM').toBeDefined();
+      const fields = (gemm!.bindings.find((b) => b.resource.kind === 'uniform')!.resource as { fields: readonly { name: string; value?: unknown }[] }).fields;
+      const arena = (binding: number) => (gemm!.bindings.find((b) => b.binding === binding)!.resource as { arena: string }).arena;
+      for (const [i, name] of ['strideA', 'strideB', 'strideC'].entries()) expect(fields.find((f) => f.name === name)!.value, name).toEqual(trial.arenas[arena(i)]);
+    }
+  });
+  it('the row-owned schedules are refused with a reason', () => {
+    expect(() => compileBound({ graph: model().graph, sizes: {} }, { training: true, inputGradients: false, schedule: 'step-fused', trialAxis: true })).toThrow(/a trial axis needs the sequential or scan schedule, not step-fused/);
   });
 });
 
@@ -114,6 +131,7 @@ describe(`K trials together = each trial alone, bit for bit (B=${B}, T=${T}, ${S
     ['lstm.cell', ['H=7'], adding],
     ['gru.cell', ['H=7'], reber],
     ['mingru.cell', ['H=7'], adding],
+    ['lstm_layernorm.cell', ['H=7'], adding],
   ];
   it.for(CELLS)('%s %s', async ([cell, sizes, task], t) => {
     const ctx = deviceOrSkip(t, dev);

@@ -11,15 +11,14 @@ import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.
 import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
 import { assert } from '../../util/assert.js';
-import { ARTIFACT_FORMAT, type Artifact, type ArtifactOutput, type PassPlan, type TrainingPlan, type TrialSegment } from '../../artifact/artifact.js';
+import { ARTIFACT_FORMAT, type Artifact, type ArtifactOutput, type PassPlan, type TrainingPlan } from '../../artifact/artifact.js';
 import { renderFusedKernel, renderRowKernel } from './fusedKernel.js';
-import type { Layout, TensorId, TensorRef } from '../../artifact/layout.js';
+import { evalLin, type Layout, type TensorId, type TensorRef } from '../../artifact/layout.js';
 import { renderColsumKernel } from './colsumKernel.js';
 import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
 import { gemmRecord, type CellGemm } from './gemmRecord.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
 import { optimizerKernels, trialOptimizerKernels } from './optimizer.js';
-import { trialPrefix } from '../../model/trials.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
 import { initialStateKernels } from './initialStateKernels.js';
 import { bindInitializer } from '../../numeric/initializers.js';
@@ -35,12 +34,12 @@ export interface GenerateOptions {
   /** Add the optimizer kernels (the graph must have an output named `loss`). */
   readonly training?: boolean;
   /**
-   * Training K trials at once (a graph of compiler/model/trials.ts, outputs
-   * `t{k}.loss`): per-trial optimizer kernels; `solo` is the parameter table
-   * of one trial compiled alone (name, arena offset, size), whose order each
-   * trial's statistics follow.
+   * A trial axis (many trials per dispatch): every kernel serves the trial
+   * of its workgroup z, on that trial's copy of every arena (Layout.trialAxis);
+   * a training artifact gets per-trial optimizer kernels. The runtime picks
+   * the number of trials.
    */
-  readonly trials?: { readonly count: number; readonly solo: readonly { readonly name: string; readonly offset: number; readonly n: number }[] };
+  readonly trialAxis?: boolean;
 }
 
 /** The cell as the builder needs it: a lowered cell, its layout and parameter order. */
@@ -54,19 +53,26 @@ export class ArtifactBuilder {
   readonly kernels: KernelRecord[] = [];
   readonly wg: number;
   readonly target: Target;
+  readonly layout: Layout;
 
   constructor(
     readonly cell: CellLayout,
-    readonly layout: Layout,
+    layout: Layout,
     readonly options: GenerateOptions,
   ) {
     this.wg = options.workgroupSize ?? 64;
     this.target = options.target ?? PORTABLE_TARGET;
+    this.layout = options.trialAxis ? { ...layout, trialAxis: true } : layout;
   }
 
   /** Adds a kernel record (names are unique) and returns its name. */
   add(k: KernelRecord): string {
     assert(!this.kernels.some((x) => x.name === k.name), `two kernels named ${k.name}`);
+    if (this.layout.trialAxis) {
+      // workgroup z is the trial: a kernel must not use z for anything else
+      assert(k.workgroupSize[2] === 1 && k.dispatch.threads[2].c === 1 && k.dispatch.threads[2].b === 0 && k.dispatch.threads[2].tb === 0, `kernel ${k.name} uses workgroup z; it cannot take a trial axis`);
+      k = { ...k, dispatch: { ...k.dispatch, trials: true } };
+    }
     this.kernels.push(k);
     return k.name;
   }
@@ -148,33 +154,13 @@ export class ArtifactBuilder {
     return grads;
   }
 
-  private soloTraining(outputs: readonly ArtifactOutput[], paramCount: number): TrainingPlan {
+  /** The optimizer kernels: of the one run, or (trial axis) of each trial, with its own statistics and hyper-parameters. */
+  private optimizer(outputs: readonly ArtifactOutput[], paramCount: number): TrainingPlan {
     const loss = outputs.find((x) => x.name === 'loss');
     assert(loss, 'a training artifact needs an output named loss');
-    const k = optimizerKernels(paramCount, this.layout.tensors.get(loss.at.tensor)!, loss.at);
-    return { stats: this.add(k.stats), update: this.add(k.update), paramCount };
-  }
-
-  /** Per-trial optimizer kernels; each trial's parameters mapped to the positions they have when the trial is compiled alone. */
-  private trialTraining(trials: NonNullable<GenerateOptions['trials']>, outputs: readonly ArtifactOutput[], paramCount: number): TrainingPlan {
-    const soloCount = trials.solo.reduce((n, p) => n + p.n, 0);
-    const losses = [];
-    const segments: TrialSegment[][] = [];
-    for (let t = 0; t < trials.count; t++) {
-      const loss = outputs.find((x) => x.name === trialPrefix(t) + 'loss');
-      assert(loss, `a trial training artifact needs an output named ${trialPrefix(t)}loss`);
-      losses.push({ layout: this.layout.tensors.get(loss.at.tensor)!, at: loss.at });
-      segments.push(
-        trials.solo.map((p) => {
-          const at = this.layout.tensors.get(tensorNames.param(trialPrefix(t) + p.name));
-          assert(at && at.offset.b === 0 && at.offset.tb === 0 && at.width === p.n, `trial ${t} has no parameter ${p.name} of ${p.n} elements`);
-          return { solo: p.offset, at: at.offset.c, n: p.n };
-        }),
-      );
-    }
-    assert(soloCount * trials.count === paramCount, 'the trials hold other parameters than K copies of the solo ones');
-    const k = trialOptimizerKernels(paramCount, soloCount, losses);
-    return { stats: this.add(k.stats), update: this.add(k.update), paramCount, trials: { count: trials.count, paramCount: soloCount, segments, hyperFields: k.hyperFields } };
+    const at = this.layout.tensors.get(loss.at.tensor)!;
+    const k = this.layout.trialAxis ? trialOptimizerKernels(paramCount, at, loss.at, this.layout.arenaSize[at.arena]) : optimizerKernels(paramCount, at, loss.at);
+    return { stats: this.add(k.stats), update: this.add(k.update), paramCount, ...(this.layout.trialAxis ? { trials: true } : {}) };
   }
 
   /** The artifact: the plans, the gradient kernels of `bwd`, the optimizer when training, the tables. */
@@ -205,7 +191,8 @@ export class ArtifactBuilder {
       const paramCount = paramOrder.reduce((n, p) => n + numel(paramShape.get(p)!), 0);
       const first = paramOrder.length ? layout.tensors.get(tensorNames.param(paramOrder[0])) : undefined;
       assert(!first || first.offset.c === 0, 'parameters must start their arena');
-      training = options.trials ? this.trialTraining(options.trials, outputs, paramCount) : this.soloTraining(outputs, paramCount);
+      if (options.trialAxis) assert(evalLin(layout.arenaSize.params, 1, 1) === paramCount && evalLin(layout.arenaSize.grads, 1, 1) === paramCount, 'the params and grads arenas hold exactly the parameters');
+      training = this.optimizer(outputs, paramCount);
     }
     return {
       format: ARTIFACT_FORMAT,
@@ -229,6 +216,7 @@ export class ArtifactBuilder {
       forward: { ...o.forward, prelude: [...fills, ...o.forward.prelude] },
       backward: { ...o.backward, grads },
       ...(training ? { training } : {}),
+      ...(this.layout.trialAxis ? { trialAxis: true } : {}),
     };
   }
 }

@@ -25,7 +25,7 @@ export function renderColsumKernel(o: { name: string; source: TensorRef; target:
     '',
     `@compute @workgroup_size(${o.workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-    ...dimsPrologue([srcAt, dstAt]),
+    ...dimsPrologue([srcAt, dstAt], o.layout),
     '  let n = gid.x;',
     `  if (n >= ${o.width}u) { return; }`,
     '  let rows = T * B;',

@@ -421,7 +421,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     '',
     `@compute @workgroup_size(${W})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-    ...dimsPrologue(used),
+    ...dimsPrologue(used, layout),
     ...(rowOwned ? [] : ['  let j = gid.x;']),
     `  let row0 = gid.y * ${u(R)};`,
     ...body.lines,

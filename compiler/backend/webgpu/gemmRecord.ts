@@ -43,9 +43,10 @@ export function gemmRecord(g: CellGemm, layout: Layout, target: Target): KernelR
     { name: 'offsetA', type: 'u32', value: a.base },
     { name: 'offsetB', type: 'u32', value: b.base },
     { name: 'offsetC', type: 'u32', value: c.base },
-    { name: 'strideA', type: 'u32', value: 0 },
-    { name: 'strideB', type: 'u32', value: 0 },
-    { name: 'strideC', type: 'u32', value: 0 },
+    // with a trial axis, problem z is trial z: its operands lie one arena copy further
+    { name: 'strideA', type: 'u32', value: layout.trialAxis ? layout.arenaSize[a.t.arena] : 0 },
+    { name: 'strideB', type: 'u32', value: layout.trialAxis ? layout.arenaSize[b.t.arena] : 0 },
+    { name: 'strideC', type: 'u32', value: layout.trialAxis ? layout.arenaSize[c.t.arena] : 0 },
     { name: 'alpha', type: 'f32', value: 1 },
   ];
   const arenaOf = [a.t.arena, b.t.arena, c.t.arena];

@@ -17,6 +17,7 @@ import { assert } from '../../util/assert.js';
 interface Operands {
   readonly src: TensorLayout;
   readonly dst: TensorLayout;
+  readonly layout: Layout;
 }
 
 function record(name: string, o: Operands, width: number, threads: ReturnType<typeof lin>, body: readonly string[], summary: string, workgroupSize: number, role: KernelRecord['role']): KernelRecord {
@@ -29,7 +30,7 @@ function record(name: string, o: Operands, width: number, threads: ReturnType<ty
     '',
     `@compute @workgroup_size(${workgroupSize})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-    ...dimsPrologue([o.src, o.dst]),
+    ...dimsPrologue([o.src, o.dst], o.layout),
     ...body,
     '}',
     '',
@@ -62,7 +63,7 @@ export function initialStateKernels(index: number, state: string, param: string,
   const at = (t: TensorLayout, idx: string, row?: string) => `${arenaVar(t.arena)}[${wgslAddress(t, { shift: 0, col: 0 }, { idx, ...(row ? { row } : {}) })}]`;
   const fill = record(
     `init${index}_fill`,
-    { src: p, dst: s },
+    { src: p, dst: s, layout },
     width,
     lin(0, width),
     [`  let e = gid.x + gid.y * ${FOLD_WORKGROUPS * workgroupSize}u;`, `  if (e >= ${width}u * B) { return; }`, `  let row = e / ${width}u;`, `  let i = e % ${width}u;`, `  ${at(s, 'i')} = ${at(p, 'i')};`],
@@ -72,7 +73,7 @@ export function initialStateKernels(index: number, state: string, param: string,
   );
   const grad = record(
     `init${index}_grad`,
-    { src: ds, dst: g },
+    { src: ds, dst: g, layout },
     width,
     lin(width),
     [`  let i = gid.x + gid.y * ${FOLD_WORKGROUPS * workgroupSize}u;`, `  if (i >= ${width}u) { return; }`, '  var acc = 0.0;', '  for (var row = 0u; row < B; row++) {', `    acc += ${at(ds, 'i')};`, '  }', `  ${at(g, 'i')} += acc;`],

@@ -6,9 +6,7 @@
 // command buffer; only `stats` (loss, ‖g‖²) is read back.
 
 import { FOLD_WORKGROUPS, type BoundBinding, type KernelRecord, type UniformField } from '../../artifact/kernel.js';
-import { addressParts, lin, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
-import { assert } from '../../util/assert.js';
-import type { TrialPlan } from '../../artifact/artifact.js';
+import { addressParts, lin, type Lin, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
 
 export const TRAIN_HYPER_BYTES = 64;
 
@@ -81,7 +79,8 @@ const HYPER = `struct Hyper {
   clip: f32,         // max global gradient norm; 0 = no clipping
   momentum: f32,
   kind: u32,         // 0 SGD, 1 Adam, 2 AdamW
-  pad0: u32, pad1: u32, // to TRAIN_HYPER_BYTES, the stride of the trials' array<Hyper>
+  lossStep: u32,     // trial axis: elements between the trials' copies of the loss arena
+  pad: u32,          // to TRAIN_HYPER_BYTES, the stride of an array<Hyper>
 }`;
 
 /**
@@ -91,9 +90,9 @@ const HYPER = `struct Hyper {
  * the elements i, i+256, … of the trial (in the solo arena's order), then a
  * tree over the 256 partial sums.
  */
-function reduceWgsl(h: string, grad: (k: string) => string, store: string): string {
+function reduceWgsl(h: string, lossBase: string, grad: (k: string) => string, store: string): string {
   return `  var l = 0.0;
-  for (var k = i; k < ${h}.count; k += 256u) { l += loss[${h}.lossOffset + k * ${h}.lossStride]; }
+  for (var k = i; k < ${h}.count; k += 256u) { l += loss[${lossBase} + k * ${h}.lossStride]; }
   var g = 0.0;
   for (var k = i; k < ${h}.N; k += 256u) { let v = ${grad('k')}; g += v * v; }
   partLoss[i] = l;
@@ -112,28 +111,32 @@ function reduceWgsl(h: string, grad: (k: string) => string, store: string): stri
   }`;
 }
 
-/** The update of parameter i with the hyper-parameters `h` and the trial's ‖g‖² at stats[norm]; v lives at moments[vAt + i]. */
-function updateWgsl(h: string, norm: string, vAt: string): string {
+/**
+ * The update of one parameter with the hyper-parameters `h` and the run's
+ * ‖g‖² at stats[norm]: its value and gradient at [p], its moments m at
+ * moments[m] and v at moments[v].
+ */
+function updateWgsl(h: string, norm: string, at: { p: string; m: string; v: string }): string {
   return `  let norm = sqrt(stats[${norm}]);
   var scale = 1.0;
   if (${h}.clip > 0.0 && norm > ${h}.clip) { scale = ${h}.clip / norm; }
-  var g = grads[i] * scale;
-  var p = params[i];
+  var g = grads[${at.p}] * scale;
+  var p = params[${at.p}];
   if (${h}.kind == 0u) {
     g += ${h}.weightDecay * p;
-    let m = ${h}.momentum * moments[i] + g;
-    moments[i] = m;
+    let m = ${h}.momentum * moments[${at.m}] + g;
+    moments[${at.m}] = m;
     p -= ${h}.lr * m;
   } else {
     if (${h}.kind == 1u) { g += ${h}.weightDecay * p; }
-    let m = ${h}.beta1 * moments[i] + (1.0 - ${h}.beta1) * g;
-    let v = ${h}.beta2 * moments[${vAt} + i] + (1.0 - ${h}.beta2) * g * g;
-    moments[i] = m;
-    moments[${vAt} + i] = v;
+    let m = ${h}.beta1 * moments[${at.m}] + (1.0 - ${h}.beta1) * g;
+    let v = ${h}.beta2 * moments[${at.v}] + (1.0 - ${h}.beta2) * g * g;
+    moments[${at.m}] = m;
+    moments[${at.v}] = v;
     p -= ${h}.lr * (m / ${h}.bc1) / (sqrt(v / ${h}.bc2) + ${h}.eps);
-    if (${h}.kind == 2u) { p -= ${h}.lr * ${h}.weightDecay * params[i]; }
+    if (${h}.kind == 2u) { p -= ${h}.lr * ${h}.weightDecay * params[${at.p}]; }
   }
-  params[i] = p;`;
+  params[${at.p}] = p;`;
 }
 
 const FOLDED_INDEX = `let i = gid.x + gid.y * ${FOLD_WORKGROUPS}u * 256u;`;
@@ -150,7 +153,7 @@ var<workgroup> partNorm: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) i: u32) {
-${reduceWgsl('hyper', (k) => `grads[${k}]`, '0u')}
+${reduceWgsl('hyper', 'hyper.lossOffset', (k) => `grads[${k}]`, '0u')}
 }
 `;
 
@@ -167,71 +170,68 @@ ${HYPER}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${FOLDED_INDEX}
   if (i >= hyper.N) { return; }
-${updateWgsl('hyper', '1u', 'hyper.N')}
+${updateWgsl('hyper', '1u', { p: 'i', m: 'i', v: 'hyper.N + i' })}
 }
 `;
 
-// ---- many trials in one artifact (compiler/model/trials.ts) ------------------------
+// ---- trial axis: each trial its own statistics, hyper-parameters and update ------------
 
 /**
- * Per trial k the host buffer 'trials' holds a Hyper (TRAIN_HYPER_BYTES) and
- * 'running' (trial k takes no update while running[k] = 0: a trial that
- * diverged or finished keeps its parameters and moments); 'trialMap' lists
- * the arena positions of trial k's parameters in the order of the trial run
- * alone (K × N), 'trialOf' the trial of each arena position.
+ * One workgroup per trial (workgroup z): its loss over its copy of the loss
+ * arena and its squared gradient norm over its copy of the grads arena, with
+ * the reduction of a run alone.
  */
-export const TRIAL_STATS_WGSL = `// training statistics of each trial (workgroup k): its summed loss and squared gradient norm
+export const TRIAL_STATS_WGSL = `// training statistics of trial z: its summed loss and squared gradient norm
 ${HYPER}
 @group(0) @binding(0) var<storage, read> grads: array<f32>;
 @group(0) @binding(1) var<storage, read> loss: array<f32>;
 @group(0) @binding(2) var<storage, read_write> stats: array<f32>; // trial k: Σ loss, ‖g‖² at 2k, 2k+1
 @group(0) @binding(3) var<storage, read> trials: array<Hyper>;
-@group(0) @binding(4) var<storage, read> trialMap: array<u32>;
 var<workgroup> partLoss: array<f32, 256>;
 var<workgroup> partNorm: array<f32, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) i: u32, @builtin(workgroup_id) wg: vec3<u32>) {
-  let trial = wg.x;
+  let trial = wg.z;
   let hyper = trials[trial];
   let base = trial * hyper.N;
-${reduceWgsl('hyper', (k) => `grads[trialMap[base + ${k}]]`, '2u * trial')}
+  let lossBase = hyper.lossOffset + trial * hyper.lossStep;
+${reduceWgsl('hyper', 'lossBase', (k) => `grads[base + ${k}]`, '2u * trial')}
 }
 `;
 
-export const TRIAL_UPDATE_WGSL = `// parameter update of every trial with its own hyper-parameters and clipping scale
+/** One invocation per parameter of trial z, with the trial's hyper-parameters and clipping scale; a stopped trial takes no update. */
+export const TRIAL_UPDATE_WGSL = `// parameter update of trial z: SGD with momentum, Adam or AdamW, after its global-norm clipping
 ${HYPER}
 @group(0) @binding(0) var<storage, read_write> params: array<f32>;
 @group(0) @binding(1) var<storage, read> grads: array<f32>;
-@group(0) @binding(2) var<storage, read_write> moments: array<f32>; // m[0..NK), v[NK..2NK)
+@group(0) @binding(2) var<storage, read_write> moments: array<f32>; // trial k: m at 2kN, v at (2k+1)N
 @group(0) @binding(3) var<storage, read> stats: array<f32>;
 @group(0) @binding(4) var<storage, read> trials: array<Hyper>;
-@group(0) @binding(5) var<storage, read> trialOf: array<u32>;
-@group(0) @binding(6) var<storage, read> running: array<u32>;
+@group(0) @binding(5) var<storage, read> running: array<u32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${FOLDED_INDEX}
-  let NK = arrayLength(&trialOf);
-  if (i >= NK) { return; }
-  let trial = trialOf[i];
-  if (running[trial] == 0u) { return; }
+  let trial = gid.z;
   let hyper = trials[trial];
-${updateWgsl('hyper', '2u * trial + 1u', 'NK')}
+  if (i >= hyper.N || running[trial] == 0u) { return; }
+  let at = trial * hyper.N + i;
+  let mAt = 2u * trial * hyper.N + i;
+${updateWgsl('hyper', '2u * trial + 1u', { p: 'at', m: 'mAt', v: 'mAt + hyper.N' })}
 }
 `;
 
-/** The two trial training kernels ('train_stats': one workgroup per trial; 'train_update': one invocation per parameter of all trials). */
-export function trialOptimizerKernels(totalParams: number, soloParams: number, losses: readonly { layout: TensorLayout; at: TensorRef }[]): { stats: KernelRecord; update: KernelRecord; hyperFields: UniformField[][] } {
-  const K = losses.length;
-  const hyperFields = losses.map((l) => hyperFields1(soloParams, l.layout, l.at));
+/**
+ * The trial-axis training kernels; the runtime dispatches z = trials of each
+ * and packs one Hyper per trial from `hyperFields` into the host buffer 'trials'.
+ */
+export function trialOptimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef, lossArena: Lin): { stats: KernelRecord; update: KernelRecord } {
+  const fields: UniformField[] = [...hyperFields1(paramCount, loss, at), { name: 'lossStep', type: 'u32', value: lossArena }];
+  const trials: BoundBinding['resource'] = { kind: 'host', name: 'trials', bytes: TRAIN_HYPER_BYTES, fields };
+  const stats: BoundBinding['resource'] = { kind: 'host', name: 'stats', bytes: 8 };
   const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
-  const trials: BoundBinding['resource'] = { kind: 'host', name: 'trials', bytes: TRAIN_HYPER_BYTES * K };
-  const stats: BoundBinding['resource'] = { kind: 'host', name: 'stats', bytes: 8 * K };
-  const arenas = [...new Set(losses.map((l) => l.layout.arena))];
-  assert(arenas.length === 1, 'the trials\' losses must share one arena');
   return {
-    hyperFields,
     stats: {
       name: 'train_stats',
       role: 'optimizer',
@@ -241,13 +241,12 @@ export function trialOptimizerKernels(totalParams: number, soloParams: number, l
       workgroupStorageBytes: 2 * 256 * 4,
       bindings: [
         b(0, 'grads', 'read-only-storage', 'parameter gradients', { kind: 'arena', arena: 'grads' }),
-        b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: arenas[0] }),
+        b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: loss.arena }),
         b(2, 'stats', 'storage', 'Σ loss, ‖g‖² per trial', stats),
         b(3, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
-        b(4, 'trialMap', 'read-only-storage', 'arena positions of each trial in solo order', { kind: 'host', name: 'trialMap', bytes: 4 * K * soloParams }),
       ],
-      dispatch: { threads: [lin(K), lin(1), lin(1)], per: [1, 1, 1] },
-      summary: `per trial (${K}): Σ loss over T·B rows and the squared gradient norm, in the order of the trial run alone`,
+      dispatch: { threads: [lin(1), lin(1), lin(1)], per: [1, 1, 1] },
+      summary: 'per trial: Σ loss over T·B rows and the squared gradient norm, as a run alone reduces them',
     },
     update: {
       name: 'train_update',
@@ -259,27 +258,13 @@ export function trialOptimizerKernels(totalParams: number, soloParams: number, l
       bindings: [
         b(0, 'params', 'storage', 'parameters', { kind: 'arena', arena: 'params' }),
         b(1, 'grads', 'read-only-storage', 'gradients', { kind: 'arena', arena: 'grads' }),
-        b(2, 'moments', 'storage', 'optimizer moments m, v', { kind: 'host', name: 'moments', bytes: 8 * totalParams }),
+        b(2, 'moments', 'storage', 'optimizer moments m, v per trial', { kind: 'host', name: 'moments', bytes: 8 * Math.max(1, paramCount) }),
         b(3, 'stats', 'read-only-storage', 'Σ loss, ‖g‖² per trial', stats),
         b(4, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
-        b(5, 'trialOf', 'read-only-storage', 'the trial of each parameter', { kind: 'host', name: 'trialOf', bytes: 4 * totalParams }),
-        b(6, 'running', 'read-only-storage', 'which trials still train', { kind: 'host', name: 'running', bytes: 4 * K }),
+        b(5, 'running', 'read-only-storage', 'which trials still train', { kind: 'host', name: 'running', bytes: 4 }),
       ],
-      dispatch: { threads: [lin(totalParams), lin(1), lin(1)], per: [256, 1, 1], fold: true },
+      dispatch: { threads: [lin(paramCount), lin(1), lin(1)], per: [256, 1, 1], fold: true },
       summary: 'parameter update of each trial after its own global-norm clipping: SGD with momentum, Adam or AdamW',
     },
   };
-}
-
-/** trialMap (K × N: arena positions in solo order) and trialOf (the trial of each of the NK positions) from the plan's segments. */
-export function trialTables(plan: TrialPlan, totalParams: number): { map: Uint32Array; of: Uint32Array } {
-  const map = new Uint32Array(plan.count * plan.paramCount);
-  const of = new Uint32Array(totalParams);
-  plan.segments.forEach((segs, k) => {
-    for (const s of segs) {
-      for (let e = 0; e < s.n; e++) map[k * plan.paramCount + s.solo + e] = s.at + e;
-      of.fill(k, s.at, s.at + s.n);
-    }
-  });
-  return { map, of };
 }

@@ -102,7 +102,7 @@ export function tryGenerateScan(sc: Scheduled, options: GenerateOptions = {}): A
       for (const c of ph.coefficients) {
         const ref = (t: TensorId) => storeRef(ph.schedule.aliases.get(t)) ?? { tensor: t, shift: 0 as const, col: 0 };
         const [P, Q] = prefixTensors(c);
-        const ks = renderScanKernels({ name: `${tag}_scan${i}_${c.name.replace(/[^A-Za-z0-9_]/g, '_')}`, what: reverse ? `∂${c.name}` : c.name, width: stateWidth.get(c.name)!, a: ref(c.a), b: ref(c.b), u: { tensor: c.carry, shift: 0, col: 0 }, P: { tensor: P, shift: 0, col: 0 }, Q: { tensor: Q, shift: 0, col: 0 }, reverse, layout, workgroupSize: a.wg });
+        const ks = renderScanKernels({ name: `${tag}_scan${i}_${c.name.replace(/[^A-Za-z0-9_]/g, '_')}`, what: reverse ? `∂${c.name}` : c.name, width: stateWidth.get(c.name)!, a: ref(c.a), b: ref(c.b), u: { tensor: c.carry, shift: 0, col: 0 }, P: { tensor: P, shift: 0, col: 0 }, Q: { tensor: Q, shift: 0, col: 0 }, reverse, layout: a.layout, workgroupSize: a.wg });
         before.push(...ks.map((k) => a.add(k)));
       }
     }

@@ -71,7 +71,7 @@ export function renderScanKernels(k: ScanKernelInput): KernelRecord[] {
       '',
       `@compute @workgroup_size(${wg})`,
       'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
-      ...dimsPrologue(used),
+      ...dimsPrologue(used, k.layout),
       `  let id = gid.x${fold ? ` + gid.y * ${FOLD_WORKGROUPS * wg}u` : ''};`,
       `  let lanes = B * ${N};`,
       `  let chunks = (T + ${C} - 1u) / ${C};`,

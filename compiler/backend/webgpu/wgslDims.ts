@@ -5,7 +5,7 @@
 // loops over T·B rows stay loops instead of being unrolled at compile time.
 // Tensor offsets (linear in B and T) are computed at the top of each kernel.
 
-import { type TensorLayout } from '../../artifact/layout.js';
+import { type Layout, type TensorLayout } from '../../artifact/layout.js';
 import { wgslLin } from './wgslAddress.js';
 
 /** Byte stride between the per-step records of the dims uniform. */
@@ -13,7 +13,11 @@ export const DIMS_STRIDE = 256;
 
 export const DIMS_DECL = ['struct Dims { t: u32, B: u32, T: u32 }', '@group(1) @binding(0) var<uniform> dims: Dims;'];
 
-/** Statements at the top of `main`: B, T and the offsets of the tensors used. */
-export function dimsPrologue(tensors: readonly Pick<TensorLayout, 'symbol' | 'offset' | 'name'>[]): string[] {
-  return ['  let B = dims.B;', '  let T = dims.T;', ...tensors.map((t) => `  let ${t.symbol} = ${wgslLin(t.offset)}; // ${t.name}`)];
+/**
+ * Statements at the top of `main`: B, T and the offsets of the tensors used;
+ * with a trial axis, offsets of trial gid.z (its copy of each arena).
+ */
+export function dimsPrologue(tensors: readonly Pick<TensorLayout, 'symbol' | 'offset' | 'name' | 'arena'>[], layout: Pick<Layout, 'trialAxis' | 'arenaSize'>): string[] {
+  const trial = (t: Pick<TensorLayout, 'arena'>) => (layout.trialAxis ? ` + gid.z * (${wgslLin(layout.arenaSize[t.arena])})` : '');
+  return ['  let B = dims.B;', '  let T = dims.T;', ...tensors.map((t) => `  let ${t.symbol} = ${wgslLin(t.offset)}${trial(t)}; // ${t.name}`)];
 }

@@ -87,11 +87,11 @@ export async function runTrialGroup(
   }
   if (o.verify) await assertVerified(ctx, { graph: model.graph, sizes: {} }, `the model ${first.layers.map((l) => l.graph.name).join(' + ')}`, 'train on these gradients');
   const trainer = await TrialTrainer.create(ctx, model, { B: first.B, T: first.T }, runs.map((r) => r.config.optimizer));
-  const paramOrder = trainer.solo.params.map((p) => ({ name: p.name, shape: p.shape }));
+  const paramOrder = trainer.artifact.params.map((p) => ({ name: p.name, shape: p.shape }));
   const ckpt = (r: Run) => join(r.dir, 'checkpoint.safetensors');
   try {
     const start = trainer.init(runs.map((r) => r.config.seed));
-    const zeros = new Float32Array(2 * trainer.solo.training!.paramCount);
+    const zeros = new Float32Array(2 * trainer.paramCount);
     // the initial parameters, as a run alone saves them before its first update
     runs.forEach((r, i) => writeFileAtomic(ckpt(r), runCheckpoint(r.config, model, paramOrder, { params: start[i], moments: zeros, step: 0, losses: [] })));
     const t0 = performance.now();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquireDevice, type GpuContext } from '../../../core/device.js';
 import { TrainingError } from '../../train/run.js';
-import { MAX_TRIALS } from '../../../../compiler/index.js';
+import { MAX_TRIALS } from '../../train/trialTrainer.js';
 import { int } from './train.js';
 import { parseShard, planSweep, shardOf, type Plan } from '../../sweep/plan.js';
 import { readPlan, runSweep, writeSummary } from '../../sweep/runSweep.js';
