@@ -18,7 +18,7 @@ import { renderColsumKernel } from './colsumKernel.js';
 import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
 import { gemmRecord, type CellGemm } from './gemmRecord.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
-import { optimizerKernels, trialOptimizerKernels } from './optimizer.js';
+import { optimizerKernels } from './optimizer.js';
 import { PORTABLE_TARGET, type Target } from './target.js';
 import { initialStateKernels } from './initialStateKernels.js';
 import { bindInitializer } from '../../numeric/initializers.js';
@@ -159,7 +159,7 @@ export class ArtifactBuilder {
     const loss = outputs.find((x) => x.name === 'loss');
     assert(loss, 'a training artifact needs an output named loss');
     const at = this.layout.tensors.get(loss.at.tensor)!;
-    const k = this.layout.trialAxis ? trialOptimizerKernels(paramCount, at, loss.at, this.layout.arenaSize[at.arena]) : optimizerKernels(paramCount, at, loss.at);
+    const k = optimizerKernels(paramCount, at, loss.at, this.layout.trialAxis ? this.layout.arenaSize[at.arena] : undefined);
     return { stats: this.add(k.stats), update: this.add(k.update), paramCount, ...(this.layout.trialAxis ? { trials: true } : {}) };
   }
 

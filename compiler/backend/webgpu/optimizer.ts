@@ -3,7 +3,10 @@
 // the parameter update (SGD with momentum, Adam, AdamW). Pure text.
 //
 // Both run once per training step after the backward pass, in the same
-// command buffer; only `stats` (loss, ‖g‖²) is read back.
+// command buffer; only `stats` (loss, ‖g‖²) is read back. An artifact with a
+// trial axis gets the per-trial versions: one reduction and one update per
+// trial (workgroup z), each with the trial's own hyper-parameters, sharing
+// the WGSL of the reduction and of the update rule with the one-run kernels.
 
 import { FOLD_WORKGROUPS, type BoundBinding, type KernelRecord, type UniformField } from '../../artifact/kernel.js';
 import { addressParts, lin, type Lin, type TensorLayout, type TensorRef } from '../../artifact/layout.js';
@@ -11,7 +14,7 @@ import { addressParts, lin, type Lin, type TensorLayout, type TensorRef } from '
 export const TRAIN_HYPER_BYTES = 64;
 
 /** The fields of the uniform \`Hyper\` (see the WGSL struct below); the loss placement is fixed per (B, T), the rest is set per step. */
-function hyperFields1(paramCount: number, loss: TensorLayout, at: TensorRef): UniformField[] {
+function hyperFields(paramCount: number, loss: TensorLayout, at: TensorRef): UniformField[] {
   const perStep = (name: string, type: 'u32' | 'f32' = 'f32'): UniformField => ({ name, type });
   return [
     { name: 'N', type: 'u32', value: paramCount },
@@ -28,42 +31,52 @@ function hyperFields1(paramCount: number, loss: TensorLayout, at: TensorRef): Un
  * and ‖g‖² into the host buffer 'stats') and 'train_update' (one invocation
  * per parameter). Parameters and gradients are the first \`paramCount\`
  * elements of their arenas; the loss is the output tensor \`loss\` at \`at\`.
+ * With `trialAxis` (the size of the loss's arena, the distance between the
+ * trials' copies of it), the per-trial kernels: the runtime dispatches z =
+ * trials of each and packs one Hyper per trial into the host buffer 'trials'.
  */
-export function optimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef): { stats: KernelRecord; update: KernelRecord } {
-  const hyper: BoundBinding['resource'] = { kind: 'host', name: 'hyper', bytes: TRAIN_HYPER_BYTES, fields: hyperFields1(paramCount, loss, at) };
+export function optimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef, trialAxis?: Lin): { stats: KernelRecord; update: KernelRecord } {
   const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
+  const fields = hyperFields(paramCount, loss, at);
+  const per = trialAxis ? ' per trial' : '';
+  const hyper: BoundBinding['resource'] = trialAxis
+    ? { kind: 'host', name: 'trials', bytes: TRAIN_HYPER_BYTES, fields: [...fields, { name: 'lossStep', type: 'u32', value: trialAxis }] }
+    : { kind: 'host', name: 'hyper', bytes: TRAIN_HYPER_BYTES, fields };
+  const hyperBinding = (binding: number) => b(binding, trialAxis ? 'trials' : 'hyper', trialAxis ? 'read-only-storage' : 'uniform', `hyper-parameters${per}`, hyper);
+  const statsBuffer: BoundBinding['resource'] = { kind: 'host', name: 'stats', bytes: trialAxis ? 8 : 16 };
   const stats: KernelRecord = {
     name: 'train_stats',
     role: 'optimizer',
-    wgsl: STATS_WGSL,
+    wgsl: trialAxis ? TRIAL_STATS_WGSL : STATS_WGSL,
     entryPoint: 'main',
     workgroupSize: [256, 1, 1],
     workgroupStorageBytes: 2 * 256 * 4,
     bindings: [
       b(0, 'grads', 'read-only-storage', 'parameter gradients', { kind: 'arena', arena: 'grads' }),
       b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: loss.arena }),
-      b(2, 'stats', 'storage', 'Σ loss, ‖g‖²', { kind: 'host', name: 'stats', bytes: 16 }),
-      b(3, 'hyper', 'uniform', 'hyper-parameters', hyper),
+      b(2, 'stats', 'storage', `Σ loss, ‖g‖²${per}`, statsBuffer),
+      hyperBinding(3),
     ],
     dispatch: { threads: [lin(1), lin(1), lin(1)], per: [1, 1, 1] },
-    summary: 'Σ loss over T·B rows and the squared global gradient norm',
+    summary: trialAxis ? 'per trial: Σ loss over T·B rows and the squared gradient norm, as a run alone reduces them' : 'Σ loss over T·B rows and the squared global gradient norm',
   };
   const update: KernelRecord = {
     name: 'train_update',
     role: 'optimizer',
-    wgsl: UPDATE_WGSL,
+    wgsl: trialAxis ? TRIAL_UPDATE_WGSL : UPDATE_WGSL,
     entryPoint: 'main',
     workgroupSize: [256, 1, 1],
     workgroupStorageBytes: 0,
     bindings: [
       b(0, 'params', 'storage', 'parameters', { kind: 'arena', arena: 'params' }),
       b(1, 'grads', 'read-only-storage', 'gradients', { kind: 'arena', arena: 'grads' }),
-      b(2, 'moments', 'storage', 'optimizer moments m, v', { kind: 'host', name: 'moments', bytes: 8 * Math.max(1, paramCount) }),
-      b(3, 'stats', 'read-only-storage', 'Σ loss, ‖g‖²', { kind: 'host', name: 'stats', bytes: 16 }),
-      b(4, 'hyper', 'uniform', 'hyper-parameters', hyper),
+      b(2, 'moments', 'storage', `optimizer moments m, v${per}`, { kind: 'host', name: 'moments', bytes: 8 * Math.max(1, paramCount) }),
+      b(3, 'stats', 'read-only-storage', `Σ loss, ‖g‖²${per}`, statsBuffer),
+      hyperBinding(4),
+      ...(trialAxis ? [b(5, 'running', 'read-only-storage', 'which trials still train', { kind: 'host', name: 'running', bytes: 4 })] : []),
     ],
     dispatch: { threads: [lin(paramCount), lin(1), lin(1)], per: [256, 1, 1], fold: true },
-    summary: 'parameter update after global-norm clipping: SGD with momentum, Adam or AdamW',
+    summary: `parameter update ${trialAxis ? 'of each trial after its own' : 'after'} global-norm clipping: SGD with momentum, Adam or AdamW`,
   };
   return { stats, update };
 }
@@ -85,10 +98,9 @@ const HYPER = `struct Hyper {
 
 /**
  * The reduction both stats kernels run, in one text so that a trial of a
- * batched run sums its loss and squared gradients in exactly the order (and
- * with exactly the arithmetic) of the same trial run alone: invocation i takes
- * the elements i, i+256, … of the trial (in the solo arena's order), then a
- * tree over the 256 partial sums.
+ * trial-axis run sums its loss and squared gradients in exactly the order
+ * (and with exactly the arithmetic) of the same trial run alone: invocation i
+ * takes the elements i, i+256, …, then a tree over the 256 partial sums.
  */
 function reduceWgsl(h: string, lossBase: string, grad: (k: string) => string, store: string): string {
   return `  var l = 0.0;
@@ -221,50 +233,3 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 ${updateWgsl('hyper', '2u * trial + 1u', { p: 'at', m: 'mAt', v: 'mAt + hyper.N' })}
 }
 `;
-
-/**
- * The trial-axis training kernels; the runtime dispatches z = trials of each
- * and packs one Hyper per trial from `hyperFields` into the host buffer 'trials'.
- */
-export function trialOptimizerKernels(paramCount: number, loss: TensorLayout, at: TensorRef, lossArena: Lin): { stats: KernelRecord; update: KernelRecord } {
-  const fields: UniformField[] = [...hyperFields1(paramCount, loss, at), { name: 'lossStep', type: 'u32', value: lossArena }];
-  const trials: BoundBinding['resource'] = { kind: 'host', name: 'trials', bytes: TRAIN_HYPER_BYTES, fields };
-  const stats: BoundBinding['resource'] = { kind: 'host', name: 'stats', bytes: 8 };
-  const b = (binding: number, name: string, kind: BoundBinding['kind'], role: string, resource: BoundBinding['resource']): BoundBinding => ({ group: 0, binding, name, kind, role, resource });
-  return {
-    stats: {
-      name: 'train_stats',
-      role: 'optimizer',
-      wgsl: TRIAL_STATS_WGSL,
-      entryPoint: 'main',
-      workgroupSize: [256, 1, 1],
-      workgroupStorageBytes: 2 * 256 * 4,
-      bindings: [
-        b(0, 'grads', 'read-only-storage', 'parameter gradients', { kind: 'arena', arena: 'grads' }),
-        b(1, 'loss', 'read-only-storage', 'per-step losses', { kind: 'arena', arena: loss.arena }),
-        b(2, 'stats', 'storage', 'Σ loss, ‖g‖² per trial', stats),
-        b(3, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
-      ],
-      dispatch: { threads: [lin(1), lin(1), lin(1)], per: [1, 1, 1] },
-      summary: 'per trial: Σ loss over T·B rows and the squared gradient norm, as a run alone reduces them',
-    },
-    update: {
-      name: 'train_update',
-      role: 'optimizer',
-      wgsl: TRIAL_UPDATE_WGSL,
-      entryPoint: 'main',
-      workgroupSize: [256, 1, 1],
-      workgroupStorageBytes: 0,
-      bindings: [
-        b(0, 'params', 'storage', 'parameters', { kind: 'arena', arena: 'params' }),
-        b(1, 'grads', 'read-only-storage', 'gradients', { kind: 'arena', arena: 'grads' }),
-        b(2, 'moments', 'storage', 'optimizer moments m, v per trial', { kind: 'host', name: 'moments', bytes: 8 * Math.max(1, paramCount) }),
-        b(3, 'stats', 'read-only-storage', 'Σ loss, ‖g‖² per trial', stats),
-        b(4, 'trials', 'read-only-storage', 'hyper-parameters per trial', trials),
-        b(5, 'running', 'read-only-storage', 'which trials still train', { kind: 'host', name: 'running', bytes: 4 }),
-      ],
-      dispatch: { threads: [lin(paramCount), lin(1), lin(1)], per: [256, 1, 1], fold: true },
-      summary: 'parameter update of each trial after its own global-norm clipping: SGD with momentum, Adam or AdamW',
-    },
-  };
-}

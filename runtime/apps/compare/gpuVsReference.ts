@@ -29,6 +29,8 @@ export interface CompareOptions {
   readonly params?: ReadonlyMap<string, Float32Array>;
   /** Initial states: N(0, 0.5²) per element (default), or states the cell reaches from its declared ones. */
   readonly states?: 'random' | 'reachable';
+  /** Trials run together (a trial-axis artifact), each with its own draw, each compared (names "trial k: …"); default 1. */
+  readonly trials?: number;
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
@@ -51,56 +53,70 @@ const f64 = (x: Float32Array) => Float64Array.from(x);
 /** `cell`: a bound cell (compiled here for the device), or one already compiled. */
 export async function compareWithReference(ctx: GpuContext, cell: Bound & { readonly artifact?: Artifact }, o: CompareOptions): Promise<Comparison[]> {
   const { B, T } = o;
+  const K = o.trials ?? 1;
   const g = cell.graph;
   const sizes = cell.sizes;
-  const artifact = cell.artifact ?? compileBound(cell, { target: targetOf(ctx) });
-  const rt = await CellRuntime.create(ctx, artifact, { B, T });
+  const artifact = cell.artifact ?? compileBound(cell, { target: targetOf(ctx), ...(K > 1 ? { trialAxis: true } : {}) });
+  const rt = await CellRuntime.create(ctx, artifact, { B, T, trials: K });
   try {
-    const rng = new Rng(o.seed);
     const interp = new CellInterpreter(g, sizes, B);
-    const params32 = o.params ? new Map(o.params) : rt.initParams(o.seed);
-    // perturb so that zero-initialised parameters matter too
-    if (!o.params) for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
-    rt.setParams(params32);
-    const params = new Map([...params32].map(([k, v]) => [k, f64(v)]));
-    const inputs = new Map<string, Float64Array[]>();
-    const inputs32 = new Map<string, Float32Array>();
-    for (const x of artifact.inputs) {
-      const n = numel(x.shape);
-      const steps: Float64Array[] = [];
-      for (let t = 0; t < T; t++) {
-        const range = x.dtype === 'i32' ? indexRange(g, x.name, sizes) : 0;
-        steps.push(x.dtype === 'i32' ? Float64Array.from({ length: B }, () => rng.int(range)) : f64(f32(rng.fillNormal(B * n))));
-      }
-      inputs.set(x.name, steps);
-      inputs32.set(x.name, f32(concatArrays(steps)));
-    }
-    rt.setInputs(inputs32);
-    // learned initial states start from their parameter, on both sides
-    const init =
-      o.states === 'reachable'
-        ? new Map([...reachableInitialStates(interp, params, new Rng(o.seed + 104729))].map(([k, v]) => [k, f64(f32(v))]))
-        : new Map(artifact.states.filter((s) => !s.initParam).map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
-    rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
-    const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
-    const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
-    rt.setOutputCotangents(new Map([...dOut].map(([k, v]) => [k, f32(concatArrays(v))])));
-    rt.setFinalStateCotangents(new Map([...dFinal].map(([k, v]) => [k, f32(v)])));
-
+    // each trial its own draw (trial 0 the draw of a run alone), all run by one forward + backward
+    const draws = Array.from({ length: K }, (_, k) => {
+      rt.selectTrial(k);
+      return draw(rt, artifact, interp, cell, o, k ? o.seed + 7919 * k : o.seed);
+    });
     await rt.forwardBackward(o.window ?? T);
-
-    const tape = interp.forward(params, inputs, init, T);
-    const grads = interp.backward(params, inputs, tape, dOut, dFinal, o.window ?? T);
     const out: Comparison[] = [];
-    for (const y of artifact.outputs) out.push(diff(y.name, 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!));
-    for (const s of artifact.states) out.push(diff(s.name, 'final state', await rt.readState(s.name), tape.states.get(s.name)![T]));
-    const pg = await rt.readGrads();
-    for (const p of artifact.params) out.push(diff(p.name, 'param grad', pg.get(p.name)!, grads.params.get(p.name)!));
-    const sg = await rt.readInitialStateGrads();
-    for (const s of artifact.states) out.push(diff(s.name, 'initial state grad', sg.get(s.name)!, grads.initialStates.get(s.name)!));
-    for (const x of artifact.inputs) if (x.dtensor) out.push(diff(x.name, 'input grad', await rt.readInputGrad(x.name), grads.inputs.get(x.name)!));
+    for (const [k, d] of draws.entries()) {
+      rt.selectTrial(k);
+      const tape = interp.forward(d.params, d.inputs, d.init, T);
+      const grads = interp.backward(d.params, d.inputs, tape, d.dOut, d.dFinal, o.window ?? T);
+      const name = (n: string) => (K > 1 ? `trial ${k}: ${n}` : n);
+      for (const y of artifact.outputs) out.push(diff(name(y.name), 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!));
+      for (const s of artifact.states) out.push(diff(name(s.name), 'final state', await rt.readState(s.name), tape.states.get(s.name)![T]));
+      const pg = await rt.readGrads();
+      for (const p of artifact.params) out.push(diff(name(p.name), 'param grad', pg.get(p.name)!, grads.params.get(p.name)!));
+      const sg = await rt.readInitialStateGrads();
+      for (const s of artifact.states) out.push(diff(name(s.name), 'initial state grad', sg.get(s.name)!, grads.initialStates.get(s.name)!));
+      for (const x of artifact.inputs) if (x.dtensor) out.push(diff(name(x.name), 'input grad', await rt.readInputGrad(x.name), grads.inputs.get(x.name)!));
+    }
     return out;
   } finally {
     rt.destroy();
   }
+}
+
+/** Draws parameters, inputs, initial states and cotangents at `seed`, writes them to the runtime's selected trial, and returns them in float64. */
+function draw(rt: CellRuntime, artifact: Artifact, interp: CellInterpreter, cell: Bound, o: CompareOptions, seed: number) {
+  const { B, T } = o;
+  const rng = new Rng(seed);
+  const params32 = o.params ? new Map(o.params) : rt.initParams(seed);
+  // perturb so that zero-initialised parameters matter too
+  if (!o.params) for (const v of params32.values()) for (let i = 0; i < v.length; i++) v[i] += 0.1 * rng.normal();
+  rt.setParams(params32);
+  const params = new Map([...params32].map(([k, v]) => [k, f64(v)]));
+  const inputs = new Map<string, Float64Array[]>();
+  const inputs32 = new Map<string, Float32Array>();
+  for (const x of artifact.inputs) {
+    const n = numel(x.shape);
+    const steps: Float64Array[] = [];
+    for (let t = 0; t < T; t++) {
+      const range = x.dtype === 'i32' ? indexRange(cell.graph, x.name, cell.sizes) : 0;
+      steps.push(x.dtype === 'i32' ? Float64Array.from({ length: B }, () => rng.int(range)) : f64(f32(rng.fillNormal(B * n))));
+    }
+    inputs.set(x.name, steps);
+    inputs32.set(x.name, f32(concatArrays(steps)));
+  }
+  rt.setInputs(inputs32);
+  // learned initial states start from their parameter, on both sides
+  const init =
+    o.states === 'reachable'
+      ? new Map([...reachableInitialStates(interp, params, new Rng(seed + 104729))].map(([k, v]) => [k, f64(f32(v))]))
+      : new Map(artifact.states.filter((s) => !s.initParam).map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+  rt.setInitialStates(new Map([...init].map(([k, v]) => [k, f32(v)])));
+  const dOut = new Map(artifact.outputs.map((y) => [y.name, Array.from({ length: T }, () => f64(f32(rng.fillNormal(B * numel(y.shape)))))]));
+  const dFinal = new Map(artifact.states.map((s) => [s.name, f64(f32(rng.fillNormal(B * numel(s.shape), 0.5)))]));
+  rt.setOutputCotangents(new Map([...dOut].map(([k, v]) => [k, f32(concatArrays(v))])));
+  rt.setFinalStateCotangents(new Map([...dFinal].map(([k, v]) => [k, f32(v)])));
+  return { params, inputs, init, dOut, dFinal };
 }

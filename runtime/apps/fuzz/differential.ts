@@ -43,6 +43,8 @@ export interface DiffOptions {
   readonly fdTol?: number;
   /** The schedule the GPU half compiles for (default: the driver's choice). */
   readonly schedule?: ScheduleOption;
+  /** Trials per dispatch on the GPU (a trial-axis artifact, each trial its own draw, each compared); default 1. */
+  readonly trials?: number;
 }
 
 export const DEFAULT_CONFIGS = [
@@ -56,6 +58,7 @@ const fail = (kind: FailureKind, detail: string, compared = 0, fdRetries = 0): C
 export async function differential(ctx: GpuContext | null, source: string, o: DiffOptions = {}): Promise<CellResult> {
   const configs = o.configs ?? DEFAULT_CONFIGS;
   const gpuTol = o.gpuTol ?? 1e-4;
+  const trials = o.trials ?? 1;
   const fdTol = o.fdTol ?? 1e-5;
   let bound;
   try {
@@ -117,19 +120,19 @@ export async function differential(ctx: GpuContext | null, source: string, o: Di
     const g = bound.graph;
     let artifact;
     try {
-      artifact = o.schedule ? compileBound(bound, { target: targetOf(ctx), schedule: o.schedule }) : undefined;
+      artifact = o.schedule ? compileBound(bound, { target: targetOf(ctx), schedule: o.schedule, ...(trials > 1 ? { trialAxis: true } : {}) }) : undefined;
     } catch (e) {
       return fail('compiler error', `schedule ${o.schedule}: ${String((e as Error).stack ?? e)}`, 0, fdRetries);
     }
     for (const [i, { B, T }] of configs.entries()) {
       let rows;
       try {
-        rows = await compareWithReference(ctx, artifact ? { ...bound, artifact } : bound, { B, T, seed: 3 + i });
+        rows = await compareWithReference(ctx, artifact ? { ...bound, artifact } : bound, { B, T, seed: 3 + i, trials });
       } catch (e) {
         return fail('gpu error', `B=${B} T=${T}: ${String((e as Error).stack ?? e)}`, compared, fdRetries);
       }
       // every output, final state, parameter gradient and initial-state gradient (plus input gradients)
-      const want = g.outputs.length + g.params.length + 2 * g.states.length;
+      const want = trials * (g.outputs.length + g.params.length + 2 * g.states.length);
       if (rows.length < want) return fail('gpu mismatch', `B=${B} T=${T}: ${rows.length} tensors compared, expected ≥ ${want}`, compared, fdRetries);
       compared += rows.length;
       // relative to the tensor's scale, except for a tensor that is ≈ 0 in float64 (cancellation),
