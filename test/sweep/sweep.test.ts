@@ -115,6 +115,27 @@ describe('cellc sweep (tiny trials)', { timeout: 240_000 }, () => {
     expect(bad.stderr).toMatch(/^cellc: --trials-per-dispatch must be an integer ≥ 1, got '0'/);
   });
 
+  it('trials interrupted together leave no result and train again, with the results of one by one', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const I = join(tmp, 'togetherInterrupted');
+    // the signal turns on at the group's second step
+    let reads = 0;
+    const signal = {
+      get interrupted() {
+        return ++reads >= 2;
+      },
+    };
+    const first = await runSweep(spec, plan, { out: I, device: async () => ctx, log, signal, trialsPerDispatch: 2 });
+    expect(first).toMatchObject({ trained: 0, interrupted: true });
+    for (const x of plan.trials) expect(existsSync(join(I, 'trials', x.id, 'result.json')), x.id).toBe(false);
+    const again = await runSweep(spec, plan, { out: I, device: async () => ctx, log, trialsPerDispatch: 2 });
+    expect(again).toMatchObject({ trained: 4, interrupted: false });
+    for (const x of plan.trials) {
+      expect({ ...result(I, x.id), seconds: 0 }).toEqual({ ...result(A, x.id), seconds: 0 });
+      expect(readFileSync(join(I, 'trials', x.id, 'checkpoint.safetensors')).equals(readFileSync(join(A, 'trials', x.id, 'checkpoint.safetensors')))).toBe(true);
+    }
+  });
+
   it('a trial that diverges among trials trained together stops alone, with the result it has alone', async (t) => {
     const ctx = deviceOrSkip(t, dev);
     const f2 = join(tmp, 'diverging.json');
