@@ -97,6 +97,8 @@ export interface SweepRunOptions {
   readonly device: () => Promise<GpuContext>;
   readonly log: (line: string) => void;
   readonly progress?: (t: Trial) => Progress;
+  /** The progress of trials trained together (--trials-per-dispatch). */
+  readonly groupProgress?: (trials: readonly Trial[]) => Progress;
   readonly signal?: { readonly interrupted: boolean };
   readonly verifier?: CellVerifier;
   /** Train up to this many trials of one model together (trialGroup.ts); default 1: each alone. */
@@ -152,7 +154,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, o: SweepRunOptions):
       if (group.length > 1) o.log(`training ${group.length} trials of ${t.levels.cell} together`);
       const rs =
         group.length > 1
-          ? await runTrialGroup(ctx, group, paths, dirs, { verify: spec.verify, signal })
+          ? await runTrialGroup(ctx, group, paths, dirs, { verify: spec.verify, signal, ...(o.groupProgress ? { progress: o.groupProgress(group) } : {}) })
           : await runTrial(ctx, t, paths, dirs[0], { verify: spec.verify, progress: o.progress?.(t) ?? SILENT_PROGRESS, signal }).then((r) => r && [r]);
       if (!rs) {
         interrupted = true;

@@ -14,7 +14,7 @@ import type { GpuContext } from '../../core/device.js';
 import { runConfigFrom } from '../cli/commands/train.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
 import { firstNonFinite } from '../train/runGuard.js';
-import { buildModelOrThrow, lossChart, metricsLine, prepareRunFolder, runCheckpoint, smoothed, type RunConfig } from '../train/run.js';
+import { buildModelOrThrow, lossChart, metricsLine, prepareRunFolder, runCheckpoint, SILENT_PROGRESS, smoothed, type Progress, type RunConfig } from '../train/run.js';
 import { evaluateHeldOut } from '../train/savedRun.js';
 import { batchRng } from '../train/tasks.js';
 import { learningRate } from '../train/trainer.js';
@@ -75,8 +75,9 @@ export async function runTrialGroup(
   trials: readonly Trial[],
   paths: { cell: string; text?: string },
   dirs: readonly string[],
-  o: { verify: boolean; signal: { readonly interrupted: boolean } },
+  o: { verify: boolean; signal: { readonly interrupted: boolean }; progress?: Progress },
 ): Promise<TrialResult[] | undefined> {
+  const progress = o.progress ?? SILENT_PROGRESS;
   const runs: Run[] = trials.map((t, i) => ({ t, dir: dirs[i], config: runConfigFrom([paths.cell], trainFlags(t, paths.cell, paths.text, dirs[i], o.verify)), losses: [], diverged: false }));
   const first = runs[0].config;
   const model = buildModelOrThrow(first);
@@ -95,6 +96,7 @@ export async function runTrialGroup(
     // the initial parameters, as a run alone saves them before its first update
     runs.forEach((r, i) => writeFileAtomic(ckpt(r), runCheckpoint(r.config, model, paramOrder, { params: start[i], moments: zeros, step: 0, losses: [] })));
     const t0 = performance.now();
+    progress.start(first.steps, 0);
     for (let k = 0; k < first.steps; k++) {
       const out = await trainer.trainStep(runs.map((r) => (r.diverged ? undefined : r.config.task.batch(batchRng(r.config.seed, 0, k), first.B, first.T))));
       const seconds = (performance.now() - t0) / 1000;
@@ -109,9 +111,16 @@ export async function runTrialGroup(
         r.losses.push({ step: k + 1, loss: s.loss });
         appendFileSync(join(r.dir, 'metrics.jsonl'), metricsLine({ step: k + 1, loss: s.loss, gradNorm: s.gradNorm, lr: learningRate(r.config.optimizer, k), seconds }));
       });
-      if (o.signal.interrupted) return undefined;
+      // the progress line shows the mean loss of the trials still training
+      const now = runs.filter((r) => !r.diverged && r.losses.length === k + 1).map((r) => r.losses[k].loss);
+      progress.update(k + 1, now.length ? now.reduce((a, b) => a + b, 0) / now.length : NaN, (k + 1) / Math.max(seconds, 1e-9));
+      if (o.signal.interrupted) {
+        progress.stop();
+        return undefined;
+      }
       if (runs.every((r) => r.diverged)) break;
     }
+    progress.stop();
     const seconds = (performance.now() - t0) / 1000;
     const results: TrialResult[] = [];
     for (const [i, r] of runs.entries()) {

@@ -87,6 +87,7 @@ export async function sweepCommand(file: string, f: SweepFlags): Promise<number>
         },
         log: (line) => process.stderr.write(line + '\n'),
         progress: (t) => makeProgress(`${t.id} ${t.levels.cell} seed ${t.config.seed}`, t.config.train.steps),
+        groupProgress: (ts) => makeProgress(`${ts.length} trials of ${ts[0].levels.cell} (mean loss)`, ts[0].config.train.steps),
         signal,
       }),
     );
