@@ -84,13 +84,6 @@ export interface TrainingPlan {
   readonly update: string;
   /** Parameters (and gradients) in the arena, from element 0. */
   readonly paramCount: number;
-  /**
-   * Trial-axis optimizer kernels (Artifact.trialAxis): host buffers 'trials'
-   * (one Hyper per trial), 'running' (u32 per trial: 0 = takes no update),
-   * 'stats' (Σ loss, ‖g‖² per trial) and 'moments' (m, v of trial k at
-   * 2k·paramCount: each trial's in the layout of a run alone).
-   */
-  readonly trials?: true;
 }
 
 export interface Artifact {
@@ -122,7 +115,10 @@ export interface Artifact {
    * Kernels with a trial axis: the runtime allocates every arena once per
    * trial (trial k's copy at k × the arena's size) and runs workgroup z ×
    * trials of every kernel whose dispatch says `trials`; trial k's tensors
-   * are where the tables say, in its copy.
+   * are where the tables say, in its copy. Its optimizer kernels are per
+   * trial, with host buffers 'trials' (one Hyper per trial), 'running' (u32
+   * per trial: 0 = takes no update), 'stats' (Σ loss, ‖g‖² per trial) and
+   * 'moments' (m, v of trial k at 2k·paramCount: a run alone's layout).
    */
   readonly trialAxis?: true;
   /** The schedule the plans follow (sequential loop or parallel scans over time), why, and the recurrence analysis. */

@@ -160,7 +160,7 @@ export class ArtifactBuilder {
     assert(loss, 'a training artifact needs an output named loss');
     const at = this.layout.tensors.get(loss.at.tensor)!;
     const k = optimizerKernels(paramCount, at, loss.at, this.layout.trialAxis ? this.layout.arenaSize[at.arena] : undefined);
-    return { stats: this.add(k.stats), update: this.add(k.update), paramCount, ...(this.layout.trialAxis ? { trials: true } : {}) };
+    return { stats: this.add(k.stats), update: this.add(k.update), paramCount };
   }
 
   /** The artifact: the plans, the gradient kernels of `bwd`, the optimizer when training, the tables. */
