@@ -133,6 +133,8 @@ export function schedule(l: Lowered): Scheduled {
 export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artifact {
   const findings = cellFindings(s.forwardFn, s.backwardFn);
   const rowOwned = (name: string) => name === 'step-fused' || name === 'persistent';
+  // trial k's masks would have to be those of its run alone: keyed by its own seed, which the shared dims records do not hold
+  if (options.trialAxis && s.forwardFn.nodes.some((n) => n.op === 'mask')) throw new RangeError('a trial axis cannot run a cell with random masks (dropout, zoneout): train its trials one by one');
   if (options.trialAxis && rowOwned(options.backend ?? options.schedule ?? '')) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${options.backend ?? options.schedule}`);
   if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
   const perStep = () => generatePerStep(s, options);

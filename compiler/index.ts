@@ -87,7 +87,8 @@ export {
   type UniformField,
 } from './artifact/kernel.js';
 export { addressParts, elementAddress, evalLin, type AddressParts, type ArenaName, type Lin } from './artifact/layout.js';
-export { DIMS_STRIDE } from './backend/webgpu/wgslDims.js';
+export { DIMS_RECORD_BYTES, DIMS_STRIDE } from './backend/webgpu/wgslDims.js';
+export { type RandomKey } from './numeric/philox.js';
 export { TRAIN_HYPER_BYTES } from './backend/webgpu/optimizer.js';
 export { checkGemmTiling, chooseGemmTiling, gemmDispatchSize, gemmKernel, NAIVE_GEMM_WGSL, packGemmParams, type GemmKernel, type GemmKernelOptions, type GemmParams, type GemmTiling } from './backend/webgpu/gemm.js';
 export { dispatchCounts, dispatchTotals, estimateFlops, formatPlan, kernelDispatchSize, placedSteps, STAGE_TITLE, STAGES, wgslListing, type PlacedStep, type StageName, type DispatchCounts, type FlopEstimate } from './artifact/inspect.js';

@@ -132,7 +132,8 @@ function reasonOf(s: CarryStructure, form: Form, byName: ReadonlyMap<string, { f
 
 function dependsWords(leaves: ReadonlySet<number>, leafName: ReadonlyMap<number, string>): string {
   // parameters first, then the leaves in node order (declaration order): the words do not depend on the walk
-  const inOrder = [...new Set([...leaves].sort((a, b) => a - b).map((l) => leafName.get(l)!))];
+  // a leaf bound to no tensor is a random mask (the only unbound leaf besides literals)
+  const inOrder = [...new Set([...leaves].sort((a, b) => a - b).map((l) => leafName.get(l) ?? 'random masks'))];
   const names = [...inOrder.filter((n) => n === 'parameters'), ...inOrder.filter((n) => n !== 'parameters')];
   if (!names.length) return 'is a constant';
   if (names.length === 1 && names[0] === 'parameters') return 'depends only on parameters';

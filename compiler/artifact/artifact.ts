@@ -121,6 +121,12 @@ export interface Artifact {
    * 'moments' (m, v of trial k at 2k·paramCount: a run alone's layout).
    */
   readonly trialAxis?: true;
+  /**
+   * The cell draws random masks (dropout, zoneout): its kernels read the
+   * training switch and the mask key (seed, draw) from the dims records
+   * (CellRuntime.setRandom); without a key they use the masks' expectation.
+   */
+  readonly randomMasks?: true;
   /** The schedule the plans follow (sequential loop or parallel scans over time), why, and the recurrence analysis. */
   readonly schedule?: ScheduleRecord;
 }

@@ -49,6 +49,7 @@ export const VJP_RULES: Record<Op, VjpRule> = {
   param: leaf,
   const: leaf,
   dim: leaf,
+  mask: leaf,
 
   neg: ({ b, g }) => [e(b, 'neg', g)],
   exp: unary((b, _x, y) => y),

@@ -54,6 +54,8 @@ export const OP_INFO = {
   param: leaf({ name: 'name' }),
   const: leaf({ value: 'number', shape: 'shape' }),
   dim: leaf({ dim: 'dim' }),
+  // regenerated from its counter wherever it is read, like a literal (never stored, never on the tape)
+  mask: leaf({ stream: 'number', prob: 'number', scale: 'number', perSequence: 'number', shape: 'shape' }),
 
   // neg is the language's unary minus and recip only the autodiff's, so neither is a named built-in
   neg: unary(false), exp: unary(true), log: unary(true), tanh: unary(true), sigmoid: unary(true), relu: unary(true),

@@ -32,6 +32,15 @@ export interface OpAttrs {
   const: { readonly value: number; readonly shape: Shape };
   /** The value of a (symbolic) size as an f32 scalar, e.g. the n of a mean. */
   dim: { readonly dim: Dim };
+  /**
+   * A random mask of `shape` (batched), drawn afresh for every row and step
+   * (`perSequence` 1: once per row, the same at every step): `scale` with
+   * probability `prob`, else 0, in training; `prob · scale`, its expected
+   * value, in evaluation. The bits come from Philox 4x32-10 keyed by the
+   * run's (seed, draw) at counter (element, row, step, stream): regenerated
+   * wherever the value is read (the backward pass too), never stored.
+   */
+  mask: { readonly stream: number; readonly prob: number; readonly scale: number; readonly perSequence: number; readonly shape: Shape };
   // elementwise
   neg: NoAttrs; exp: NoAttrs; log: NoAttrs; tanh: NoAttrs; sigmoid: NoAttrs; relu: NoAttrs;
   sqrt: NoAttrs; rsqrt: NoAttrs; abs: NoAttrs; softplus: NoAttrs; square: NoAttrs; recip: NoAttrs;
@@ -144,6 +153,12 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
   param: leafError,
   const: (args, attrs: OpAttrs['const']) => (args.length ? leafError() : f32(attrs.shape, false)),
   dim: (args) => (args.length ? leafError() : f32([], false)),
+  mask: (args, attrs: OpAttrs['mask']) => {
+    if (args.length) return leafError();
+    if (!(attrs.prob >= 0 && attrs.prob <= 1)) return `probability ${attrs.prob} is not in [0, 1]`;
+    if (!Number.isInteger(attrs.stream) || attrs.stream < 0 || attrs.stream > 0xffffffff) return `stream ${attrs.stream} is not a u32`;
+    return f32(attrs.shape, true);
+  },
   neg: unary, exp: unary, log: unary, tanh: unary, sigmoid: unary, relu: unary,
   sqrt: unary, rsqrt: unary, abs: unary, softplus: unary, square: unary, recip: unary, silu: unary,
   add: binary, sub: binary, mul: binary, div: binary, max: binary, min: binary,

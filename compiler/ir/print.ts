@@ -69,11 +69,16 @@ function printAttr(kind: AttrKind, v: unknown): string {
  * Attributes as the op table lists them: ` {key=value, …}`, nothing for an op
  * without any. A leaf prints its identifying attribute bare (the first: a
  * name, a const's value — its shape is the node's type — or a dim's size);
- * a slice prints its bounds as one range.
+ * a slice prints its bounds as one range; a mask prints its stream, its
+ * probability, its value when on and how often it is drawn.
  */
 function printAttrs(n: Node): string {
   const a = n.attrs as Readonly<Record<string, unknown>>;
   const spec = attrSpec(n.op);
+  if (n.op === 'mask') {
+    const m = n.attrs as OpAttrs['mask'];
+    return ` {stream=${m.stream}, p=${m.prob}, scale=${m.scale}, per=${m.perSequence ? 'sequence' : 'step'}}`;
+  }
   if (isLeaf(n.op)) return ` ${printAttr(spec[0][1], a[spec[0][0]])}`;
   if (n.op === 'slice') {
     const s = n.attrs as OpAttrs['slice'];

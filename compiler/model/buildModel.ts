@@ -132,7 +132,8 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
       out.push(diag('E402', `layer ${k + 1} (cell ${g.name}): size ${missing.join(', ')} has no value; pass --set ${missing[0]}=N`));
       return undefined;
     }
-    const inst = concretizeInto(b, g, sizes, spec.layers.length > 1 ? `l${k + 1}.` : '', new Map([[g.inputs[0].name, bound]]));
+    // layer k's masks on streams k·2¹⁶ + i: no two layers share one
+    const inst = concretizeInto(b, g, sizes, spec.layers.length > 1 ? `l${k + 1}.` : '', new Map([[g.inputs[0].name, bound]]), k * 0x10000);
     states.push(...inst.states);
     params.push(...inst.params);
     x = inst.outputs.get(g.outputs[0].name)!;

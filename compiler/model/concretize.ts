@@ -15,7 +15,11 @@ export interface Instance {
   readonly outputs: Map<string, number>;
 }
 
-export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record<string, number>>, prefix: string, inputs: ReadonlyMap<string, number>): Instance {
+/**
+ * `streamBase` is added to the Philox stream of every random mask, so that
+ * two instances of a cell (two layers) draw different masks.
+ */
+export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record<string, number>>, prefix: string, inputs: ReadonlyMap<string, number>, streamBase = 0): Instance {
   const dim = (d: Dim): Dim => {
     const v = evalDim(d, sizes);
     assert(v !== undefined, `size of ${JSON.stringify(d)} unknown`);
@@ -31,6 +35,7 @@ export function concretizeInto(b: GraphBuilder, g: Graph, sizes: Readonly<Record
     // rebuilt in the table's key order, so equal attributes intern to one node (graph.ts keys on their JSON)
     for (const [key] of attrSpec(op)) out[key] = src[key];
     for (const { key, kind } of sized) out[key] = kind === 'dim' ? dim(src[key] as Dim) : shape(src[key] as Shape);
+    if (op === 'mask') out.stream = (src.stream as number) + streamBase;
     return out as OpAttrs[Op];
   };
   const map = new Map<number, number>();

@@ -125,7 +125,8 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   const dependsCarry = new Uint8Array(nodes.length);
   for (const n of nodes) {
     const role = leafRole.get(n.id);
-    if (role === 'step') dependsStep[n.id] = 1;
+    // a random mask is a per-step value that no tensor holds (drawn where it is read)
+    if (role === 'step' || n.op === 'mask') dependsStep[n.id] = 1;
     if (role === 'carry') dependsCarry[n.id] = 1;
     for (const a of n.args) {
       dependsStep[n.id] |= dependsStep[a];
@@ -137,8 +138,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   for (let i = nodes.length - 1; i >= 0; i--) if (feedsCarry[i]) for (const a of nodes[i].args) feedsCarry[a] = 1;
   const region = new Map<number, Region>();
   for (const n of nodes) {
-    if (isLeaf(n.op) && n.op !== 'const' && n.op !== 'dim') continue;
-    if (n.op === 'const' || n.op === 'dim') continue; // literals, spelled inline
+    if (isLeaf(n.op)) continue; // bound to tensors, or spelled inline (literals, random masks)
     region.set(n.id, dependsCarry[n.id] ? (feedsCarry[n.id] ? 'loop' : 'post') : dependsStep[n.id] ? 'pre' : 'const');
   }
   // a per-step or carried result that depends on neither (an unbatched copy, stepFunction.ts) is written for every row

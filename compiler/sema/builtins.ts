@@ -8,6 +8,7 @@ import { dimPositive } from './sizes.js';
 import { UNARY_BUILTINS } from '../ir/opInfo.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { constantValue, parseInitializer } from './initSyntax.js';
+import { dropout, zoneout } from './maskBuiltins.js';
 
 type Call = Extract<A.Expr, { kind: 'call' }>;
 export type Lower = (e: A.Expr) => Value;
@@ -367,6 +368,8 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     },
   },
   dense: { arity: [1, Infinity], keywords: ['out', 'bias'], lower: dense },
+  dropout: { arity: [2, 2], keywords: ['per'], lower: dropout },
+  zoneout: { arity: [3, 3], keywords: ['per'], lower: zoneout },
 };
 
 function indexRangeOf(ctx: Ctx, e: A.Expr): Dim | undefined {

@@ -35,6 +35,8 @@ export class Ctx {
   /** The name being defined by the current statement (dense names its parameters after it). */
   target = '';
   denseCount = 0;
+  /** Random masks drawn so far (dropout, zoneout): each gets its own Philox stream. */
+  maskCount = 0;
 
   constructor(
     readonly sizes: SizeScope,

@@ -7,7 +7,7 @@
 // forward pass, or forward + backward, into one command buffer with one
 // submit. It creates no WGSL of its own. Only what is asked for is read back.
 
-import { DIMS_STRIDE, dispatchCounts, elementAddress, evalLin, initialize, numel, Rng, type ArenaName, type Artifact, type ArtifactTensor, type DispatchCounts, type KernelRecord, type PassPlan, type TensorId, type TensorRef } from '../../compiler/index.js';
+import { DIMS_RECORD_BYTES, DIMS_STRIDE, dispatchCounts, elementAddress, evalLin, initialize, numel, Rng, type ArenaName, type Artifact, type ArtifactTensor, type DispatchCounts, type KernelRecord, type PassPlan, type RandomKey, type TensorId, type TensorRef } from '../../compiler/index.js';
 import { BufferUsage, checkStorageBufferSize, createStorageBuffer, readFloat32 } from './buffers.js';
 import type { GpuContext } from './device.js';
 import { withErrorScopes } from './errors.js';
@@ -35,6 +35,9 @@ export class CellRuntime {
   private readonly records: ReadonlyMap<string, KernelRecord>;
   private readonly tensors: ReadonlyMap<string, ArtifactTensor>;
   private stepBuffer!: GPUBuffer;
+  /** The dims records as uploaded: (t, B, T, train, seed, draw) at every STEP_STRIDE bytes. */
+  private stepData!: Uint32Array<ArrayBuffer>;
+  private random: RandomKey | undefined;
   private stepGroups = new Map<GPUBindGroupLayout, GPUBindGroup[]>();
   /** The kernels of learned initial states whose s_0 the caller gave or carried (not run). */
   private readonly heldStates = new Set<string>();
@@ -114,7 +117,7 @@ export class CellRuntime {
     let groups = this.stepGroups.get(layout);
     if (!groups) {
       groups = [];
-      for (let t = 0; t <= this.T; t++) groups.push(this.ctx.device.createBindGroup({ label: `step ${t}`, layout, entries: [{ binding: 0, resource: { buffer: this.stepBuffer, offset: t * STEP_STRIDE, size: 16 } }] }));
+      for (let t = 0; t <= this.T; t++) groups.push(this.ctx.device.createBindGroup({ label: `step ${t}`, layout, entries: [{ binding: 0, resource: { buffer: this.stepBuffer, offset: t * STEP_STRIDE, size: DIMS_RECORD_BYTES } }] }));
       this.stepGroups.set(layout, groups);
     }
     return groups;
@@ -132,9 +135,10 @@ export class CellRuntime {
       checkStorageBufferSize(ctx.limits, what, elements * 4, sizesHint);
       this.buffers.set(arena, createStorageBuffer(ctx, `${artifact.cell} ${arena}`, Math.max(1, elements)));
     }
-    // the dims uniform: record t holds (t, B, T); kernels bind one record at group 1
+    // the dims uniform: record t holds (t, B, T, train = 0, seed, draw); kernels bind one record at group 1
     const data = new Uint32Array(((T + 1) * STEP_STRIDE) / 4);
     for (let t = 0; t <= T; t++) data.set([t, B, T], (t * STEP_STRIDE) / 4);
+    this.stepData = data;
     this.stepBuffer = ctx.device.createBuffer({ label: `${artifact.cell} steps`, size: data.byteLength, usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST });
     ctx.queue.writeBuffer(this.stepBuffer, 0, data);
     const scheduled = new Set([...planKernels(artifact.forward), ...planKernels(artifact.backward), ...artifact.backward.grads]);
@@ -154,6 +158,24 @@ export class CellRuntime {
     const p = await withErrorScopes(this.ctx.device, `${this.artifact.cell}: ${name}`, () => prepareKernel(this.ctx, this.artifact.cell, k, this.resources(host)));
     this.kernels.set(name, p);
     return p;
+  }
+
+  /**
+   * The masks (dropout, zoneout) of the passes encoded from now on: drawn
+   * from `key` (seed, draw) when it trains, their expectation without a key
+   * or when `key.training` is false (the default: evaluation). A backward
+   * pass must run under the key of its forward pass. No effect on a cell
+   * without masks.
+   */
+  setRandom(key: RandomKey | undefined): void {
+    if (!this.artifact.randomMasks) return;
+    const same = (a: RandomKey | undefined, b: RandomKey | undefined) => a?.training === b?.training && (!a?.training || (a.seed === b!.seed && a.draw === b!.draw));
+    if (same(key, this.random)) return;
+    for (const v of [key?.seed, key?.draw]) if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RangeError(`mask seed and draw must be integers in 0..2³²−1, got ${v}`);
+    this.random = key;
+    const fields = key?.training ? [1, key.seed, key.draw] : [0, 0, 0];
+    for (let t = 0; t <= this.T; t++) this.stepData.set(fields, (t * STEP_STRIDE) / 4 + 3);
+    this.ctx.queue.writeBuffer(this.stepBuffer, 0, this.stepData);
   }
 
   // ---- data in and out -------------------------------------------------

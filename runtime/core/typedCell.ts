@@ -8,7 +8,7 @@
 // consumer that uses a name the cell no longer has fails to type-check.
 // createTypedCell also works with any artifact and a hand-written signature.
 
-import { ARTIFACT_FORMAT, numel, type Artifact, type Initializer } from '../../compiler/index.js';
+import { ARTIFACT_FORMAT, numel, type Artifact, type Initializer, type RandomKey } from '../../compiler/index.js';
 import { CellRuntime, type RuntimeShape } from './cellRuntime.js';
 import { contextForDevice, GpuContext } from './device.js';
 
@@ -113,6 +113,13 @@ export interface TrainStepOptions<S extends CellSignature> extends BackwardOptio
   readonly lr: number;
   /** s_0 per state (B·n values); the declared constant when absent. */
   readonly initialStates?: Partial<TensorValues<S['states']>>;
+  /**
+   * The key of the step's random masks (dropout, zoneout); default: seed 1
+   * and a new draw per trainStep call. `forward` and `backward` alone run in
+   * evaluation mode (masks at their expectation) unless the runtime is told
+   * otherwise (`cell.runtime.setRandom`).
+   */
+  readonly random?: RandomKey;
 }
 
 export interface TrainStepResult<S extends CellSignature> {
@@ -181,6 +188,8 @@ const fromMap = (m: ReadonlyMap<string, Float32Array>) => Object.fromEntries(m);
 class TypedCellImpl implements TypedCell<CellSignature> {
   readonly params: Record<string, ParamAccessor>;
   readonly states: Record<string, StateAccessor>;
+  /** trainStep calls so far: the default draw of the next one's masks. */
+  private trainSteps = 0;
 
   constructor(readonly runtime: CellRuntime) {
     const rt = runtime;
@@ -284,8 +293,15 @@ class TypedCellImpl implements TypedCell<CellSignature> {
     options: TrainStepOptions<CellSignature>,
   ) {
     if (!Number.isFinite(options.lr)) throw new RangeError(`lr must be a finite number, got ${options.lr}`);
-    const outputs = await this.forward(inputs, options.initialStates);
-    const grads = await this.backward(lossGradient(outputs), options);
+    this.runtime.setRandom(options.random ?? { seed: 1, draw: this.trainSteps++, training: true });
+    let outputs: Record<string, Float32Array>;
+    let grads: CellGradients<CellSignature>;
+    try {
+      outputs = await this.forward(inputs, options.initialStates);
+      grads = await this.backward(lossGradient(outputs), options);
+    } finally {
+      this.runtime.setRandom(undefined);
+    }
     const params = await this.runtime.readParams();
     for (const [name, p] of params) {
       const g = (grads.params as Record<string, Float32Array>)[name];

@@ -35,7 +35,7 @@ const close = (a: number, b: number) => Math.abs(a - b) <= 1e-14 * Math.max(Math
 describe('silu against an outside oracle', () => {
   it('the interpreter rule gives x / (1 + e⁻ˣ) to float64 precision', () => {
     const node = { id: 0, op: 'silu', args: [], attrs: {}, type: { dtype: 'f32', shape: [], batched: false } } as unknown as Node;
-    const ctx = { node, shape: [xs.length], B: 1, sizes: {}, dimValue: () => 0 } as EvalCtx;
+    const ctx: EvalCtx = { node, shape: [xs.length], B: 1, sizes: {}, dimValue: () => 0, draw: () => ({ step: 0 }) };
     const out = EVAL_RULES.silu([{ shape: [xs.length], batched: false, data: Float64Array.from(xs) }], ctx);
     ORACLE.forEach(([x, y], i) => {
       expect(close(out[i], y), `silu(${x}) = ${out[i]}, oracle ${y}`).toBe(true);

@@ -550,6 +550,31 @@ const cases: Case[] = [
     expect: ['E304@3:18'],
   },
   {
+    name: 'E304: dropout probability 1 (it would divide by 0)',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + dropout(x, 1)", "  output h'", '}'),
+    expect: ['E304@3:23'],
+  },
+  {
+    name: 'E304: dropout probability that is not a number literal',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + dropout(x, h)", "  output h'", '}'),
+    expect: ['E304@3:23'],
+  },
+  {
+    name: 'E304: zoneout per = batch',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = zoneout(h, tanh(x), 0.1, per = batch)", "  output h'", '}'),
+    expect: ['E304@3:39'],
+  },
+  {
+    name: 'E201: zoneout of values of different shapes',
+    text: src('cell A(x[I]) {', '  size H = 3', '  state h[H] = 0', "  h' = zoneout(h, x, 0.1)", "  output h'", '}'),
+    expect: ['E201@4:8'],
+  },
+  {
+    name: 'E303: dropout with an unknown keyword',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + dropout(x, 0.1, mode = sequence)", "  output h'", '}'),
+    expect: ['E303@3:28'],
+  },
+  {
     name: 'E305: dense with no state argument and no out',
     text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = dense(x)", "  output h'", '}'),
     expect: ['E305@3:8'],

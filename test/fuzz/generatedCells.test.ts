@@ -69,6 +69,19 @@ describe('generated cells: float64 gradcheck and GPU vs interpreter (B=3 T=5, B=
   });
 });
 
+describe('generated cells with random masks (dropout, zoneout): float64 gradcheck and GPU vs interpreter under drawn masks', () => {
+  // the first six seeds whose cell draws a mask (about half do)
+  const MASKED = { ...GEN, masks: true };
+  const seeds = Array.from({ length: 40 }, (_, i) => 1 + i).filter((s) => /dropout\(|zoneout\(/.test(renderCell(generateCell(s, MASKED)))).slice(0, 6);
+  it.for(seeds)('seed %i', async (seed, t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const source = renderCell(generateCell(seed, MASKED));
+    const r = await differential(ctx, source);
+    expect(r.ok, `seed ${seed}: ${r.kind}: ${r.detail}\n${source}`).toBe(true);
+    expect(r.compared).toBeGreaterThan(0);
+  });
+});
+
 describe('generated cells: float64 gradcheck (finite differences and the dot test), seeds 1001–1200', () => {
   it.for(CPU_CHUNKS)('seeds %i…+24', async (from) => {
     const failures: string[] = [];

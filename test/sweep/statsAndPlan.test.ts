@@ -3,7 +3,7 @@
 // 1, one line, no stack), the trial plan (stable ids, grid × draws × seeds,
 // disjoint shards that cover it) and the summary's tables.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { mean, median, sampleSd, studentTCdf, studentTQuantile, tInterval, varia
 import { parseSweep, SweepError } from '../../runtime/apps/sweep/sweepFile.js';
 import { parseShard, planSweep, shardOf, trialId } from '../../runtime/apps/sweep/plan.js';
 import { summarise, summaryMarkdown } from '../../runtime/apps/sweep/summary.js';
+import { groupKey, groupTrials } from '../../runtime/apps/sweep/trialGroup.js';
 import type { TrialResult } from '../../runtime/apps/sweep/trial.js';
 import { inProcess, ROOT } from '../support/cli.js';
 
@@ -174,5 +175,19 @@ describe('the plan', () => {
     const md = summaryMarkdown(s);
     expect(md).toContain('| cell | lr | clip | n | mean ± 95% CI | median | best | reached < 0.1 |');
     expect(md).toMatch(/\| cell \| 100\.0% \| Elman: 1\.015, LSTM: 0\.5150 \|/);
+  });
+});
+
+describe('trials that train together', () => {
+  it('groups trials of one cell, task and budget; a cell with random masks trains each trial alone', () => {
+    const spec = { ...good, cells: [join(cellsDir, 'lstm.cell'), join(cellsDir, 'lstm_zoneout.cell')], factors: { lr: [0.01, 0.03] }, samples: undefined };
+    const trials = planSweep(parseSweep(JSON.parse(JSON.stringify(spec)), join(tmp, 'g.json'))).trials;
+    const source = (t: (typeof trials)[number]) => readFileSync(join(cellsDir, t.config.cell.file.split('/').pop()!), 'utf8');
+    const groups = groupTrials(trials, 4, source);
+    const sizesOf = (cell: string) => groups.filter((g) => g[0].config.cell.name === cell).map((g) => g.length);
+    // 2 learning rates × 2 seeds
+    expect(sizesOf('LSTM')).toEqual([4]);
+    expect(sizesOf('LSTMZoneout')).toEqual([1, 1, 1, 1]);
+    expect(groupKey(trials.find((t) => t.config.cell.name === 'LSTMZoneout')!, source)).toBeUndefined();
   });
 });

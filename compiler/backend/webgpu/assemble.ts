@@ -217,6 +217,7 @@ export class ArtifactBuilder {
       backward: { ...o.backward, grads },
       ...(training ? { training } : {}),
       ...(this.layout.trialAxis ? { trialAxis: true } : {}),
+      ...(g.nodes.some((n) => n.op === 'mask') ? { randomMasks: true } : {}),
     };
   }
 }

@@ -26,7 +26,8 @@ import { NameAllocator } from './names.js';
 import { Scope } from './scope.js';
 import { postOrder } from '../../util/postOrder.js';
 import { isStructural, WGSL_OPS } from './wgslOps.js';
-import { DIMS_DECL, dimsPrologue } from './wgslDims.js';
+import { DIMS_DECL, DIMS_DECL_RANDOM, dimsPrologue } from './wgslDims.js';
+import { maskAt, PHILOX_WGSL } from './wgslPhilox.js';
 import { atOffset, broadcastIndex, f, operandIndex, sliceOffset, u } from './wgslIndex.js';
 import { reduction } from './reduction.js';
 
@@ -39,8 +40,6 @@ export interface KernelInput {
   readonly workgroupSize: number;
   readonly sizes: Readonly<Record<string, number>>;
 }
-
-
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
   return renderKernel(k, k.stage.name, [k.stage], undefined);
@@ -72,7 +71,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const arenas = new Set<ArenaName>();
   const offsets = new Set<string>();
   const written = new Set<ArenaName>();
-  let usesStep = false;
+  let [usesStep, usesRandom] = [false, false]; // the kernel reads the step t; it draws random masks
   // every identifier the kernel declares comes from one allocator (no shadowing)
   const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', 't', 'tt', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
   const fresh = (p: string) => names.fresh(p);
@@ -99,7 +98,6 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     const v = storeAddr(st[0], id, idx);
     return nodes[id].type.dtype === 'bool' ? `(${v} != 0.0)` : v;
   };
-
 
   // `${node}@${index}` → accumulator array name (valid at that index, row r); the index is the
   // thread's element j, or j plus the start of the rank-1 slices it is read through (a stacked
@@ -154,6 +152,12 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     const spelling = WGSL_OPS[n.op];
     if (spelling.kind === 'expr') return spelling.spell((i) => arg(i));
     const op = n.op;
+    if (op === 'mask') {
+      // drawn at the row's example and step (per-step kernels: step t; over all T·B rows: row = t·B + b)
+      usesRandom = true;
+      usesStep ||= rows === 'B' && !persistent;
+      return maskAt(n.attrs as OpAttrs['mask'], idx, rows === 'B' ? (persistent ? 't' : 'dims.t') : undefined);
+    }
     if (!isStructural(op)) throw new CompilerBug(`leaf ${op} computed in a kernel`);
     switch (op) {
       case 'matmul': {
@@ -264,7 +268,6 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
         return assertNever(op, 'op');
     }
   }
-
 
   // Every size attribute (ir/opInfo.ts: a slice's start, a dim's size, …) resolved
   // with the concrete sizes; shapes come from k.shape instead.
@@ -417,7 +420,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     `// ${kernelName}: ${what}.`,
     `// Writes: ${summary}`,
     ...arenaList.map((a, i) => `@group(0) @binding(${i}) var<storage, ${readOnly.has(a) ? 'read' : 'read_write'}> ${arenaVar(a)}: array<f32>;`),
-    ...DIMS_DECL,
+    ...(usesRandom ? [...DIMS_DECL_RANDOM, ...PHILOX_WGSL] : DIMS_DECL),
     '',
     `@compute @workgroup_size(${W})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',

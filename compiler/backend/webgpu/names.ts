@@ -30,6 +30,8 @@ const WGSL_RESERVED = new Set([
   'f32', 'i32', 'u32', 'f16', 'bool', 'vec2', 'vec3', 'vec4', 'array', 'atomic', 'ptr', 'mat2x2', 'mat3x3', 'mat4x4', 'bitcast',
   'function', 'private', 'storage', 'uniform', 'workgroup',
   'abs', 'clamp', 'exp', 'log', 'max', 'min', 'select', 'sqrt', 'inverseSqrt', 'tanh', 'dot', 'fma', 'workgroupBarrier',
+  // the random-mask functions (wgslPhilox.ts)
+  'cellc_mulhi', 'cellc_philox', 'cellc_mask',
 ]);
 
 export class NameAllocator {

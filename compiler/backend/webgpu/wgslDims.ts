@@ -11,7 +11,17 @@ import { wgslLin } from './wgslAddress.js';
 /** Byte stride between the per-step records of the dims uniform. */
 export const DIMS_STRIDE = 256;
 
+/** Bytes of one dims record: (t, B, T, train, seed, draw), padded to 16. */
+export const DIMS_RECORD_BYTES = 32;
+
 export const DIMS_DECL = ['struct Dims { t: u32, B: u32, T: u32 }', '@group(1) @binding(0) var<uniform> dims: Dims;'];
+
+/**
+ * The declaration of a kernel that reads random masks (wgslPhilox.ts): the
+ * record also holds the run's training switch and mask key, the same in
+ * every step record (a kernel without masks declares the first three fields only).
+ */
+export const DIMS_DECL_RANDOM = ['struct Dims { t: u32, B: u32, T: u32, train: u32, seed: u32, draw: u32 }', '@group(1) @binding(0) var<uniform> dims: Dims;'];
 
 /**
  * Statements at the top of `main`: B, T and the offsets of the tensors used;

@@ -8,7 +8,8 @@
 //               shape ops, gather, eliminations): spelled by fusedKernel.ts,
 //               whose switch over exactly these ops the type checker closes.
 //   leaf        never computed in a kernel: loaded from its tensor, or a
-//               literal (const, dim).
+//               literal (const, dim), or a random mask (a call of the
+//               Philox function, wgslPhilox.ts).
 //
 // A spelling reads its operands through `x(i)`, in the order the text uses
 // them: fetching an operand may emit the `let` lines that compute it, and the
@@ -51,6 +52,7 @@ export const WGSL_OPS = {
   param: LEAF,
   const: LEAF,
   dim: LEAF,
+  mask: LEAF,
 
   neg: expr((x) => `-(${x(0)})`),
   exp: expr((x) => `exp(${x(0)})`),

@@ -24,6 +24,8 @@ export interface GenScope {
   /** Size names that may be written as a dimension, `out =`, `eye(N)`, with their forms. */
   readonly dims: ReadonlyMap<string, Lin>;
   readonly indexInputs: readonly { readonly name: string; readonly range: string }[];
+  /** Generate random masks too (dropout, zoneout; GenOptions.masks). */
+  readonly masks?: boolean;
 }
 
 type Shape = readonly Lin[];
@@ -137,8 +139,16 @@ export class ExprGen {
       ['transpose', r === 2 ? 1.5 : 0], ['outer', r === 2 && !isOne(shape[0]) ? 1.5 : 0], ['eye', squareNamed ? 0.7 : 0],
       ['linalg', squareNamed || (r <= 1 && this.named().length > 0) ? 0.6 : 0], ['delay', r === 1 && !isOne(shape[0]) ? 1.5 : 0],
       ['ones', r >= 1 && shape.some(isOne) ? 1 : 0],
+      ['dropout', this.scope.masks ? 2 : 0], ['zoneout', this.scope.masks ? 1 : 0],
     ]);
     switch (kind) {
+      case 'dropout':
+      case 'zoneout': {
+        // a mask is drawn per row: the result is batched whatever its operands
+        const args = kind === 'dropout' ? [this.gen(shape, d)] : [this.gen(shape, d), this.gen(shape, d)];
+        const kw: [string, string][] = this.rng.chance(0.3) ? [['per', 'sequence']] : [];
+        return { k: 'call', fn: kind, args: [...args, this.num(this.rng.pick([0.2, 0.5, 0.7]))], kw, t: T(shape, true) };
+      }
       case 'unary':
         return this.unary(this.rng.pick(UNARY), this.gen(shape, d));
       case 'guarded':

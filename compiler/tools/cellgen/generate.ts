@@ -34,6 +34,8 @@ export interface GenOptions {
    * in them still makes a state that does not scan.
    */
   readonly scannable?: boolean;
+  /** Random masks too: dropout (per step or per sequence) and zoneout of generated operands (default false). */
+  readonly masks?: boolean;
 }
 
 /** e + 0·mean(x): the same values, batched (x is always an input). */
@@ -89,7 +91,7 @@ export function generateCell(seed: number, opts: GenOptions = {}): GenCell {
   const t = (shape: readonly Lin[]): VType => ({ shape, batched: true });
   for (const x of inputs) if (x.shape) vars.push({ name: x.name, t: t(x.shape) });
   for (const s of states) vars.push({ name: s.name, t: t(s.shape) });
-  const scope: GenScope = { vars, dims: forms, indexInputs: inputs.filter((x) => x.index).map((x) => ({ name: x.name, range: x.index! })) };
+  const scope: GenScope = { vars, dims: forms, indexInputs: inputs.filter((x) => x.index).map((x) => ({ name: x.name, range: x.index! })), ...(o.masks ? { masks: true } : {}) };
   const g = new ExprGen(rng, scope);
 
   // the work list: locals and next states in a random order, outputs last but one of them may come early

@@ -6,6 +6,7 @@ import type { Node } from '../../ir/graph.js';
 import type { Op, OpAttrs } from '../../ir/ops.js';
 import { CompilerBug } from '../../util/assert.js';
 import { numel, type Tensor } from './tensor.js';
+import { maskBit, maskThreshold, PER_SEQUENCE_STEP, type RandomKey } from '../../numeric/philox.js';
 
 export interface EvalCtx {
   readonly node: Node;
@@ -17,6 +18,14 @@ export interface EvalCtx {
   /** Values of every size symbol. */
   readonly sizes: Readonly<Record<string, number>>;
   readonly dimValue: (d: OpAttrs['slice']['start']) => number;
+  /** The step being evaluated and the run's mask key (none: evaluation, masks are their expectation). */
+  readonly draw: () => StepDraw;
+}
+
+export interface StepDraw {
+  /** The scan step t. */
+  readonly step: number;
+  readonly key?: RandomKey;
 }
 
 export type EvalRule = (args: readonly Tensor[], c: EvalCtx) => Float64Array;
@@ -181,6 +190,17 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
   },
   const: (_a, c) => new Float64Array(outLen(c)).fill((c.node.attrs as OpAttrs['const']).value),
   dim: (_a, c) => Float64Array.of(c.dimValue((c.node.attrs as OpAttrs['dim']).dim)),
+  mask: (_a, c) => {
+    const a = c.node.attrs as OpAttrs['mask'];
+    const out = new Float64Array(outLen(c));
+    const { step, key } = c.draw();
+    if (!key?.training) return out.fill(a.prob * a.scale);
+    const n = numel(c.shape);
+    const threshold = maskThreshold(a.prob);
+    const t = a.perSequence ? PER_SEQUENCE_STEP : step;
+    for (let b = 0; b < c.B; b++) for (let i = 0; i < n; i++) out[b * n + i] = maskBit(key, a.stream, t, b, i, threshold) ? a.scale : 0;
+    return out;
+  },
 
   neg: map1((v) => -v),
   exp: map1(Math.exp),

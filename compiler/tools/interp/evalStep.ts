@@ -6,7 +6,7 @@ import { evalDim, evalShape, type Dim, type Shape } from '../../ir/dims.js';
 import type { Node } from '../../ir/graph.js';
 import type { OpAttrs } from '../../ir/ops.js';
 import { assert } from '../../util/assert.js';
-import { EVAL_RULES, type EvalCtx } from './evalRules.js';
+import { EVAL_RULES, type EvalCtx, type StepDraw } from './evalRules.js';
 import { numel, type Tensor } from './tensor.js';
 
 /** big-shape flat index → small-shape flat index for a broadcast with `axes`. */
@@ -30,6 +30,7 @@ function broadcastIndexMap(small: readonly number[], big: readonly number[], axe
 
 export class Evaluator {
   private readonly ctxs: EvalCtx[];
+  private current: StepDraw = { step: 0 };
 
   constructor(
     readonly nodes: readonly Node[],
@@ -42,6 +43,7 @@ export class Evaluator {
       return v;
     };
     const shape = (s: Shape) => evalShape(s, sizes);
+    const draw = () => this.current;
     this.ctxs = nodes.map((node) => {
       const out = shape(node.type.shape);
       let indexMap: Int32Array | undefined;
@@ -52,7 +54,7 @@ export class Evaluator {
         const a = node.attrs as OpAttrs['sumto'];
         indexMap = broadcastIndexMap(out, shape(nodes[node.args[0]].type.shape), a.axes);
       }
-      return { node, shape: out, B, sizes, dimValue, ...(indexMap ? { indexMap } : {}) };
+      return { node, shape: out, B, sizes, dimValue, draw, ...(indexMap ? { indexMap } : {}) };
     });
   }
 
@@ -61,7 +63,9 @@ export class Evaluator {
     return this.ctxs[i].shape;
   }
 
-  run(leaves: ReadonlyMap<number, Tensor>): Tensor[] {
+  /** Evaluates every node; `draw` is the step and mask key random masks are drawn for (none: their expectation). */
+  run(leaves: ReadonlyMap<number, Tensor>, draw: StepDraw = { step: 0 }): Tensor[] {
+    this.current = draw;
     const values: Tensor[] = new Array(this.nodes.length);
     for (const n of this.nodes) {
       const given = leaves.get(n.id);

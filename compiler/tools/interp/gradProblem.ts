@@ -24,6 +24,7 @@ import { initialize } from '../../numeric/initializers.js';
 import { Rng } from '../../numeric/random.js';
 import type { LossSpec, Readout } from './loss.js';
 import { CellInterpreter, type NamedArrays } from './scan.js';
+import type { RandomKey } from '../../numeric/philox.js';
 
 export interface ProblemOptions {
   readonly T: number;
@@ -47,6 +48,8 @@ export interface Problem {
   readonly spec: LossSpec;
   readonly T: number;
   readonly window: number;
+  /** The key of the cell's random masks (dropout, zoneout): drawn as in training, fixed, so the loss is a smooth function of the rest. */
+  readonly random?: RandomKey;
 }
 
 /** Steps of the cell run before example b's initial state (see the header). */
@@ -139,5 +142,6 @@ export function randomProblem(g: Graph, o: ProblemOptions): Problem {
   const targets = Array.from({ length: o.T }, () => rng.fillNormal(o.B * K));
   const finalWeights = new Map(g.states.map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.1)]));
   const outputWeights = new Map(g.outputs.slice(1).map((y) => [y.name, Array.from({ length: o.T }, () => rng.fillNormal(o.B * interp.numelOf(y.node), 0.1))]));
-  return { interp, params, init, inputs, targets, readout, finalWeights, outputWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T };
+  const random = g.nodes.some((n) => n.op === 'mask') ? { random: { seed: o.seed, draw: 0, training: true } } : {};
+  return { interp, params, init, inputs, targets, readout, finalWeights, outputWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T, ...random };
 }

@@ -16,6 +16,7 @@
 // gradient) when no step agrees.
 
 import type { Graph } from '../../ir/graph.js';
+import type { RandomKey } from '../../numeric/philox.js';
 import { Rng } from '../../numeric/random.js';
 import { judgeDerivative, type FdSample, type FdVerdict } from './fdJudge.js';
 import { randomProblem, type Problem, type ProblemOptions } from './gradProblem.js';
@@ -53,6 +54,8 @@ export interface GradcheckReport {
   readonly dot: DotCheck;
   readonly loss: number;
   readonly ok: boolean;
+  /** The key the cell's random masks were drawn with (fixed for every evaluation of the loss). */
+  readonly random?: RandomKey;
 }
 
 /** Small, pairwise different default sizes (3, 4, 5, …) so a transposed index cannot hide. */
@@ -66,7 +69,7 @@ const dot = (w: Float64Array, x: Float64Array) => w.reduce((s, wi, i) => s + wi 
 
 /** L = readout loss of the first output + Σ_t ⟨w_t, y_t⟩ over the other outputs + Σ_s ⟨w_s, s_T⟩: every output and final state reaches L. */
 export function problemLoss(p: Problem): number {
-  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
+  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T, p.random);
   const outName = p.interp.graph.outputs[0].name;
   let L = lossAndGradient(p.spec, p.readout, tape.outputs.get(outName)!, p.targets, p.interp.B).loss;
   for (const [name, ws] of p.outputWeights) {
@@ -78,7 +81,7 @@ export function problemLoss(p: Problem): number {
 }
 
 export function problemGradient(p: Problem) {
-  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
+  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T, p.random);
   const outName = p.interp.graph.outputs[0].name;
   const l = lossAndGradient(p.spec, p.readout, tape.outputs.get(outName)!, p.targets, p.interp.B);
   return p.interp.backward(p.params, p.inputs, tape, new Map([[outName, l.dOutputs], ...p.outputWeights]), p.finalWeights, p.window);
@@ -133,7 +136,7 @@ export function gradcheck(g: Graph, o: GradcheckOptions): GradcheckReport {
   // its error is that kink's, not a sign of a wrong rule (those show in the per-element checks)
   const kink = tensors.find((t) => t.diagnosis === 'kink' || t.diagnosis === 'discontinuity');
   if (!dot.ok && kink && dot.diagnosis !== 'truncation') dot = { ...dot, diagnosis: kink.diagnosis };
-  return { tensors, dot, loss: L, ok: dot.ok && tensors.every((t) => t.ok) };
+  return { tensors, dot, loss: L, ok: dot.ok && tensors.every((t) => t.ok), ...(p.random ? { random: p.random } : {}) };
 }
 
 /** ⟨u, Jᵀv⟩ against ⟨Ju, v⟩. */
@@ -145,7 +148,7 @@ export function dotProductTest(p: Problem, rng: Rng, eps = DEFAULT_EPS, tol = DE
   const vOut = new Map(g.outputs.map((o) => [o.name, Array.from({ length: p.T }, () => rng.fillNormal(p.interp.B * p.interp.numelOf(o.node)))]));
   const vState = new Map(g.states.map((s) => [s.name, rng.fillNormal(p.interp.B * p.interp.numelOf(s.node))]));
 
-  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T);
+  const tape = p.interp.forward(p.params, p.inputs, p.init, p.T, p.random);
   const grads = p.interp.backward(p.params, p.inputs, tape, vOut as Sequences, vState);
   const jtv: Float64Array[] = [...g.params.map((q) => grads.params.get(q.name)!), ...[...p.init.keys()].map((s) => grads.initialStates.get(s)!)];
   for (const x of g.inputs) if (g.nodes[x.node].type.dtype === 'f32') jtv.push(...grads.inputs.get(x.name)!);
@@ -154,7 +157,7 @@ export function dotProductTest(p: Problem, rng: Rng, eps = DEFAULT_EPS, tol = DE
 
   /** ⟨v, forward⟩ and Σ|v·forward| (the size of its roundoff). */
   const vDotF = () => {
-    const tp = p.interp.forward(p.params, p.inputs, p.init, p.T);
+    const tp = p.interp.forward(p.params, p.inputs, p.init, p.T, p.random);
     let s = 0;
     let size = 0;
     const add = (a: number) => ((s += a), (size += Math.abs(a)));

@@ -18,6 +18,7 @@ import type { Graph } from '../../ir/graph.js';
 import { assert } from '../../util/assert.js';
 import { Evaluator } from './evalStep.js';
 import { addInto, numel, sumBatch, toBatched, type Tensor } from './tensor.js';
+import type { RandomKey } from '../../numeric/philox.js';
 
 export type NamedArrays = ReadonlyMap<string, Float64Array>;
 /** Per input or output name: T arrays of B·n values. */
@@ -32,6 +33,8 @@ export interface Tape {
   readonly saved: ReadonlyMap<number, Float64Array[]>;
   /** States whose s_0 was their initial-value parameter (state → parameter): backward adds Σ_rows ∂s_0 to it. */
   readonly fromParams?: ReadonlyMap<string, string>;
+  /** The key the forward pass drew its masks with (training); the backward pass draws the same. */
+  readonly random?: RandomKey;
 }
 
 export interface Gradients {
@@ -106,7 +109,8 @@ export class CellInterpreter {
     return this.graph.reverse ? T - 1 - t : t;
   }
 
-  forward(params: NamedArrays, inputs: Sequences, init: NamedArrays, T: number): Tape {
+  /** `random`: the key of the run's masks when it trains (dropout, zoneout); without it they are their expectation. */
+  forward(params: NamedArrays, inputs: Sequences, init: NamedArrays, T: number, random?: RandomKey): Tape {
     const g = this.graph;
     const fromParams = this.fromParams(init);
     const rows = (p: string) => {
@@ -126,12 +130,12 @@ export class CellInterpreter {
       const leaves = new Map(paramLeaves);
       for (const x of g.inputs) leaves.set(x.node, this.batched(x.node, inputs.get(x.name)![time]));
       for (const s of g.states) leaves.set(s.node, this.batched(s.node, states.get(s.name)![t]));
-      const v = this.fwd.run(leaves);
+      const v = this.fwd.run(leaves, { step: t, key: random });
       for (const s of g.states) states.get(s.name)!.push(toBatched(v[s.next], this.B).data);
       for (const o of g.outputs) outputs.get(o.name)![time] = toBatched(v[o.node], this.B).data;
       for (const id of this.backwardStep.saved) saved.get(id)!.push(v[id].data);
     }
-    return { T, states, outputs, saved, fromParams };
+    return { T, states, outputs, saved, fromParams, ...(random ? { random } : {}) };
   }
 
   /**
@@ -185,7 +189,7 @@ export class CellInterpreter {
             break;
         }
       }
-      const v = this.bwd.run(leaves);
+      const v = this.bwd.run(leaves, { step: t, key: tape.random });
       const next = new Map<string, Float64Array>();
       for (const r of step.results) {
         const val = v[r.node];

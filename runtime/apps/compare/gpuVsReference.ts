@@ -7,7 +7,7 @@
 // compiler/tools/interp/gradProblem.ts: a filter's covariance stays positive
 // definite).
 
-import { compileBound, numel, Rng, type Artifact, type Bound } from '../../../compiler/index.js';
+import { compileBound, numel, Rng, type Artifact, type Bound, type RandomKey } from '../../../compiler/index.js';
 import { CellInterpreter, concatArrays, indexRange, reachableInitialStates } from '../../../compiler/tools/index.js';
 import { CellRuntime } from '../../core/cellRuntime.js';
 import { targetOf, type GpuContext } from '../../core/device.js';
@@ -31,6 +31,8 @@ export interface CompareOptions {
   readonly states?: 'random' | 'reachable';
   /** Trials run together (a trial-axis artifact), each with its own draw, each compared (names "trial k: …"); default 1. */
   readonly trials?: number;
+  /** The key of the random masks (dropout, zoneout) on both sides; default: none (evaluation, masks at their expectation). */
+  readonly random?: RandomKey;
 }
 
 function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
@@ -65,11 +67,12 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
       rt.selectTrial(k);
       return draw(rt, artifact, interp, cell, o, k ? o.seed + 7919 * k : o.seed);
     });
+    rt.setRandom(o.random);
     await rt.forwardBackward(o.window ?? T);
     const out: Comparison[] = [];
     for (const [k, d] of draws.entries()) {
       rt.selectTrial(k);
-      const tape = interp.forward(d.params, d.inputs, d.init, T);
+      const tape = interp.forward(d.params, d.inputs, d.init, T, o.random);
       const grads = interp.backward(d.params, d.inputs, tape, d.dOut, d.dFinal, o.window ?? T);
       const name = (n: string) => (K > 1 ? `trial ${k}: ${n}` : n);
       for (const y of artifact.outputs) out.push(diff(name(y.name), 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!));

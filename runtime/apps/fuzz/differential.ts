@@ -127,7 +127,8 @@ export async function differential(ctx: GpuContext | null, source: string, o: Di
     for (const [i, { B, T }] of configs.entries()) {
       let rows;
       try {
-        rows = await compareWithReference(ctx, artifact ? { ...bound, artifact } : bound, { B, T, seed: 3 + i, trials });
+        // random masks drawn as in training (the gradcheck above draws them too)
+        rows = await compareWithReference(ctx, artifact ? { ...bound, artifact } : bound, { B, T, seed: 3 + i, trials, random: { seed: 3 + i, draw: 0, training: true } });
       } catch (e) {
         return fail('gpu error', `B=${B} T=${T}: ${String((e as Error).stack ?? e)}`, compared, fdRetries);
       }

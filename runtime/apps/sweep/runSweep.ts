@@ -146,7 +146,7 @@ export async function runSweep(spec: SweepSpec, plan: Plan, o: SweepRunOptions):
       Object.entries(t.levels)
         .map(([f, v]) => (f === 'cell' ? String(v) : `${f}=${v}`))
         .join(' ');
-    for (const group of groupTrials(runnable, o.trialsPerDispatch ?? 1)) {
+    for (const group of groupTrials(runnable, o.trialsPerDispatch ?? 1, (t) => readFileSync(cellPath.get(t.config.cell.file)!, 'utf8'))) {
       const dirs = group.map((t) => trialDir(o.out, t.id));
       for (const d of dirs) ensureDir(d);
       const t = group[0];

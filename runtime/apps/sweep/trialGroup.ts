@@ -10,6 +10,7 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { check } from '../../../compiler/index.js';
 import type { GpuContext } from '../../core/device.js';
 import { runConfigFrom } from '../cli/commands/train.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
@@ -29,22 +30,33 @@ const PER_TRIAL = ['lr', 'optimizer', 'clip', 'schedule', 'warmup', 'weightDecay
 /**
  * What trials that train together share; undefined for a trial that trains
  * alone (truncated BPTT carries state between windows: TrialTrainer runs full
- * BPTT). A sweep's tasks are built-in ones, without a held-out split tracked
+ * BPTT), or whose cell draws random masks (dropout, zoneout: a trial's masks
+ * are keyed by its own seed, which kernels shared by several trials do not
+ * have). A sweep's tasks are built-in ones, without a held-out split tracked
  * during training.
  */
-export function groupKey(t: Trial): string | undefined {
-  if (t.config.train.tbptt !== null) return undefined;
+export function groupKey(t: Trial, cellSource: (t: Trial) => string): string | undefined {
+  if (t.config.train.tbptt !== null || drawsMasks(cellSource(t), t.config.cell.name)) return undefined;
   const train: Record<string, unknown> = { ...t.config.train };
   for (const k of PER_TRIAL) delete train[k];
   return canonicalJson({ cell: t.config.cell, task: t.config.task, train });
 }
 
-/** Trials in groups of at most `k` sharing a groupKey, in the order given; the others alone. */
-export function groupTrials(trials: readonly Trial[], k: number): Trial[][] {
+const maskCells = new Map<string, boolean>();
+/** Does cell `name` of a source draw random masks? (Checked once per source and cell.) */
+function drawsMasks(source: string, name: string): boolean {
+  const key = `${name}\n${source}`;
+  let v = maskCells.get(key);
+  if (v === undefined) maskCells.set(key, (v = check(source).graphs.some((g) => g.name === name && g.nodes.some((n) => n.op === 'mask'))));
+  return v;
+}
+
+/** Trials in groups of at most `k` sharing a groupKey, in the order given; the others alone. `cellSource`: the text of a trial's cell file. */
+export function groupTrials(trials: readonly Trial[], k: number, cellSource: (t: Trial) => string): Trial[][] {
   const groups: Trial[][] = [];
   const open = new Map<string, Trial[]>();
   for (const t of trials) {
-    const key = k > 1 ? groupKey(t) : undefined;
+    const key = k > 1 ? groupKey(t, cellSource) : undefined;
     const g = key !== undefined ? open.get(key) : undefined;
     if (g && g.length < k) {
       g.push(t);

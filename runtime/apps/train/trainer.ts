@@ -69,8 +69,10 @@ export class Trainer {
   private moments!: GPUBuffer;
   private carryTmp: GPUBuffer | undefined;
   private nParams = 0;
-  /** Optimizer steps taken (Adam's t). */
+  /** Optimizer steps taken (Adam's t); also the draw of the step's random masks. */
   step = 0;
+  /** The seed of the random masks (dropout, zoneout): the run's seed. */
+  maskSeed = 0;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -134,6 +136,7 @@ export class Trainer {
     this.rt.setOutputCotangents(new Map([['loss', new Float32Array(this.T * this.B).fill(1)]]));
     this.rt.setFinalStateCotangents();
     this.step = 0;
+    this.maskSeed = seed >>> 0;
   }
 
   private encodeCarry(encoder: GPUCommandEncoder) {
@@ -158,6 +161,8 @@ export class Trainer {
     rt.setInputs(batch.inputs);
     if (!carry) rt.setInitialStates();
     else rt.holdInitialStates();
+    // fresh masks at every optimizer step, reproducible from the seed and the step (a resumed run draws the same)
+    rt.setRandom({ seed: this.maskSeed, draw: this.step, training: true });
     this.writeHyper(lr);
     const encoder = ctx.device.createCommandEncoder({ label: `training step ${this.step}` });
     if (carry) this.encodeCarry(encoder);
@@ -183,6 +188,7 @@ export class Trainer {
     const { rt } = this;
     rt.setInputs(batch.inputs);
     rt.setInitialStates();
+    rt.setRandom(undefined);
     await rt.forward();
     const loss = await rt.readOutput('loss');
     return loss.reduce((a, b) => a + b, 0);

@@ -92,7 +92,8 @@ export async function verifyOnDevice(ctx: GpuContext, cell: Bound & { readonly a
   const file = cacheFile();
   const hit = useCache ? readCache(file)[key] : undefined;
   if (hit) return { ok: true, worst: hit.worst, compared: hit.compared, cached: true, B: SLICE.B, T: SLICE.T };
-  const rows = await compareWithReference(ctx, { ...cell, artifact }, SLICE);
+  // masks drawn as in training (what a trained cell runs), with a fixed key
+  const rows = await compareWithReference(ctx, { ...cell, artifact }, artifact.randomMasks ? { ...SLICE, random: { seed: SLICE.seed, draw: 0, training: true } } : SLICE);
   const bad = rows.filter((r) => !agrees(r));
   const worst = (bad.length ? bad : rows).reduce((w, r) => (r.maxRel > w.maxRel ? r : w), rows[0]);
   const result: Verification = { ok: bad.length === 0, worst, compared: rows.length, cached: false, B: SLICE.B, T: SLICE.T };

@@ -1,6 +1,7 @@
 // The problem `cellc bench` times, for either schedule: a runtime at (B, T)
 // with seeded parameters and inputs, the declared initial states, the output
-// cotangents of L = mean of all outputs, and the two calls it times.
+// cotangents of L = mean of all outputs, random masks drawn as in training,
+// and the two calls it times.
 
 import { numel } from '../../../../compiler/index.js';
 import { CellRuntime } from '../../../core/cellRuntime.js';
@@ -19,6 +20,8 @@ export async function benchProblem(ctx: GpuContext, c: CompiledCell, o: { B: num
   rt.setInitialStates();
   rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1 / (T * B))])));
   rt.setFinalStateCotangents();
+  // random masks drawn, as in a training step (evaluation would skip the generator)
+  rt.setRandom({ seed: o.seed, draw: 0, training: true });
   const encode: Record<BenchCall, (e: GPUCommandEncoder) => void> = {
     forward: (e) => rt.encodeForward(e),
     'forward+backward': (e) => {

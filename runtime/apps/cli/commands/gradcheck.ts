@@ -49,7 +49,8 @@ const verdictText = (v: FdVerdict) => (v.ok ? 'OK' : 'FAIL') + estimateNote(v);
 /** The report as aligned text lines; `ok` is false when any check disagrees (judged by gradcheck at o.tol). */
 export function formatGradcheck(cell: string, sizes: Readonly<Record<string, number>>, o: { T: number; B: number; seed: number; tol: number; eps: number }, r: GradcheckReport): { lines: string[]; ok: boolean } {
   const sizeText = Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
-  const lines = [`gradcheck ${cell}: sizes ${sizeText}; T=${o.T} B=${o.B} seed=${o.seed}; tol ${o.tol.toExponential()}; eps ${o.eps.toExponential()}`];
+  const masks = r.random ? `; random masks drawn with seed ${r.random.seed} (fixed: the same in every evaluation)` : '';
+  const lines = [`gradcheck ${cell}: sizes ${sizeText}; T=${o.T} B=${o.B} seed=${o.seed}; tol ${o.tol.toExponential()}; eps ${o.eps.toExponential()}${masks}`];
   const nameW = Math.max(6, ...r.tensors.map((t) => t.name.length));
   const kindW = 13;
   lines.push(`  ${pad('tensor', nameW)}  ${pad('kind', kindW)}  ${lpad('elements', 8)}  ${lpad('max abs err', 11)}  ${lpad('max rel err', 11)}  result`);

@@ -1,6 +1,7 @@
-// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x]`:
+// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x] [--eval]`:
 // one forward + backward on the GPU with seeded weights (the cell's
-// initialisers) and random inputs.
+// initialisers) and random inputs; random masks (dropout, zoneout) drawn as a
+// training step draws them (from --seed), or with --eval at their expectation.
 //
 //   without --compare: prints the norms of every output, final state and
 //     gradient (loss L = Σ of all outputs, so ∂L/∂y = 1) and the time of the
@@ -11,7 +12,7 @@
 //     tensor with the largest absolute and relative error; exit 1 when a
 //     relative error exceeds --tol (default 1e-4, float32 accuracy).
 
-import { numel } from '../../../../compiler/index.js';
+import { numel, type RandomKey } from '../../../../compiler/index.js';
 import { compareWithReference } from '../../compare/gpuVsReference.js';
 import { CellRuntime } from '../../../core/cellRuntime.js';
 import { describeNonFinite, firstNonFinite } from '../nonFinite.js';
@@ -29,6 +30,7 @@ export interface RunCliOptions {
   compare?: boolean;
   tol: string;
   schedule?: string;
+  eval?: boolean;
 }
 
 /** Above this size the float64 reference (plain JavaScript on the CPU) gets slow. */
@@ -45,26 +47,37 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   // the scan runs the whole adjoint recurrence at once: truncated BPTT needs the loop
   if (window < T && (requested === 'scan' || requested === 'persistent')) throw new UserError(`--window (truncated BPTT) needs --schedule sequential or step-fused: the ${requested} schedule backpropagates through the whole sequence`);
   const schedule = { schedule: window < T ? ('sequential' as const) : requested, shape: { B, T } };
+  // random masks as a training step draws them (seed, draw 0), or their expectation (evaluation)
+  const random = { seed, draw: 0, training: !opts.eval };
   return withGpu('run', (ctx) => {
     const cell = compileCell(bound, targetOf(ctx), schedule);
-    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol }) : run(ctx, cell, { B, T, seed, window });
+    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol, random }) : run(ctx, cell, { B, T, seed, window, random });
   });
 }
 
-function header(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }, what: string): void {
+interface RunShape {
+  readonly B: number;
+  readonly T: number;
+  readonly seed: number;
+  readonly window: number;
+  readonly random: RandomKey;
+}
+
+function header(ctx: GpuContext, c: CompiledCell, o: RunShape, what: string): void {
   const win = o.window < o.T ? `, truncated BPTT window ${o.window}` : '';
-  process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}\n`);
+  const masks = c.artifact.randomMasks ? `; random masks ${o.random.training ? `drawn (training, seed ${o.random.seed})` : 'at their expectation (evaluation)'}` : '';
+  process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}${masks}\n`);
   if (c.artifact.schedule) process.stdout.write(`  schedule: ${c.artifact.schedule.name} (${c.artifact.schedule.reason})\n`);
   const a = ctx.adapter;
   process.stdout.write(`  adapter: ${[a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' / ')}${a.software ? ' (software)' : ''}\n`);
 }
 
-async function compare(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number; tol: number }): Promise<number> {
+async function compare(ctx: GpuContext, c: CompiledCell, o: RunShape & { tol: number }): Promise<number> {
   const big = Object.entries(c.sizes).filter(([, v]) => v > REFERENCE_FRIENDLY_SIZE);
   if (big.length)
     process.stderr.write(`cellc: warning: ${big.map(([k, v]) => `${k}=${v}`).join(', ')} > ${REFERENCE_FRIENDLY_SIZE}: the float64 reference runs on the CPU and will be slow; pass smaller sizes with --set\n`);
   header(ctx, c, o, 'run --compare');
-  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window });
+  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window, random: o.random });
   const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
   const nameW = Math.max(6, ...rows.map((r) => r.name.length));
   const e = (x: number) => x.toExponential(2);
@@ -81,7 +94,7 @@ async function compare(ctx: GpuContext, c: CompiledCell, o: { B: number; T: numb
   return ok ? 0 : 1;
 }
 
-async function run(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; seed: number; window: number }): Promise<number> {
+async function run(ctx: GpuContext, c: CompiledCell, o: RunShape): Promise<number> {
   header(ctx, c, o, 'run');
   const { B, T } = o;
   const a = c.artifact;
@@ -92,6 +105,7 @@ async function run(ctx: GpuContext, c: CompiledCell, o: { B: number; T: number; 
     rt.setInitialStates();
     rt.setOutputCotangents(new Map(a.outputs.map((y) => [y.name, new Float32Array(T * B * numel(y.shape)).fill(1)])));
     rt.setFinalStateCotangents();
+    rt.setRandom(o.random);
     const t0 = performance.now();
     await rt.forwardBackward(o.window);
     const t1 = performance.now();
