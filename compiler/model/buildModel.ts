@@ -38,6 +38,15 @@ export interface ModelSpec {
    * algorithm, a Kalman filter, an AR model).
    */
   readonly output: { readonly kind: 'mse'; readonly size: number } | { readonly kind: 'xent'; readonly classes: number } | { readonly kind: 'likelihood' };
+  /**
+   * Sequences of different lengths in one batch: an input `alive` (a scalar
+   * per step and example, 1 while the example's sequence runs, 0 on the
+   * padding after its end) holds every state where it is 0 — s_t = s_{t−1},
+   * a select inside the step, so the final state is the one at the end of
+   * the sequence and padded steps add nothing to any gradient (their loss
+   * weight, `mask`, is 0 too).
+   */
+  readonly lengths?: boolean;
 }
 
 export interface Model {
@@ -139,6 +148,16 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     x = inst.outputs.get(g.outputs[0].name)!;
     width = outRank === 1 ? evalDim(g.nodes[g.outputs[0].node].type.shape[0], sizes)! : 1;
     layerSizes.push(sizes);
+  }
+  if (spec.lengths) {
+    const alive = name(b.leaf('input', 'alive', { dtype: 'f32', shape: [], batched: true }), 'alive');
+    inputs.push({ name: 'alive', node: alive });
+    const running = b.emit('gt', [alive, b.constant(0.5)], {});
+    states.splice(0, states.length, ...states.map((s) => {
+      const shape = b.type(s.node).shape;
+      const cond = b.emit('broadcast', [running], { shape, axes: [] });
+      return { ...s, next: name(b.emit('select', [cond, s.next, s.node], {}), `${s.name}'`) };
+    }));
   }
   /** The model graph with outputs `loss` (per step and example) and a second output (z or ll). */
   const finish = (second: { name: string; node: number }, loss: number): Model => {

@@ -17,6 +17,12 @@ export interface TaskInfo {
   /** What a trivial predictor scores (mean loss), for context in reports. */
   readonly baseline?: { readonly loss: number; readonly what: string };
   readonly describe: string;
+  /**
+   * Its sequences differ in length: every batch has an input `alive` (1 at
+   * the steps of each example's sequence, 0 on the padding after it), and the
+   * model holds its states where it is 0 (ModelSpec.lengths).
+   */
+  readonly lengths?: boolean;
 }
 
 export interface Task extends TaskInfo {

@@ -134,7 +134,6 @@ describe('windows and batches', () => {
     ['a label out of range', () => dataTask(parseJsonl('{"x": [1], "label": 0}\n{"x": [2], "label": 3}\n', 'c.jsonl'), { kind: 'classify', T: 1, classes: 3 }), 'c.jsonl, line 2: label 3 is out of range 0…2 (3 classes)'],
     ['a per-step label out of range', () => dataTask(parseJsonl('{"x": [1, 2], "labels": [0, 5]}\n', 'c.jsonl'), { kind: 'label', T: 1, classes: 2 }), 'c.jsonl, line 1, step 1: label 5 is out of range 0…1 (2 classes)'],
     ['a sequence without a label', () => dataTask(parseJsonl('{"x": [1], "label": 0}\n[2]\n', 'c.jsonl'), { kind: 'classify', T: 1 }), 'c.jsonl, line 2: the sequence has no label (classification needs one per sequence: --label-column, or "label" in JSON lines)'],
-    ['a sequence shorter than T', () => dataTask(parseJsonl('{"x": [1, 2], "label": 0}\n{"x": [2], "label": 1}\n', 'c.jsonl'), { kind: 'classify', T: 2 }), 'c.jsonl, line 2: the sequence has 1 step(s), fewer than --T 2 (a sequence is classified from its last T steps)'],
     ['one class only', () => dataTask(parseJsonl('{"x": [1], "label": 0}\n{"x": [2], "label": 0}\n', 'c.jsonl'), { kind: 'classify', T: 1 }), 'c.jsonl: every label is 0; classification needs at least 2 classes'],
     ['classification of one series', () => dataTask(parseCsv('x,y\n1,0\n2,1\n', 'l.csv', { labelColumn: 'y' }), { kind: 'classify', T: 1 }), 'l.csv, line 2: the sequence has no label (classification needs one per sequence: --label-column, or "label" in JSON lines)'],
   ];

@@ -4,16 +4,17 @@
 // normalisation of the training split, and the baselines on the held-out
 // windows. Three kinds:
 //   forecast  float[F] → mse[F]: the target at step t is the input at t + horizon; loss at every step
-//   classify  float[F] → xent[K]: the class of the sequence at its last step (its last T steps are the window)
+//   classify  float[F] → xent[K]: the class of the sequence at its last step (its last T steps are the
+//             window; a shorter sequence is padded after its end, and the model holds its state there)
 //   label     float[F] → xent[K]: the class of every step; loss at every step
 
 import type { Rng } from '../../../../compiler/index.js';
-import { uniformMask, type Batch, type Task } from '../task.js';
+import type { Batch, Task } from '../task.js';
 import { autoregressive, classPrior, persistence, type Baseline } from './baselines.js';
 import { DataError, type Dataset, type Sequence } from './dataset.js';
 import { featureStats, normaliseSequence, type FeatureStats } from './normalise.js';
 import { splitData, type Split } from './split.js';
-import { checkClassifyLengths, windowNeed, windowsOf, type Window, type WindowKind } from './windows.js';
+import { windowNeed, windowsOf, type Window, type WindowKind } from './windows.js';
 
 export type DataTaskKind = WindowKind;
 export const DATA_TASK_KINDS: readonly DataTaskKind[] = ['forecast', 'classify', 'label'];
@@ -75,7 +76,6 @@ export function dataTask(ds: Dataset, o: DataTaskOptions): DataTask {
   const h = kind === 'forecast' ? (o.horizon ?? 1) : 0;
   const F = ds.features;
   if (kind !== 'forecast') labelsOf(ds.sequences, kind, ds.source);
-  if (kind === 'classify') checkClassifyLengths(ds.sequences, T, ds.source);
   if (kind === 'classify' && ds.sequences.length < 2) throw new DataError(`${ds.source} holds one sequence; classification needs one sequence per example (--data-format csv-rows, JSON lines or an [N, T, F] .npy)`);
   const K = kind === 'forecast' ? F : classCount(ds, kind, o.classes);
   const split = splitData(ds, o.valFraction ?? 0.2);
@@ -89,20 +89,29 @@ export function dataTask(ds: Dataset, o: DataTaskOptions): DataTask {
   if (!valW.length) throw new DataError(`${ds.source}: the held-out split (${split.how}) has no window of ${windowNeed(kind, T, h)} (its longest sequence has ${longest(split.val)}): lower --T or raise --val-fraction`);
   const lossSteps = kind === 'classify' ? [T - 1] : [...Array(T).keys()];
   const xent = kind !== 'forecast';
+  // sequences shorter than T: each row's loss sits at its own last step, and `alive` marks its steps
+  const lengths = [...trainW, ...valW].some((w) => w.steps < T);
+  const lastStep = (w: Window) => (kind === 'classify' ? w.steps - 1 : -1);
 
-  /** Writes window w into row b of a batch. */
-  const put = (w: Window, b: number, B: number, x: Float32Array, target: Float32Array) => {
+  /** Writes window w into row b of a batch (its padding stays 0, and not alive). */
+  const put = (w: Window, b: number, B: number, a: ReturnType<typeof arrays>) => {
     const v = w.seq.values;
     const at = (i: number, f: number) => v[i * F + f] - (o.relative ? v[w.start * F + f] : 0);
-    for (let t = 0; t < T; t++) {
+    for (let t = 0; t < w.steps; t++) {
       const r = t * B + b;
-      for (let f = 0; f < F; f++) x[r * F + f] = at(w.start + t, f);
-      if (kind === 'forecast') for (let f = 0; f < F; f++) target[r * F + f] = at(w.start + t + h, f);
-      else if (kind === 'label') target[r] = w.seq.labels![w.start + t];
-      else if (t === T - 1) target[r] = w.seq.label!;
+      a.alive[r] = 1;
+      for (let f = 0; f < F; f++) a.x[r * F + f] = at(w.start + t, f);
+      if (kind === 'forecast') for (let f = 0; f < F; f++) a.target[r * F + f] = at(w.start + t + h, f);
+      else if (kind === 'label') a.target[r] = w.seq.labels![w.start + t];
+      else if (t === w.steps - 1) a.target[r] = w.seq.label!;
     }
   };
-  const arrays = (B: number) => ({ x: new Float32Array(T * B * F), target: new Float32Array(T * B * (xent ? 1 : F)) });
+  const arrays = (B: number) => ({ x: new Float32Array(T * B * F), target: new Float32Array(T * B * (xent ? 1 : F)), alive: new Float32Array(T * B), mask: new Float32Array(T * B) });
+  /** Loss weight `weight` at each of row b's loss steps. */
+  const weigh = (w: Window, b: number, B: number, mask: Float32Array, weight: number) => {
+    for (const t of kind === 'classify' ? [lastStep(w)] : lossSteps) mask[t * B + b] = weight;
+  };
+  const inputsOf = (a: ReturnType<typeof arrays>) => new Map([['x', a.x], ['target', a.target], ['mask', a.mask], ...(lengths ? [['alive', a.alive] as [string, Float32Array]] : [])]);
   const checkT = (t: number) => {
     if (t !== T) throw new RangeError(`this data task was built for T = ${T}, not ${t}`);
   };
@@ -133,11 +142,16 @@ export function dataTask(ds: Dataset, o: DataTaskOptions): DataTask {
     output: xent ? { kind: 'xent', classes: K } : { kind: 'mse', size: F },
     describe: `${what} on ${ds.source}: ${F} feature(s), ${trainW.length} training windows of T=${T}, held out ${split.how} (${valW.length} windows); normalised by the training split's mean and std${o.relative ? ', relative to the first step of each window' : ''}`,
     metadata,
+    ...(lengths ? { lengths: true } : {}),
     batch(rng: Rng, B: number, t: number): Batch {
       checkT(t);
-      const { x, target } = arrays(B);
-      for (let b = 0; b < B; b++) put(trainW[rng.int(trainW.length)], b, B, x, target);
-      return { inputs: new Map([['x', x], ['target', target], ['mask', uniformMask(T, B, lossSteps)]]), lossSteps: lossSteps.length };
+      const a = arrays(B);
+      for (let b = 0; b < B; b++) {
+        const w = trainW[rng.int(trainW.length)];
+        put(w, b, B, a);
+        weigh(w, b, B, a.mask, 1 / (lossSteps.length * B));
+      }
+      return { inputs: inputsOf(a), lossSteps: lossSteps.length };
     },
     heldOut: {
       describe: `${split.how}, ${valW.length} windows of T=${T}`,
@@ -146,14 +160,13 @@ export function dataTask(ds: Dataset, o: DataTaskOptions): DataTask {
       batches(B) {
         const out: Batch[] = [];
         const weight = 1 / (valW.length * lossSteps.length);
-        for (let a = 0; a < valW.length; a += B) {
-          const { x, target } = arrays(B);
-          const mask = new Float32Array(T * B);
-          for (let b = 0; b < B && a + b < valW.length; b++) {
-            put(valW[a + b], b, B, x, target);
-            for (const t of lossSteps) mask[t * B + b] = weight;
+        for (let first = 0; first < valW.length; first += B) {
+          const a = arrays(B);
+          for (let b = 0; b < B && first + b < valW.length; b++) {
+            put(valW[first + b], b, B, a);
+            weigh(valW[first + b], b, B, a.mask, weight);
           }
-          out.push({ inputs: new Map([['x', x], ['target', target], ['mask', mask]]), lossSteps: lossSteps.length });
+          out.push({ inputs: inputsOf(a), lossSteps: lossSteps.length });
         }
         return out;
       },

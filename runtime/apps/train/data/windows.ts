@@ -8,6 +8,8 @@ import { DataError, type Sequence } from './dataset.js';
 export interface Window {
   readonly seq: Sequence;
   readonly start: number;
+  /** Steps of the sequence in the window (T, or fewer for a short sequence classified whole: the rest is padding). */
+  readonly steps: number;
 }
 
 export type WindowKind = 'forecast' | 'classify' | 'label';
@@ -16,11 +18,12 @@ export function windowsOf(seqs: readonly Sequence[], kind: WindowKind, T: number
   const out: Window[] = [];
   for (const seq of seqs) {
     if (kind === 'classify') {
-      if (seq.steps >= T) out.push({ seq, start: seq.steps - T });
+      // the last T steps, or a shorter sequence whole (padded: the model holds its state after the end)
+      if (seq.steps >= 1) out.push({ seq, start: Math.max(0, seq.steps - T), steps: Math.min(T, seq.steps) });
       continue;
     }
     const need = kind === 'forecast' ? T + horizon : T;
-    for (let s = 0; s + need <= seq.steps; s++) out.push({ seq, start: s });
+    for (let s = 0; s + need <= seq.steps; s++) out.push({ seq, start: s, steps: T });
   }
   return out;
 }
@@ -28,10 +31,4 @@ export function windowsOf(seqs: readonly Sequence[], kind: WindowKind, T: number
 /** Steps a window needs, in words, for messages. */
 export function windowNeed(kind: WindowKind, T: number, horizon: number): string {
   return kind === 'forecast' ? `--T ${T} + --horizon ${horizon} = ${T + horizon} steps` : `--T ${T} steps`;
-}
-
-/** Classification: every sequence must be long enough (its last T steps are its window); a short one is named. */
-export function checkClassifyLengths(seqs: readonly Sequence[], T: number, source: string): void {
-  const short = seqs.find((s) => s.steps < T);
-  if (short) throw new DataError(`${source}, ${short.where}: the sequence has ${short.steps} step(s), fewer than --T ${T} (a sequence is classified from its last T steps)`);
 }

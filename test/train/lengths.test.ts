@@ -1,0 +1,153 @@
+// Sequences of different lengths in one batch (ModelSpec.lengths): the model
+// holds its states on the padding after each example's end (a select inside
+// the step kernels, on `alive`), so a batch of ragged sequences gives, on the
+// GPU, the loss and the gradients of each sequence trained alone — for an
+// LSTM (a matrix recurrence) and a cell with a delay register (a hidden
+// state), under full and truncated BPTT windows. And a data file of sequences
+// shorter than --T trains as a classification task that uses it.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, compileBound, Rng, type Model } from '../../compiler/index.js';
+import { CellRuntime } from '../../runtime/core/cellRuntime.js';
+import { targetOf, type GpuContext } from '../../runtime/core/device.js';
+import { dataTask } from '../../runtime/apps/train/data/dataTask.js';
+import { parseJsonl } from '../../runtime/apps/train/data/jsonl.js';
+import { trainRun } from '../../runtime/apps/train/run.js';
+import { DEFAULT_OPTIMIZER } from '../../runtime/apps/train/trainer.js';
+import { acquireTestDevice, deviceOrSkip, exampleCell, silentProgress, type TestDevice } from './helpers.js';
+
+let dev: TestDevice = { ctx: null, reason: 'not acquired' };
+beforeAll(async () => {
+  dev = await acquireTestDevice('train/lengths');
+});
+afterAll(() => dev.ctx?.destroy());
+
+const F = 3;
+const K = 2;
+const T = 9;
+const LENGTHS = [9, 4, 1, 6, 2];
+
+function model(file: string, settings: string[]): Model {
+  const m = buildModel({ layers: [{ graph: exampleCell(file, settings) }], input: { kind: 'float', size: F }, output: { kind: 'mse', size: K }, lengths: true }, []);
+  if (!m) throw new Error('model did not build');
+  return m;
+}
+
+interface Rows {
+  readonly x: Float32Array[][]; // [b][t] → F values
+  readonly target: Float32Array[][];
+  readonly weight: number[][]; // [b][t] loss weight
+}
+
+function rows(seed: number): Rows {
+  const rng = new Rng(seed);
+  const gen = (n: number) => LENGTHS.map((L) => Array.from({ length: L }, () => Float32Array.from(rng.fillNormal(n))));
+  // every step of a sequence carries a loss, with weights that differ from step to step
+  return { x: gen(F), target: gen(K), weight: LENGTHS.map((L) => Array.from({ length: L }, (_, t) => 0.1 + 0.05 * t)) };
+}
+
+/** Rows `which` of `r` as a batch of `T` steps (padded after each row's end), run forward + backward (BPTT windows of `window`). */
+async function run(ctx: GpuContext, m: Model, r: Rows, which: readonly number[], steps: number, window: number, params: Map<string, Float32Array> | undefined) {
+  const artifact = compileBound({ graph: m.graph, sizes: {} }, { inputGradients: false, target: targetOf(ctx), schedule: 'sequential' });
+  const B = which.length;
+  const rt = await CellRuntime.create(ctx, artifact, { B, T: steps });
+  try {
+    const p = params ?? rt.initParams(3);
+    rt.setParams(p);
+    const x = new Float32Array(steps * B * F);
+    const target = new Float32Array(steps * B * K);
+    const mask = new Float32Array(steps * B);
+    const alive = new Float32Array(steps * B);
+    which.forEach((row, b) => {
+      for (let t = 0; t < LENGTHS[row] && t < steps; t++) {
+        x.set(r.x[row][t], (t * B + b) * F);
+        target.set(r.target[row][t], (t * B + b) * K);
+        mask[t * B + b] = r.weight[row][t];
+        alive[t * B + b] = 1;
+      }
+    });
+    rt.setInputs(new Map([['x', x], ['target', target], ['mask', mask], ['alive', alive]]));
+    rt.setInitialStates();
+    rt.setOutputCotangents(new Map([['loss', new Float32Array(steps * B).fill(1)]]));
+    rt.setFinalStateCotangents();
+    await rt.forwardBackward(window);
+    const loss = await rt.readOutput('loss');
+    const perRow = which.map((_, b) => Array.from({ length: steps }, (_, t) => loss[t * B + b]).reduce((s, v) => s + v, 0));
+    const finals = new Map<string, Float32Array>();
+    for (const st of artifact.states) finals.set(st.name, await rt.readState(st.name));
+    return { params: p, perRow, grads: await rt.readGrads(), finals };
+  } finally {
+    rt.destroy();
+  }
+}
+
+const relErr = (a: Float32Array, b: Float32Array) => {
+  let d = 0;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) (d = Math.max(d, Math.abs(a[i] - b[i]))), (s = Math.max(s, Math.abs(b[i])));
+  return d / Math.max(s, 1e-30);
+};
+
+describe('a batch of sequences of different lengths = each sequence alone, on the GPU', () => {
+  const cases: [string, string, string[], number][] = [
+    ['LSTM, full BPTT', 'lstm.cell', ['H=5'], T],
+    ['LSTM, truncated BPTT (windows of 3)', 'lstm.cell', ['H=5'], 3],
+    ['TDNN (a delay register), full BPTT', 'tdnn.cell', ['H=4'], T],
+  ];
+  it.for(cases)('%s', async ([, file, settings, window], t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const m = model(file, settings);
+    const r = rows(11);
+    const all = LENGTHS.map((_, i) => i);
+    const batch = await run(ctx, m, r, all, T, window, undefined);
+    const summed = new Map([...batch.grads].map(([k, v]) => [k, new Float32Array(v.length)]));
+    for (const row of all) {
+      // alone: a batch of one, exactly as long as its sequence (no padding at all); the windows
+      // start at the same steps, so truncation cuts the same dependencies
+      const alone = await run(ctx, m, r, [row], LENGTHS[row], window, batch.params);
+      expect(Math.abs(alone.perRow[0] - batch.perRow[row]), `loss of row ${row}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(alone.perRow[0])));
+      for (const [k, v] of alone.grads) summed.get(k)!.forEach((_, i, a) => (a[i] += v[i]));
+      // the state after the end is the state at the end: held over the padding (what a carried state or `apply` sees)
+      for (const [k, v] of alone.finals) {
+        const n = v.length;
+        expect(relErr(batch.finals.get(k)!.subarray(row * n, (row + 1) * n), v), `final state ${k} of row ${row}`).toBeLessThan(1e-6);
+      }
+    }
+    for (const [k, v] of batch.grads) expect(relErr(v, summed.get(k)!), `gradient of ${k}`).toBeLessThan(1e-5);
+  });
+});
+
+describe('a data set of sequences shorter than --T', () => {
+  const lines = Array.from({ length: 24 }, (_, i) => {
+    const n = 2 + (i % 7); // 2 … 8 steps
+    const label = i % 2;
+    const x = Array.from({ length: n }, (_, t) => (label ? 1 : -1) * (0.5 + 0.1 * t) + 0.05 * ((i * 7 + t) % 5));
+    return JSON.stringify({ x, label });
+  }).join('\n');
+
+  it('classifies each sequence whole at its own last step, with alive marking its steps', () => {
+    const task = dataTask(parseJsonl(lines, 'short.jsonl'), { kind: 'classify', T: 6 });
+    expect(task.lengths).toBe(true);
+    const b = task.batch(new Rng(1), 4, 6);
+    const alive = b.inputs.get('alive')!;
+    const mask = b.inputs.get('mask')!;
+    for (let row = 0; row < 4; row++) {
+      const steps = Array.from({ length: 6 }, (_, t) => alive[t * 4 + row]);
+      const n = steps.filter((v) => v === 1).length;
+      expect(steps).toEqual([...Array(6).keys()].map((t) => (t < n ? 1 : 0)));
+      expect(Array.from({ length: 6 }, (_, t) => (mask[t * 4 + row] > 0 ? t : -1)).filter((t) => t >= 0)).toEqual([n - 1]);
+    }
+    // sequences at least as long as T need no padding: no alive input, the model of before
+    const long = dataTask(parseJsonl(lines, 'short.jsonl'), { kind: 'classify', T: 2 });
+    expect(long.lengths).toBeUndefined();
+    expect(long.batch(new Rng(1), 4, 2).inputs.has('alive')).toBe(false);
+  });
+
+  it('trains on the GPU (the loss falls below the class prior)', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const task = dataTask(parseJsonl(lines, 'short.jsonl'), { kind: 'classify', T: 6 });
+    const steps = 40;
+    const r = await trainRun(ctx, { layers: [{ graph: exampleCell('gru.cell', ['H=6']) }], task, B: 8, T: 6, steps, seed: 2, embed: 8, optimizer: { ...DEFAULT_OPTIMIZER, lr: 0.05, steps }, checkpointEvery: steps, logEvery: steps }, silentProgress);
+    expect(r.finalLoss).toBeLessThan(0.5 * Math.log(2));
+  });
+});
