@@ -47,6 +47,13 @@ export interface ModelSpec {
    * weight, `mask`, is 0 too).
    */
   readonly lengths?: boolean;
+  /**
+   * Streams of episodes: an input `done` (a scalar per step and example, 1
+   * at the last step of an episode) makes the state carried out of that step
+   * the initial state (its declared value, or its learned parameter), so the
+   * next step starts a new episode; no gradient crosses the boundary.
+   */
+  readonly episodes?: boolean;
 }
 
 export interface Model {
@@ -149,16 +156,16 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     width = outRank === 1 ? evalDim(g.nodes[g.outputs[0].node].type.shape[0], sizes)! : 1;
     layerSizes.push(sizes);
   }
-  if (spec.lengths) {
-    const alive = name(b.leaf('input', 'alive', { dtype: 'f32', shape: [], batched: true }), 'alive');
-    inputs.push({ name: 'alive', node: alive });
-    const running = b.emit('gt', [alive, b.constant(0.5)], {});
-    states.splice(0, states.length, ...states.map((s) => {
-      const shape = b.type(s.node).shape;
-      const cond = b.emit('broadcast', [running], { shape, axes: [] });
-      return { ...s, next: name(b.emit('select', [cond, s.next, s.node], {}), `${s.name}'`) };
-    }));
-  }
+  // per-step switches on every state's update: s_t = select(flag_t > 0.5, a, b)
+  const switched = (input: string, update: (s: StateBinding, on: number) => number) => {
+    const flag = name(b.leaf('input', input, { dtype: 'f32', shape: [], batched: true }), input);
+    inputs.push({ name: input, node: flag });
+    const on = b.emit('gt', [flag, b.constant(0.5)], {});
+    states.splice(0, states.length, ...states.map((s) => ({ ...s, next: name(update(s, b.emit('broadcast', [on], { shape: b.type(s.node).shape, axes: [] })), `${s.name}'`) })));
+  };
+  // a finished episode hands the next step the initial state; held states stay held
+  if (spec.episodes) switched('done', (s, on) => b.emit('select', [on, s.initParam ? params.find((p) => p.name === s.initParam)!.node : b.constant(s.init, b.type(s.node).shape), s.next], {}));
+  if (spec.lengths) switched('alive', (s, on) => b.emit('select', [on, s.next, s.node], {}));
   /** The model graph with outputs `loss` (per step and example) and a second output (z or ll). */
   const finish = (second: { name: string; node: number }, loss: number): Model => {
     const graph = finishGraph(b, {

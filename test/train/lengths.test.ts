@@ -27,8 +27,8 @@ const K = 2;
 const T = 9;
 const LENGTHS = [9, 4, 1, 6, 2];
 
-function model(file: string, settings: string[]): Model {
-  const m = buildModel({ layers: [{ graph: exampleCell(file, settings) }], input: { kind: 'float', size: F }, output: { kind: 'mse', size: K }, lengths: true }, []);
+function model(file: string, settings: string[], extra: { episodes?: boolean } = {}): Model {
+  const m = buildModel({ layers: [{ graph: exampleCell(file, settings) }], input: { kind: 'float', size: F }, output: { kind: 'mse', size: K }, lengths: true, ...extra }, []);
   if (!m) throw new Error('model did not build');
   return m;
 }
@@ -46,10 +46,21 @@ function rows(seed: number): Rows {
   return { x: gen(F), target: gen(K), weight: LENGTHS.map((L) => Array.from({ length: L }, (_, t) => 0.1 + 0.05 * t)) };
 }
 
-/** Rows `which` of `r` as a batch of `T` steps (padded after each row's end), run forward + backward (BPTT windows of `window`). */
-async function run(ctx: GpuContext, m: Model, r: Rows, which: readonly number[], steps: number, window: number, params: Map<string, Float32Array> | undefined) {
+/** One example: its steps' inputs, targets and loss weights, and per-step flags (`alive`, `done`). */
+interface Example {
+  readonly x: readonly Float32Array[];
+  readonly target: readonly Float32Array[];
+  readonly weight: readonly number[];
+  readonly flags?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** Row `row` of `r`, its first `n` steps (all by default). */
+const example = (r: Rows, row: number, from = 0, to = LENGTHS[row]): Example => ({ x: r.x[row].slice(from, to), target: r.target[row].slice(from, to), weight: r.weight[row].slice(from, to) });
+
+/** The examples as a batch of `steps` steps (each padded after its end), forward + backward (BPTT windows of `window`). */
+async function run(ctx: GpuContext, m: Model, examples: readonly Example[], steps: number, window: number, params: Map<string, Float32Array> | undefined) {
   const artifact = compileBound({ graph: m.graph, sizes: {} }, { inputGradients: false, target: targetOf(ctx), schedule: 'sequential' });
-  const B = which.length;
+  const B = examples.length;
   const rt = await CellRuntime.create(ctx, artifact, { B, T: steps });
   try {
     const p = params ?? rt.initParams(3);
@@ -57,28 +68,33 @@ async function run(ctx: GpuContext, m: Model, r: Rows, which: readonly number[],
     const x = new Float32Array(steps * B * F);
     const target = new Float32Array(steps * B * K);
     const mask = new Float32Array(steps * B);
-    const alive = new Float32Array(steps * B);
-    which.forEach((row, b) => {
-      for (let t = 0; t < LENGTHS[row] && t < steps; t++) {
-        x.set(r.x[row][t], (t * B + b) * F);
-        target.set(r.target[row][t], (t * B + b) * K);
-        mask[t * B + b] = r.weight[row][t];
-        alive[t * B + b] = 1;
+    const flags = new Map(artifact.inputs.filter((i) => i.name === 'alive' || i.name === 'done').map((i) => [i.name, new Float32Array(steps * B)]));
+    examples.forEach((e, b) => {
+      for (let t = 0; t < e.x.length; t++) {
+        x.set(e.x[t], (t * B + b) * F);
+        target.set(e.target[t], (t * B + b) * K);
+        mask[t * B + b] = e.weight[t];
+        for (const [k, v] of flags) v[t * B + b] = k === 'alive' ? 1 : (e.flags?.[k]?.[t] ?? 0);
       }
     });
-    rt.setInputs(new Map([['x', x], ['target', target], ['mask', mask], ['alive', alive]]));
+    rt.setInputs(new Map([['x', x], ['target', target], ['mask', mask], ...flags]));
     rt.setInitialStates();
     rt.setOutputCotangents(new Map([['loss', new Float32Array(steps * B).fill(1)]]));
     rt.setFinalStateCotangents();
     await rt.forwardBackward(window);
     const loss = await rt.readOutput('loss');
-    const perRow = which.map((_, b) => Array.from({ length: steps }, (_, t) => loss[t * B + b]).reduce((s, v) => s + v, 0));
+    const perRow = examples.map((_, b) => Array.from({ length: steps }, (_, t) => loss[t * B + b]).reduce((s, v) => s + v, 0));
     const finals = new Map<string, Float32Array>();
     for (const st of artifact.states) finals.set(st.name, await rt.readState(st.name));
     return { params: p, perRow, grads: await rt.readGrads(), finals };
   } finally {
     rt.destroy();
   }
+}
+
+/** Adds b into a, tensor by tensor. */
+function addGrads(a: Map<string, Float32Array>, b: ReadonlyMap<string, Float32Array>): void {
+  for (const [k, v] of b) a.get(k)!.forEach((_, i, x) => (x[i] += v[i]));
 }
 
 const relErr = (a: Float32Array, b: Float32Array) => {
@@ -98,20 +114,48 @@ describe('a batch of sequences of different lengths = each sequence alone, on th
     const ctx = deviceOrSkip(t, dev);
     const m = model(file, settings);
     const r = rows(11);
-    const all = LENGTHS.map((_, i) => i);
-    const batch = await run(ctx, m, r, all, T, window, undefined);
+    const batch = await run(ctx, m, LENGTHS.map((_, row) => example(r, row)), T, window, undefined);
     const summed = new Map([...batch.grads].map(([k, v]) => [k, new Float32Array(v.length)]));
-    for (const row of all) {
+    for (const row of LENGTHS.keys()) {
       // alone: a batch of one, exactly as long as its sequence (no padding at all); the windows
       // start at the same steps, so truncation cuts the same dependencies
-      const alone = await run(ctx, m, r, [row], LENGTHS[row], window, batch.params);
+      const alone = await run(ctx, m, [example(r, row)], LENGTHS[row], window, batch.params);
       expect(Math.abs(alone.perRow[0] - batch.perRow[row]), `loss of row ${row}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(alone.perRow[0])));
-      for (const [k, v] of alone.grads) summed.get(k)!.forEach((_, i, a) => (a[i] += v[i]));
+      addGrads(summed, alone.grads);
       // the state after the end is the state at the end: held over the padding (what a carried state or `apply` sees)
       for (const [k, v] of alone.finals) {
         const n = v.length;
         expect(relErr(batch.finals.get(k)!.subarray(row * n, (row + 1) * n), v), `final state ${k} of row ${row}`).toBeLessThan(1e-6);
       }
+    }
+    for (const [k, v] of batch.grads) expect(relErr(v, summed.get(k)!), `gradient of ${k}`).toBeLessThan(1e-5);
+  });
+});
+
+describe('streams of episodes: done ends an episode, the next step starts from the initial state', () => {
+  it('a row of several episodes = each episode alone (learned initial states get the gradient of every start)', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const m = model('lstm_h0.cell', ['H=5', 'I=3'], { episodes: true });
+    const r = rows(12);
+    // row 0 (9 steps): episodes [0, 4) and [4, 9); row 3 (6 steps): [0, 1), [1, 5), [5, 6); row 1 (4 steps): one
+    const ends: Record<number, number[]> = { 0: [3], 3: [0, 4], 1: [] };
+    const rowsUsed = [0, 3, 1];
+    const withDone = rowsUsed.map((row) => ({ ...example(r, row), flags: { done: Array.from({ length: LENGTHS[row] }, (_, t) => (ends[row].includes(t) ? 1 : 0)) } }));
+    const batch = await run(ctx, m, withDone, T, T, undefined);
+    const summed = new Map([...batch.grads].map(([k, v]) => [k, new Float32Array(v.length)]));
+    for (const [b, row] of rowsUsed.entries()) {
+      const bounds = [0, ...ends[row].map((e) => e + 1), LENGTHS[row]];
+      let loss = 0;
+      let last;
+      for (let k = 0; k + 1 < bounds.length; k++) {
+        const [from, to] = [bounds[k], bounds[k + 1]];
+        last = await run(ctx, m, [example(r, row, from, to)], to - from, to - from, batch.params);
+        loss += last.perRow[0];
+        addGrads(summed, last.grads);
+      }
+      expect(Math.abs(loss - batch.perRow[b]), `loss of row ${row}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(loss)));
+      // an episode ending at the last step would hand on the initial state; these do not: the last episode's final state
+      for (const [k, v] of last!.finals) expect(relErr(batch.finals.get(k)!.subarray(b * v.length, (b + 1) * v.length), v), `final state ${k} of row ${row}`).toBeLessThan(1e-6);
     }
     for (const [k, v] of batch.grads) expect(relErr(v, summed.get(k)!), `gradient of ${k}`).toBeLessThan(1e-5);
   });

@@ -77,6 +77,7 @@ export function modelSpecFor(c: Pick<RunConfig, 'layers' | 'task' | 'embed'>): M
     input: t.input.kind === 'float' ? { kind: 'float', size: t.input.size } : { kind: 'index', vocab: t.input.vocab, embed: c.embed },
     output: t.output.kind === 'mse' ? { kind: 'mse', size: t.output.size } : t.output.kind === 'xent' ? { kind: 'xent', classes: t.output.classes } : { kind: 'likelihood' },
     ...(t.lengths ? { lengths: true } : {}),
+    ...(t.episodes ? { episodes: true } : {}),
   };
 }
 

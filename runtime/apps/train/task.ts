@@ -23,6 +23,8 @@ export interface TaskInfo {
    * model holds its states where it is 0 (ModelSpec.lengths).
    */
   readonly lengths?: boolean;
+  /** Its sequences are streams of episodes: every batch has an input `done` (1 at an episode's last step; ModelSpec.episodes). */
+  readonly episodes?: boolean;
 }
 
 export interface Task extends TaskInfo {
