@@ -8,6 +8,9 @@
 //              axes; an index input is [T][B] integers). Extra names are
 //              ignored, so the outputs of one cell can be the inputs of the next
 //              (viterbi.cell: Viterbi's delta and bp feed Backtrack).
+//              Or {"sequences": [{"name": [T_k][…shape], …}, …]}: examples of
+//              their own lengths T_k (run in batches of equal length, so no
+//              example sees padding); the outputs come back in the same form.
 //   --params   a safetensors file with one tensor per parameter, named NAME or
 //              param.NAME (so a `cellc train` checkpoint of a single cell works);
 //              without it the cell's initialisers, seeded with --seed.
@@ -18,11 +21,11 @@
 // and writes its sequences in time order like any other (its scan runs
 // t = T−1 … 0).
 
-import { evalShape, initialize, numel, Rng, type Graph } from '../../../../compiler/index.js';
+import { evalShape, initialize, numel, Rng, type Artifact, type Graph } from '../../../../compiler/index.js';
 import { CellInterpreter, indexRange } from '../../../../compiler/tools/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CellRuntime } from '../../../core/cellRuntime.js';
-import { targetOf } from '../../../core/device.js';
+import { targetOf, type GpuContext } from '../../../core/device.js';
 import { decodeSafetensors, SafetensorsError, type NamedTensor } from '../../train/safetensors.js';
 import { loadCells, sizeSettings, UserError } from '../io.js';
 import { describeNonFinite, firstNonFinite } from '../nonFinite.js';
@@ -171,67 +174,141 @@ export async function applyCommand(file: string, opts: ApplyCliOptions): Promise
   const bound = bindOneCell(file, settings, opts.cell);
   const { graph: g, sizes } = bound;
   const json = readJson(opts.inputs);
-  let T = 0;
-  let B = 0;
-  const inputs = new Map<string, { shape: number[]; data: Float64Array }>();
-  for (const x of g.inputs) {
-    const n = g.nodes[x.node];
-    if (!(x.name in json)) throw new UserError(`${opts.inputs} has no sequence for input ${x.name} of cell ${g.name} (it has: ${Object.keys(json).join(', ') || 'nothing'})`);
-    const shape = evalShape(n.type.shape, sizes);
-    const seq = flattenSequence(x.name, json[x.name], shape, n.type.dtype === 'i32' ? { range: indexRange(g, x.name, sizes) } : undefined);
-    if (inputs.size && (seq.T !== T || seq.B !== B)) throw new UserError(`input ${x.name} has T=${seq.T}, B=${seq.B}; the other inputs have T=${T}, B=${B}`);
-    T = seq.T;
-    B = seq.B;
-    inputs.set(x.name, { shape, data: seq.data });
-  }
-  if (!inputs.size) throw new UserError(`cell ${g.name} has no inputs: there is no sequence to apply it to`);
+  // {"sequences": [{NAME: [T_k][…]}, …]}: examples of their own lengths, run in batches of equal length
+  const ragged = 'sequences' in json;
+  const batches = ragged ? raggedBatches(g, sizes, json.sequences, opts.inputs) : [readBatch(g, sizes, json, opts.inputs)];
   const params = parameters(g, sizes, opts, tensors, !!opts.reference);
-  const normalised = opts.params ? normaliseLikeTraining(opts.params, inputs, T, B) : undefined;
-  if (normalised) process.stderr.write(`${normalised}\n`);
-
-  const outputs = new Map<string, Float64Array | Float32Array>();
-  if (opts.reference) {
-    const interp = new CellInterpreter(g, sizes, B);
-    const seqs = new Map([...inputs].map(([name, v]) => {
-      const n = B * numel(v.shape);
-      return [name, Array.from({ length: T }, (_, t) => v.data.subarray(t * n, (t + 1) * n))];
-    }));
-    const tape = interp.forward(params, seqs, interp.initialStates(), T);
-    for (const o of g.outputs) {
-      const steps = tape.outputs.get(o.name)!;
-      const flat = new Float64Array(steps.reduce((s, x) => s + x.length, 0));
-      steps.forEach((x, t) => flat.set(x, t * x.length));
-      outputs.set(o.name, flat);
-    }
-  } else {
-    await withGpu('apply', async (ctx) => {
-      const rt = await CellRuntime.create(ctx, compileCell(bound, targetOf(ctx)).artifact, { B, T });
-      try {
-        rt.setParams(new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])));
-        rt.setInputs(new Map([...inputs].map(([k, v]) => [k, Float32Array.from(v.data)])));
-        rt.setInitialStates();
-        await rt.forward();
-        for (const o of g.outputs) outputs.set(o.name, await rt.readOutput(o.name));
-      } finally {
-        rt.destroy();
-      }
-    });
+  for (const b of batches) {
+    const normalised = opts.params ? normaliseLikeTraining(opts.params, b.inputs, b.T, b.B) : undefined;
+    if (normalised && b === batches[0]) process.stderr.write(`${normalised}\n`);
   }
+  const run = async (ctx: GpuContext | undefined) => {
+    const artifact = ctx && compileCell(bound, targetOf(ctx)).artifact;
+    for (const b of batches) b.outputs = ctx ? await onGpu(ctx, artifact!, g, params, b) : onReference(g, sizes, params, b);
+  };
+  if (opts.reference) await run(undefined);
+  else await withGpu('apply', run);
   // JSON has no NaN or Infinity (they would print as null): a non-finite output is an error, named by its step
-  for (const o of g.outputs) {
-    const bad = firstNonFinite(outputs.get(o.name)!, { T, B });
-    if (bad) throw new UserError(`${describeNonFinite(`output ${o.name}`, bad)}${opts.reference ? '' : ' on the GPU'} (check the parameters and inputs)`);
+  for (const b of batches) {
+    for (const o of g.outputs) {
+      const bad = firstNonFinite(b.outputs!.get(o.name)!, { T: b.T, B: b.B });
+      if (bad) throw new UserError(`${describeNonFinite(`output ${o.name}`, bad)}${ragged ? ` of the batch of sequences of length ${b.T}` : ''}${opts.reference ? '' : ' on the GPU'} (check the parameters and inputs)`);
+    }
   }
-  const result: Record<string, Nested[]> = {};
-  for (const o of g.outputs) result[o.name] = nestSequence(outputs.get(o.name)!, T, B, evalShape(g.nodes[o.node].type.shape, sizes));
+  const shapeOf = (o: (typeof g.outputs)[number]) => evalShape(g.nodes[o.node].type.shape, sizes);
+  let result: object;
+  if (!ragged) result = Object.fromEntries(g.outputs.map((o) => [o.name, nestSequence(batches[0].outputs!.get(o.name)!, batches[0].T, batches[0].B, shapeOf(o))]));
+  else {
+    const sequences: Record<string, Nested[]>[] = [];
+    for (const b of batches) {
+      b.rows.forEach((k, r) => {
+        sequences[k] = Object.fromEntries(g.outputs.map((o) => {
+          const n = numel(shapeOf(o));
+          const v = b.outputs!.get(o.name)!;
+          const mine = new Float64Array(b.T * n);
+          for (let t = 0; t < b.T; t++) for (let i = 0; i < n; i++) mine[t * n + i] = v[(t * b.B + r) * n + i];
+          return [o.name, nestSequence(mine, b.T, 1, shapeOf(o)).map((step) => (step as Nested[])[0])];
+        }));
+      });
+    }
+    result = { sequences };
+  }
   const text = JSON.stringify(result) + '\n';
+  const shape = ragged ? `${batches.reduce((s, b) => s + b.B, 0)} sequences of ${[...new Set(batches.map((b) => b.T))].join(', ')} steps` : `T=${batches[0].T}, B=${batches[0].B}`;
   if (opts.outputs) {
     try {
       writeFileSync(opts.outputs, text);
     } catch (e) {
       throw new UserError(`cannot write ${opts.outputs}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    process.stderr.write(`${g.name}: ${g.outputs.length} output(s) over T=${T}, B=${B} written to ${opts.outputs}${opts.reference ? ' (float64 reference)' : ''}\n`);
+    process.stderr.write(`${g.name}: ${g.outputs.length} output(s) over ${shape} written to ${opts.outputs}${opts.reference ? ' (float64 reference)' : ''}\n`);
   } else process.stdout.write(text);
   return 0;
+}
+
+/** Examples of one length, run together: B rows of T steps (rows: their places in the input's list). */
+interface ApplyBatch {
+  readonly T: number;
+  readonly B: number;
+  readonly inputs: Map<string, { shape: number[]; data: Float64Array }>;
+  readonly rows: number[];
+  outputs?: Map<string, Float64Array | Float32Array>;
+}
+
+/** {"NAME": [T][B][…], …}: one batch. */
+function readBatch(g: Graph, sizes: Readonly<Record<string, number>>, json: Record<string, unknown>, path: string, where = path): ApplyBatch {
+  let T = 0;
+  let B = 0;
+  const inputs = new Map<string, { shape: number[]; data: Float64Array }>();
+  for (const x of g.inputs) {
+    const n = g.nodes[x.node];
+    if (!(x.name in json)) throw new UserError(`${where} has no sequence for input ${x.name} of cell ${g.name} (it has: ${Object.keys(json).join(', ') || 'nothing'})`);
+    const shape = evalShape(n.type.shape, sizes);
+    const seq = flattenSequence(x.name, json[x.name], shape, n.type.dtype === 'i32' ? { range: indexRange(g, x.name, sizes) } : undefined);
+    if (inputs.size && (seq.T !== T || seq.B !== B)) throw new UserError(`${where}: input ${x.name} has T=${seq.T}, B=${seq.B}; the other inputs have T=${T}, B=${B}`);
+    T = seq.T;
+    B = seq.B;
+    inputs.set(x.name, { shape, data: seq.data });
+  }
+  if (!inputs.size) throw new UserError(`cell ${g.name} has no inputs: there is no sequence to apply it to`);
+  return { T, B, inputs, rows: Array.from({ length: B }, (_, b) => b) };
+}
+
+/** {"sequences": [{"NAME": [T_k][…]}, …]}: each example read as a batch of one, then those of equal length stacked. */
+function raggedBatches(g: Graph, sizes: Readonly<Record<string, number>>, list: unknown, path: string): ApplyBatch[] {
+  if (!Array.isArray(list) || list.length === 0) throw new UserError(`${path}: "sequences" must be a non-empty list of {"input name": [T][…], …}`);
+  const byLength = new Map<number, ApplyBatch[]>();
+  list.forEach((ex, k) => {
+    if (!ex || typeof ex !== 'object' || Array.isArray(ex)) throw new UserError(`${path}: sequences[${k}] must be an object {"input name": [T][…], …}`);
+    // an example's [T][…] is a [T][1][…] batch of one
+    const one = Object.fromEntries(Object.entries(ex as Record<string, unknown>).map(([name, v]) => [name, Array.isArray(v) ? v.map((step) => [step]) : v]));
+    const b = readBatch(g, sizes, one, path, `${path}: sequences[${k}]`);
+    byLength.set(b.T, [...(byLength.get(b.T) ?? []), { ...b, rows: [k] }]);
+  });
+  return [...byLength.values()].map((group) => {
+    const B = group.length;
+    const T = group[0].T;
+    const inputs = new Map([...group[0].inputs].map(([name, { shape }]) => {
+      const n = numel(shape);
+      const data = new Float64Array(T * B * n);
+      group.forEach((e, r) => {
+        const src = e.inputs.get(name)!.data;
+        for (let t = 0; t < T; t++) data.set(src.subarray(t * n, (t + 1) * n), (t * B + r) * n);
+      });
+      return [name, { shape, data }];
+    }));
+    return { T, B, inputs, rows: group.map((e) => e.rows[0]) };
+  });
+}
+
+/** The float64 interpreter over one batch: every output, T·B·n time-major. */
+function onReference(g: Graph, sizes: Readonly<Record<string, number>>, params: ReadonlyMap<string, Float64Array>, b: ApplyBatch): Map<string, Float64Array> {
+  const interp = new CellInterpreter(g, sizes, b.B);
+  const seqs = new Map([...b.inputs].map(([name, v]) => {
+    const n = b.B * numel(v.shape);
+    return [name, Array.from({ length: b.T }, (_, t) => v.data.subarray(t * n, (t + 1) * n))];
+  }));
+  const tape = interp.forward(params, seqs, interp.initialStates(), b.T);
+  return new Map(g.outputs.map((o) => {
+    const steps = tape.outputs.get(o.name)!;
+    const flat = new Float64Array(steps.reduce((s, x) => s + x.length, 0));
+    steps.forEach((x, t) => flat.set(x, t * x.length));
+    return [o.name, flat];
+  }));
+}
+
+/** The GPU over one batch. */
+async function onGpu(ctx: GpuContext, artifact: Artifact, g: Graph, params: ReadonlyMap<string, Float64Array>, b: ApplyBatch): Promise<Map<string, Float32Array>> {
+  const rt = await CellRuntime.create(ctx, artifact, { B: b.B, T: b.T });
+  try {
+    rt.setParams(new Map([...params].map(([k, v]) => [k, Float32Array.from(v)])));
+    rt.setInputs(new Map([...b.inputs].map(([k, v]) => [k, Float32Array.from(v.data)])));
+    rt.setInitialStates();
+    await rt.forward();
+    const out = new Map<string, Float32Array>();
+    for (const o of g.outputs) out.set(o.name, await rt.readOutput(o.name));
+    return out;
+  } finally {
+    rt.destroy();
+  }
 }
