@@ -9,9 +9,9 @@
 //              all T·B rows after the loop (e.g. ∂x_t = g_t·W)
 // 2. Materialisation. A node is written to memory when it is a result, when
 //    a later region reads it and it is expensive (matmul, reduction), when an
-//    expensive node is read at another element's index (a matrix product's
-//    operand, a reduction's input, a broadcast) directly or through cheap
-//    nodes, when it is a GEMM or a GEMM operand, or when a parameter
+//    expensive node — or one that draws a random mask — is read at another
+//    element's index (a matrix product's operand, a reduction's input, a
+//    broadcast) directly or through cheap nodes, when it is a GEMM or a GEMM operand, or when a parameter
 //    gradient term reads it. Everything else is recomputed in registers
 //    where it is used: elementwise gate math fuses into its consumers.
 //    A rank-1 slice reads its operand at its own element plus the slice's
@@ -160,10 +160,13 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     const r = region.get(n.id);
     return (r === 'pre' || r === 'post') && isMatvec(n) && !carryResult.has(n.id);
   };
+  // a value that draws a random mask (a Philox call per element) is stored rather than redrawn at
+  // every element of every reader that reads it elsewhere (a product's k-loop would draw it H times)
+  const drawsMask = (n: Node) => n.args.some((a) => nodes[a].op === 'mask');
   const markNonLocal = (id: number) => {
     const n = nodes[id];
     if (region.get(id) === undefined) return; // leaves and literals
-    if (expensive(n) || must.has(id)) {
+    if (expensive(n) || must.has(id) || drawsMask(n)) {
       must.add(id);
       return;
     }
