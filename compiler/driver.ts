@@ -17,7 +17,7 @@ import type { Artifact } from './artifact/artifact.js';
 import { wgslListing } from './artifact/inspect.js';
 import { diag, formatDiagnostic, type Diagnostic } from './diagnostics.js';
 import { checkSource, type FrontEndResult } from './frontend.js';
-import type { Graph } from './ir/graph.js';
+import { drawsMasks, type Graph } from './ir/graph.js';
 import { printGraph } from './ir/print.js';
 import { printBackward } from './autodiff/printBackward.js';
 import { overrideSizes, sizeValues, type SizeValues } from './ir/sizeBinding.js';
@@ -134,7 +134,7 @@ export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artif
   const findings = cellFindings(s.forwardFn, s.backwardFn);
   const rowOwned = (name: string) => name === 'step-fused' || name === 'persistent';
   // trial k's masks would have to be those of its run alone: keyed by its own seed, which the shared dims records do not hold
-  if (options.trialAxis && s.forwardFn.nodes.some((n) => n.op === 'mask')) throw new RangeError('a trial axis cannot run a cell with random masks (dropout, zoneout): train its trials one by one');
+  if (options.trialAxis && drawsMasks(s.forwardFn.nodes)) throw new RangeError('a trial axis cannot run a cell with random masks (dropout, zoneout): train its trials one by one');
   if (options.trialAxis && rowOwned(options.backend ?? options.schedule ?? '')) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${options.backend ?? options.schedule}`);
   if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
   const perStep = () => generatePerStep(s, options);

@@ -42,6 +42,7 @@ export type { SourceFile } from './source.js';
 
 // the step IR and its pictures
 export type { Graph, Initializer, Origin, Origins, SourceAt } from './ir/graph.js';
+export { drawsMasks } from './ir/graph.js';
 export { evalDim, evalShape, numel } from './ir/dims.js';
 export { printGraph, describeNode } from './ir/print.js';
 export { printBackward } from './autodiff/printBackward.js';

@@ -200,6 +200,11 @@ export interface GraphSignature {
 }
 
 /** live[id] = 1 for every node reachable from `roots` through operands (a stack, not recursion). */
+/** Does a node list draw random masks (dropout, zoneout: `mask` leaves)? */
+export function drawsMasks(nodes: readonly Node[]): boolean {
+  return nodes.some((n) => n.op === 'mask');
+}
+
 export function reachable(nodes: readonly Node[], roots: readonly number[]): Uint8Array {
   const live = new Uint8Array(nodes.length);
   const stack = [...roots];

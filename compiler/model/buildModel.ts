@@ -161,7 +161,7 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     const flag = name(b.leaf('input', input, { dtype: 'f32', shape: [], batched: true }), input);
     inputs.push({ name: input, node: flag });
     const on = b.emit('gt', [flag, b.constant(0.5)], {});
-    states.splice(0, states.length, ...states.map((s) => ({ ...s, next: name(update(s, b.emit('broadcast', [on], { shape: b.type(s.node).shape, axes: [] })), `${s.name}'`) })));
+    for (const [i, s] of states.entries()) states[i] = { ...s, next: name(update(s, b.emit('broadcast', [on], { shape: b.type(s.node).shape, axes: [] })), `${s.name}'`) };
   };
   // a finished episode hands the next step the initial state; held states stay held
   if (spec.episodes) switched('done', (s, on) => b.emit('select', [on, s.initParam ? params.find((p) => p.name === s.initParam)!.node : b.constant(s.init, b.type(s.node).shape), s.next], {}));

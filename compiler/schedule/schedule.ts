@@ -11,8 +11,8 @@
 //    a later region reads it and it is expensive (matmul, reduction), when an
 //    expensive node — or one that draws a random mask — is read at another
 //    element's index (a matrix product's operand, a reduction's input, a
-//    broadcast) directly or through cheap nodes, when it is a GEMM or a GEMM operand, or when a parameter
-//    gradient term reads it. Everything else is recomputed in registers
+//    broadcast) directly or through cheap nodes, when it is a GEMM or a GEMM
+//    operand, or when a parameter gradient term reads it. Everything else is recomputed in registers
 //    where it is used: elementwise gate math fuses into its consumers.
 //    A rank-1 slice reads its operand at its own element plus the slice's
 //    start: matrix-vector products under it are evaluated there, not stored.

@@ -37,7 +37,6 @@ export class CellRuntime {
   private stepBuffer!: GPUBuffer;
   /** The dims records as uploaded: (t, B, T, train, seed, draw) at every STEP_STRIDE bytes. */
   private stepData!: Uint32Array<ArrayBuffer>;
-  private random: RandomKey | undefined;
   private stepGroups = new Map<GPUBindGroupLayout, GPUBindGroup[]>();
   /** The kernels of learned initial states whose s_0 the caller gave or carried (not run). */
   private readonly heldStates = new Set<string>();
@@ -169,11 +168,10 @@ export class CellRuntime {
    */
   setRandom(key: RandomKey | undefined): void {
     if (!this.artifact.randomMasks) return;
-    const same = (a: RandomKey | undefined, b: RandomKey | undefined) => a?.training === b?.training && (!a?.training || (a.seed === b!.seed && a.draw === b!.draw));
-    if (same(key, this.random)) return;
     for (const v of [key?.seed, key?.draw]) if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new RangeError(`mask seed and draw must be integers in 0..2³²−1, got ${v}`);
-    this.random = key;
+    // (train, seed, draw) of every record; nothing to upload when record 0 holds them already
     const fields = key?.training ? [1, key.seed, key.draw] : [0, 0, 0];
+    if (fields.every((v, i) => this.stepData[3 + i] === v)) return;
     for (let t = 0; t <= this.T; t++) this.stepData.set(fields, (t * STEP_STRIDE) / 4 + 3);
     this.ctx.queue.writeBuffer(this.stepBuffer, 0, this.stepData);
   }

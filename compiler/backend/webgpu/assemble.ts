@@ -7,6 +7,7 @@
 
 import { evalShape } from '../../ir/dims.js';
 import { describeNode } from '../../ir/print.js';
+import { drawsMasks } from '../../ir/graph.js';
 import type { GemmStage, Schedule, Stage, Store } from '../../schedule/schedule.js';
 import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
@@ -217,7 +218,7 @@ export class ArtifactBuilder {
       backward: { ...o.backward, grads },
       ...(training ? { training } : {}),
       ...(this.layout.trialAxis ? { trialAxis: true } : {}),
-      ...(g.nodes.some((n) => n.op === 'mask') ? { randomMasks: true } : {}),
+      ...(drawsMasks(g.nodes) ? { randomMasks: true } : {}),
     };
   }
 }

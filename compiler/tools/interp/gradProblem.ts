@@ -18,7 +18,7 @@
 // all its elements are equal up to 1e-6 after each burn-in step (a cell that ignores its inputs keeps a uniform
 // state uniform: ties in max and argmax, a zero variance in layernorm).
 
-import type { Graph } from '../../ir/graph.js';
+import { drawsMasks, type Graph } from '../../ir/graph.js';
 import { evalShape } from '../../ir/dims.js';
 import { initialize } from '../../numeric/initializers.js';
 import { Rng } from '../../numeric/random.js';
@@ -142,6 +142,6 @@ export function randomProblem(g: Graph, o: ProblemOptions): Problem {
   const targets = Array.from({ length: o.T }, () => rng.fillNormal(o.B * K));
   const finalWeights = new Map(g.states.map((s) => [s.name, rng.fillNormal(o.B * interp.numelOf(s.node), 0.1)]));
   const outputWeights = new Map(g.outputs.slice(1).map((y) => [y.name, Array.from({ length: o.T }, () => rng.fillNormal(o.B * interp.numelOf(y.node), 0.1))]));
-  const random = g.nodes.some((n) => n.op === 'mask') ? { random: { seed: o.seed, draw: 0, training: true } } : {};
+  const random = drawsMasks(g.nodes) ? { random: { seed: o.seed, draw: 0, training: true } } : {};
   return { interp, params, init, inputs, targets, readout, finalWeights, outputWeights, spec: { kind: 'mse', at: 'every', reduce: 'mean', K }, T: o.T, window: o.window ?? o.T, ...random };
 }

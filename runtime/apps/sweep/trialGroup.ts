@@ -10,7 +10,7 @@
 
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { check } from '../../../compiler/index.js';
+import { check, drawsMasks } from '../../../compiler/index.js';
 import type { GpuContext } from '../../core/device.js';
 import { runConfigFrom } from '../cli/commands/train.js';
 import { writeFileAtomic } from '../train/checkpoint.js';
@@ -36,7 +36,7 @@ const PER_TRIAL = ['lr', 'optimizer', 'clip', 'schedule', 'warmup', 'weightDecay
  * during training.
  */
 export function groupKey(t: Trial, cellSource: (t: Trial) => string): string | undefined {
-  if (t.config.train.tbptt !== null || drawsMasks(cellSource(t), t.config.cell.name)) return undefined;
+  if (t.config.train.tbptt !== null || cellDrawsMasks(cellSource(t), t.config.cell.name)) return undefined;
   const train: Record<string, unknown> = { ...t.config.train };
   for (const k of PER_TRIAL) delete train[k];
   return canonicalJson({ cell: t.config.cell, task: t.config.task, train });
@@ -44,10 +44,10 @@ export function groupKey(t: Trial, cellSource: (t: Trial) => string): string | u
 
 const maskCells = new Map<string, boolean>();
 /** Does cell `name` of a source draw random masks? (Checked once per source and cell.) */
-function drawsMasks(source: string, name: string): boolean {
+function cellDrawsMasks(source: string, name: string): boolean {
   const key = `${name}\n${source}`;
   let v = maskCells.get(key);
-  if (v === undefined) maskCells.set(key, (v = check(source).graphs.some((g) => g.name === name && g.nodes.some((n) => n.op === 'mask'))));
+  if (v === undefined) maskCells.set(key, (v = check(source).graphs.some((g) => g.name === name && drawsMasks(g.nodes))));
   return v;
 }
 
