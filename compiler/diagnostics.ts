@@ -33,7 +33,7 @@ export const DIAGNOSTIC_CODES = {
   E306: 'bad initialiser',
   E401: 'bad size override',
   E402: 'size has no value',
-  E403: 'non-linear size expression',
+  E403: 'invalid size expression',
   E501: 'layers cannot be stacked',
 } as const;
 

@@ -43,7 +43,7 @@ export type { SourceFile } from './source.js';
 // the step IR and its pictures
 export type { Graph, Initializer, Origin, Origins, SourceAt } from './ir/graph.js';
 export { drawsMasks } from './ir/graph.js';
-export { evalDim, evalShape, numel } from './ir/dims.js';
+export { evalDim, evalShape, numel, symbolOf } from './ir/dims.js';
 export { printGraph, describeNode } from './ir/print.js';
 export { printBackward } from './autodiff/printBackward.js';
 export { dotNodeLines, graphToDot } from './ir/dot.js';

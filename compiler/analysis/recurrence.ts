@@ -113,8 +113,9 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
       return { k: 'affine', coef: select(free(0), a.coef, b.coef), off: select(free(0), a.off, b.off) };
     }
     case 'matmul':
+    case 'headmatvec':
       if (dep[0] && dep[1]) return nonlinear(`${name(n.id)} multiplies two matrices that depend on it`, false);
-      return { k: 'affine-dense', why: `matrix product ${name(n.id)}` };
+      return { k: 'affine-dense', why: `${n.op === 'matmul' ? 'matrix product' : 'per-head (block-diagonal) product'} ${name(n.id)}` };
     case 'sum':
     case 'sumto':
     case 'broadcast':
@@ -128,9 +129,9 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
 }
 
 /** Ops that keep an affine-dense form affine (with the dependent operands where they may be). */
-const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'select', 'matmul', 'sum', 'sumto', 'broadcast', 'transpose', 'concat', 'slice']);
+const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'select', 'matmul', 'headmatvec', 'sum', 'sumto', 'broadcast', 'transpose', 'concat', 'slice']);
 function linearIn(op: Op, dep: readonly boolean[]): boolean {
-  if (op === 'mul' || op === 'matmul') return !(dep[0] && dep[1]);
+  if (op === 'mul' || op === 'matmul' || op === 'headmatvec') return !(dep[0] && dep[1]);
   if (op === 'div') return !dep[1];
   if (op === 'select') return !dep[0];
   return true;
@@ -162,6 +163,6 @@ function isSemiringProduct(nodes: readonly Node[], id: number, own: number): boo
 
 const OP_WORDS: Partial<Record<Op, string>> = {
   sum: 'the sum', sumto: 'the sum', broadcast: 'the broadcast', transpose: 'the transpose', concat: 'the concatenation', slice: 'the slice',
-  matmul: 'the matrix product', logsumexp: 'the log-sum-exp', rmax: 'the max', argmax: 'the argmax',
+  matmul: 'the matrix product', headmatvec: 'the per-head product', headouter: 'the per-head outer product', outer: 'the outer product', logsumexp: 'the log-sum-exp', rmax: 'the max', argmax: 'the argmax',
 };
 export const opWords = (op: Op): string => OP_WORDS[op] ?? op;

@@ -101,6 +101,10 @@ export const VJP_RULES: Record<Op, VjpRule> = {
     throw new CompilerBug(`matmul of ranks ${ra} and ${rb}`);
   },
   outer: ({ b, x, g }) => [e(b, 'matmul', g, x[1]), e(b, 'matmul', x[0], g)],
+  // y = A·v per head: ∂A = outer(g, v) per head, ∂v = Aᵀ·g per head
+  headmatvec: ({ b, x, g }) => [b.emit('headouter', [g, x[1]], { shape: shapeOf(b, x[0]) }), e(b, 'headmatvec', e(b, 'transpose', x[0]), g)],
+  // y[n, p, q] = a[n·P + p] · b[n·Q + q]: ∂a = g·b per head, ∂b = gᵀ·a per head
+  headouter: ({ b, x, g }) => [e(b, 'headmatvec', g, x[1]), e(b, 'headmatvec', e(b, 'transpose', g), x[0])],
   transpose: ({ b, g }) => [e(b, 'transpose', g)],
   // d(A⁻¹) = −A⁻¹ dA A⁻¹, so ∂A = −(A⁻¹)ᵀ g (A⁻¹)ᵀ
   inv: ({ b, y, g }) => {

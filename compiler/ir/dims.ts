@@ -1,13 +1,22 @@
-// Symbolic dimensions: linear forms  c + Σ kᵢ·Sᵢ  over size symbols Sᵢ.
+// Symbolic dimensions: integer polynomials  c + Σ kᵢ·Mᵢ  over size symbols,
+// where each Mᵢ is a monomial, a product of symbols (`H`, `DH*NH`, `H*H`).
 // Shapes are checked symbolically (H and I are different even when both are
-// 64), so a shape error in a cell is an error for every choice of sizes.
-// Derived sizes (`size G = 2*H`) are substituted before dims are built.
+// 64), so a shape error in a cell is an error for every choice of sizes; the
+// sorted monomial form is canonical, so NH*DH and DH*NH are the same size.
+// Derived sizes (`size G = 2*H`, `size H = NH * DH`) are substituted before
+// dims are built.
 
 export interface Dim {
   readonly c: number;
-  /** Sorted by symbol name; no zero coefficients. */
+  /**
+   * (monomial, coefficient) pairs, sorted by monomial; no zero coefficients.
+   * A monomial is its symbols in order joined by `*` (size names have no `*`).
+   */
   readonly terms: readonly (readonly [string, number])[];
 }
+
+const factors = (monomial: string): string[] => monomial.split('*');
+const monomialOf = (fs: readonly string[]): string => [...fs].sort().join('*');
 
 export type Shape = readonly Dim[];
 
@@ -34,11 +43,48 @@ export function dimScale(a: Dim, k: number): Dim {
   return normalize(a.c * k, new Map(a.terms.map(([s, v]) => [s, v * k])));
 }
 
-/** a·b when one side is constant; undefined when the product is not linear. */
-export function dimMul(a: Dim, b: Dim): Dim | undefined {
-  if (a.terms.length === 0) return dimScale(b, a.c);
-  if (b.terms.length === 0) return dimScale(a, b.c);
-  return undefined;
+/** a·b, multiplied out. */
+export function dimMul(a: Dim, b: Dim): Dim {
+  const m = new Map<string, number>();
+  const add = (mono: string, k: number) => m.set(mono, (m.get(mono) ?? 0) + k);
+  for (const [s, k] of a.terms) {
+    if (b.c !== 0) add(s, k * b.c);
+    for (const [t, l] of b.terms) add(monomialOf([...factors(s), ...factors(t)]), k * l);
+  }
+  if (a.c !== 0) for (const [t, l] of b.terms) add(t, a.c * l);
+  return normalize(a.c * b.c, m);
+}
+
+/**
+ * a / b when b is one monomial term (`NH`, `2*NH`) that divides every term of
+ * a exactly (`NH*DH + NH` / NH = DH + 1); undefined otherwise.
+ */
+export function dimDivExact(a: Dim, b: Dim): Dim | undefined {
+  if (b.terms.length === 0) {
+    if (b.c === 0) return undefined;
+    return a.c % b.c === 0 && a.terms.every(([, k]) => k % b.c === 0) ? dimScale(a, 1 / b.c) : undefined;
+  }
+  if (b.c !== 0 || b.terms.length !== 1 || a.c !== 0) return undefined;
+  const [mono, k] = b.terms[0];
+  const m = new Map<string, number>();
+  let c = 0;
+  for (const [s, l] of a.terms) {
+    if (l % k !== 0) return undefined;
+    const rest = factors(s);
+    for (const f of factors(mono)) {
+      const i = rest.indexOf(f);
+      if (i < 0) return undefined;
+      rest.splice(i, 1);
+    }
+    if (rest.length === 0) c += l / k;
+    else m.set(monomialOf(rest), l / k);
+  }
+  return normalize(c, m);
+}
+
+/** The size name when d is exactly one symbol (`H`), else undefined (`2*H`, `H+1`, `DH*NH`, `4`). */
+export function symbolOf(d: Dim): string | undefined {
+  return d.c === 0 && d.terms.length === 1 && d.terms[0][1] === 1 && !d.terms[0][0].includes('*') ? d.terms[0][0] : undefined;
 }
 
 export function dimEq(a: Dim, b: Dim): boolean {
@@ -49,7 +95,7 @@ export function isConstDim(d: Dim, value?: number): boolean {
   return d.terms.length === 0 && (value === undefined || d.c === value);
 }
 
-/** Canonical spelling: `H`, `2*H+I`, `H-1`, `4`. */
+/** Canonical spelling: `H`, `2*H+I`, `H-1`, `4`, `DH*NH`. */
 export function dimKey(d: Dim): string {
   const parts: string[] = [];
   for (const [s, k] of d.terms) {
@@ -68,8 +114,12 @@ export function shapeEq(a: Shape, b: Shape): boolean {
 export function evalDim(d: Dim, sizes: Readonly<Record<string, number>>): number | undefined {
   let v = d.c;
   for (const [s, k] of d.terms) {
-    const x = sizes[s];
-    if (x === undefined) return undefined;
+    let x = 1;
+    for (const f of factors(s)) {
+      const y = sizes[f];
+      if (y === undefined) return undefined;
+      x *= y;
+    }
     v += k * x;
   }
   return v;

@@ -174,8 +174,12 @@ export class GraphBuilder {
     return this.emit('const', [], { value, shape });
   }
 
-  /** Local rewrites applied at construction: a broadcast constant is a constant; identity broadcasts vanish. */
+  /**
+   * Local rewrites applied at construction: a broadcast constant is a constant; identity broadcasts
+   * vanish; a transpose of a transpose is its operand (the backward pass of `transpose(R) @ h`).
+   */
   private simplify<O extends Op>(op: O, args: readonly number[], attrs: OpAttrs[O]): number | undefined {
+    if (op === 'transpose' && this.list[args[0]].op === 'transpose') return this.list[args[0]].args[0];
     if (op === 'broadcast' || op === 'sumto') {
       const a = attrs as OpAttrs['broadcast'];
       const x = this.list[args[0]];
@@ -199,12 +203,12 @@ export interface GraphSignature {
   readonly outputs: readonly Binding[];
 }
 
-/** live[id] = 1 for every node reachable from `roots` through operands (a stack, not recursion). */
 /** Does a node list draw random masks (dropout, zoneout: `mask` leaves)? */
 export function drawsMasks(nodes: readonly Node[]): boolean {
   return nodes.some((n) => n.op === 'mask');
 }
 
+/** live[id] = 1 for every node reachable from `roots` through operands (a stack, not recursion). */
 export function reachable(nodes: readonly Node[], roots: readonly number[]): Uint8Array {
   const live = new Uint8Array(nodes.length);
   const stack = [...roots];

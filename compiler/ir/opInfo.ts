@@ -68,6 +68,8 @@ export const OP_INFO = {
   matmul: { kind: 'linalg', expensive: true, saved: true, attrs: NONE },
   // outer and transpose are one load per element (index remaps): recomputed where read, like the shape ops
   outer: { kind: 'linalg', expensive: false, saved: true, attrs: NONE },
+  headmatvec: { kind: 'linalg', expensive: true, saved: true, attrs: NONE },
+  headouter: { kind: 'linalg', expensive: false, saved: true, attrs: { shape: 'shape' } },
   transpose: { kind: 'linalg', expensive: false, saved: true, attrs: NONE },
   inv: { kind: 'linalg', expensive: true, saved: true, attrs: NONE },
   logdet: { kind: 'linalg', expensive: true, saved: true, attrs: NONE },

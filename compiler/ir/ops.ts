@@ -11,7 +11,7 @@
 // parameters and constants do not. Elementwise ops require equal shapes
 // (broadcasting is explicit in the IR) but mix batched and unbatched freely.
 
-import { dimAdd, dimEq, dimKey, isConstDim, shapeEq, type Dim, type Shape } from './dims.js';
+import { dimAdd, dimEq, dimKey, dimMul, isConstDim, shapeEq, type Dim, type Shape } from './dims.js';
 
 export type DType = 'f32' | 'i32' | 'bool';
 
@@ -52,6 +52,15 @@ export interface OpAttrs {
   // linear algebra
   matmul: NoAttrs;
   outer: NoAttrs;
+  /**
+   * The block-diagonal product of heads: A [N, P, Q] (N blocks of P×Q) times a
+   * vector v [N·Q] read as N pieces of Q, giving N pieces of P: [N·P],
+   * out[n·P + p] = Σ_q A[n, p, q] · v[n·Q + q].
+   */
+  headmatvec: NoAttrs;
+  /** The per-head outer product: a [N·P], b [N·Q] → [N, P, Q], out[n, p, q] = a[n·P + p] · b[n·Q + q]. */
+  headouter: { readonly shape: Shape };
+  /** Swaps the last two axes of a matrix [R, C] or of a stack of them [N, R, C]. */
   transpose: NoAttrs;
   /** The inverse of a square matrix (small: a Kalman gain's innovation covariance). */
   inv: NoAttrs;
@@ -193,11 +202,34 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
     if (a.shape.length !== 1 || b.shape.length !== 1) return 'outer expects two vectors';
     return f32([a.shape[0], b.shape[0]], anyBatched(args));
   },
+  headmatvec: (args) => {
+    const e = arity(2, args);
+    if (e) return e;
+    const [a, v] = args;
+    if (a.dtype !== 'f32' || v.dtype !== 'f32') return 'expects f32 operands';
+    if (a.shape.length !== 3 || v.shape.length !== 1) return `expects a stack of matrices [N, P, Q] and a vector, got ${showShape(a.shape)} and ${showShape(v.shape)}`;
+    const [n, p, q] = a.shape;
+    if (!dimEq(v.shape[0], dimMul(n, q))) return `the vector must have ${dimKey(dimMul(n, q))} elements (${dimKey(n)} heads of ${dimKey(q)}), got ${showShape(v.shape)}`;
+    return f32([dimMul(n, p)], anyBatched(args));
+  },
+  headouter: (args, attrs: OpAttrs['headouter']) => {
+    const e = arity(2, args);
+    if (e) return e;
+    const [a, b] = args;
+    if (a.dtype !== 'f32' || b.dtype !== 'f32') return 'expects f32 operands';
+    if (attrs.shape.length !== 3 || a.shape.length !== 1 || b.shape.length !== 1) return 'expects two vectors and a shape [N, P, Q]';
+    const [n, p, q] = attrs.shape;
+    if (!dimEq(a.shape[0], dimMul(n, p)) || !dimEq(b.shape[0], dimMul(n, q))) {
+      return `operands ${showShape(a.shape)} and ${showShape(b.shape)} are not ${dimKey(n)} heads of ${dimKey(p)} and of ${dimKey(q)}`;
+    }
+    return f32(attrs.shape, anyBatched(args));
+  },
   transpose: (args) => {
     const e = arity(1, args);
     if (e) return e;
-    if (args[0].shape.length !== 2) return `expects a matrix, got ${showShape(args[0].shape)}`;
-    return { ...args[0], shape: [args[0].shape[1], args[0].shape[0]] };
+    const s = args[0].shape;
+    if (s.length !== 2 && s.length !== 3) return `expects a matrix or a stack of matrices, got ${showShape(s)}`;
+    return { ...args[0], shape: [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] };
   },
   inv: (args) => squareMatrix(args) ?? args[0],
   logdet: (args) => squareMatrix(args) ?? f32([], args[0].batched),

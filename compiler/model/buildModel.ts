@@ -15,7 +15,7 @@
 // Each layer's input size is the previous layer's output width.
 
 import { diag, type Diagnostic } from '../diagnostics.js';
-import { dimConst, evalDim, type Dim, type Shape } from '../ir/dims.js';
+import { dimConst, evalDim, symbolOf, type Dim, type Shape } from '../ir/dims.js';
 import { printType } from '../ir/print.js';
 import { finishGraph, GraphBuilder, type Binding, type Graph, type ParamBinding, type StateBinding } from '../ir/graph.js';
 import { verifyGraph } from '../ir/verify.js';
@@ -118,7 +118,8 @@ export function buildModel(spec: ModelSpec, out: Diagnostic[]): Model | undefine
     for (const s of g.sizes) if (s.value !== undefined) sizes[s.name] = s.value;
     Object.assign(sizes, layer.sizes ?? {});
     const setFrom = (d: Dim, v: number) => {
-      if (d.terms.length === 1 && d.c === 0 && d.terms[0][1] === 1) sizes[d.terms[0][0]] = v;
+      const name = symbolOf(d);
+      if (name !== undefined) sizes[name] = v;
     };
     let bound = x;
     if (il.length) {

@@ -101,19 +101,24 @@ export function initialize(init: Initializer, shape: readonly number[], rng: Rng
     case 'normal':
       return rng.fillNormal(n, init.std);
     case 'glorot': {
-      const fanOut = shape[0];
-      const fanIn = shape.length > 1 ? numel(shape.slice(1)) : shape[0];
+      // a stack of matrices [N, P, Q] (heads): each block's fans, P out and Q in
+      const [fanOut, fanIn] = shape.length === 3 ? [shape[1], shape[2]] : [shape[0], shape.length > 1 ? numel(shape.slice(1)) : shape[0]];
       const lim = Math.sqrt(6 / (fanIn + fanOut));
       const a = new Float64Array(n);
       for (let i = 0; i < n; i++) a[i] = rng.range(-lim, lim);
       return a;
     }
-    case 'orthogonal':
-      return orthogonal(shape[0], shape[1], rng);
+    case 'orthogonal': {
+      // each block of a stack [N, R, C] is orthogonal on its own
+      const [r, c] = shape.slice(-2);
+      const a = new Float64Array(n);
+      for (let k = 0; k < n / (r * c); k++) a.set(orthogonal(r, c, rng), k * r * c);
+      return a;
+    }
     case 'identity': {
       const a = new Float64Array(n);
-      const [r, c] = shape;
-      for (let i = 0; i < Math.min(r, c); i++) a[i * c + i] = init.scale;
+      const [r, c] = shape.slice(-2);
+      for (let k = 0; k < n / (r * c); k++) for (let i = 0; i < Math.min(r, c); i++) a[k * r * c + i * c + i] = init.scale;
       return a;
     }
     default:

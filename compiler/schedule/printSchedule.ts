@@ -22,7 +22,7 @@ function printPass(title: string, s: Schedule, fn: StepFunction, out: string[]):
       for (const id of ids) out.push(`      ${describeNode(fn.nodes, id, fn.origins)}${(s.stores.get(id) ?? []).map((x) => `  → ${x.tensor}${x.shift ? '[t+1]' : ''}${x.col ? ` col ${x.col}` : ''}`).join('')}`);
     }
   }
-  if (s.gradTerms.length) out.push(`  parameter-gradient terms: ${s.gradTerms.map((t) => (t.kind === 'outer' ? `∂${t.param} += Σ outer(%${t.a}, %${t.b})` : `∂${t.param} += Σ %${t.a}`)).join('; ')}`);
+  if (s.gradTerms.length) out.push(`  parameter-gradient terms: ${s.gradTerms.map((t) => (t.kind === 'colsum' ? `∂${t.param} += Σ %${t.a}` : `∂${t.param} += Σ ${t.kind}(%${t.a}, %${t.b})`)).join('; ')}`);
 }
 
 export function printSchedule(sc: Scheduled): string {

@@ -20,7 +20,7 @@ import { carriesOf, type CarryStructure } from '../analysis/structure.js';
 import type { Expr } from '../analysis/recurrence.js';
 import { postOrder } from '../util/postOrder.js';
 import { assert } from '../util/assert.js';
-import { copyLeafResults, type StepFunction, type StepLeaf, type StepResult } from './stepFunction.js';
+import { copyLeafResults, termOperands, type StepFunction, type StepLeaf, type StepResult } from './stepFunction.js';
 
 /** The tensors of one scanned value: its coefficient a, its offset b. */
 export interface ScanCoefficients {
@@ -86,7 +86,7 @@ export function rowFunction(fn: StepFunction, done: readonly StepResult[] = []):
 /** Nodes no result and no gradient term reads become unread literals (ids are kept). */
 function prune(fn: StepFunction): StepFunction {
   const live = new Uint8Array(fn.nodes.length);
-  const stack = [...fn.results.map((r) => r.node), ...fn.gradTerms.flatMap((t) => (t.kind === 'outer' ? [t.a, t.b] : [t.a]))];
+  const stack = [...fn.results.map((r) => r.node), ...fn.gradTerms.flatMap(termOperands)];
   while (stack.length) {
     const id = stack.pop()!;
     if (live[id]) continue;

@@ -28,7 +28,7 @@
 import type { Node } from '../ir/graph.js';
 import { isElementwise, isExpensiveOp, isLeaf } from '../ir/opInfo.js';
 import { assert } from '../util/assert.js';
-import type { GradTerm, Role, StepFunction, TensorUse } from './stepFunction.js';
+import { termOperands, type GradTerm, type Role, type StepFunction, type TensorUse } from './stepFunction.js';
 import { tensorId, type TensorId } from '../artifact/layout.js';
 
 export type Region = 'const' | 'pre' | 'loop' | 'post';
@@ -148,10 +148,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   // 2. Materialisation.
   const must = new Set<number>();
   for (const r of fn.results) must.add(r.node);
-  for (const t of fn.gradTerms) {
-    must.add(t.a);
-    if (t.kind === 'outer') must.add(t.b);
-  }
+  for (const t of fn.gradTerms) for (const a of termOperands(t)) must.add(a);
   const isMatvec = (n: Node) => matvecWeight(n, nodes) !== undefined;
   // A carried result lives in its T+1-step sequence (s_0 … s_T): a carry-free one (∂h_t = ∂y_t·W when
   // nothing else reaches h) is computed by a fused kernel into it, not aliased to a GEMM output of T steps
@@ -196,7 +193,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
       must.add(n.id);
       for (const a of n.args) if (region.has(a)) must.add(a);
     }
-    if (n.op === 'matmul' || n.op === 'outer') {
+    if (n.op === 'matmul' || n.op === 'outer' || n.op === 'headmatvec' || n.op === 'headouter') {
       // weight operands of products must be in memory
       for (const a of n.args) if (region.get(a) === 'const') must.add(a);
     }
@@ -261,7 +258,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     }
   };
   for (const n of nodes) if (region.has(n.id)) for (const a of n.args) markRead(a, regionIndex(n.id));
-  const termOperand = new Set(fn.gradTerms.flatMap((t) => (t.kind === 'outer' ? [t.a, t.b] : [t.a])));
+  const termOperand = new Set(fn.gradTerms.flatMap(termOperands));
 
   const stages: Record<Region, Stage[]> = { const: [], pre: [], loop: [], post: [] };
   const paramGroups: string[][] = [];

@@ -37,10 +37,16 @@ export interface StepResult {
   readonly use: TensorUse;
 }
 
-/** A parameter-gradient term: Σ over all T·B rows of outer(a, b), or of a alone (colsum). */
+/**
+ * A parameter-gradient term: Σ over all T·B rows of outer(a, b), of the per-head outer product
+ * headouter(a, b) (a parameter [N, P, Q] of heads), or of a alone (colsum).
+ */
 export type GradTerm =
-  | { readonly kind: 'outer'; readonly param: string; readonly a: number; readonly b: number }
+  | { readonly kind: 'outer' | 'headouter'; readonly param: string; readonly a: number; readonly b: number }
   | { readonly kind: 'colsum'; readonly param: string; readonly a: number };
+
+/** The per-row values a gradient term sums. */
+export const termOperands = (t: GradTerm): number[] => (t.kind === 'colsum' ? [t.a] : [t.a, t.b]);
 
 export interface StepFunction {
   readonly name: string;
@@ -126,7 +132,7 @@ function gradTermsOf(step: BackwardStep): GradTerm[] {
     const visit = (id: number) => {
       const n = step.nodes[id];
       if (n.op === 'add') n.args.forEach(visit);
-      else if (n.op === 'outer' && n.args.every((a) => step.nodes[a].type.batched)) terms.push({ kind: 'outer', param: r.name, a: n.args[0], b: n.args[1] });
+      else if ((n.op === 'outer' || n.op === 'headouter') && n.args.every((a) => step.nodes[a].type.batched)) terms.push({ kind: n.op, param: r.name, a: n.args[0], b: n.args[1] });
       else if (n.op === 'const' && !n.type.batched) {
         // a constant contribution per example: only zero arises (unused parameter)
       } else terms.push({ kind: 'colsum', param: r.name, a: id });

@@ -9,7 +9,7 @@
 import type * as A from '../syntax/ast.js';
 import { diag, type Diagnostic } from '../diagnostics.js';
 import type { SourceFile } from '../source.js';
-import { dimAdd, dimConst, dimKey, type Dim, type Shape } from '../ir/dims.js';
+import { dimAdd, dimConst, dimKey, symbolOf, type Dim, type Shape } from '../ir/dims.js';
 import { finishGraph, type Binding, type Graph, type StateBinding } from '../ir/graph.js';
 import type { OpOfKind } from '../ir/opInfo.js';
 import { BUILTINS, checkCallShape } from './builtins.js';
@@ -126,8 +126,10 @@ function lowerExpr(ctx: Ctx, e: A.Expr): Value {
         if (fa === POISON || fb === POISON) return POISON;
         const ra = ctx.shape(fa).length;
         const rb = ctx.shape(fb).length;
+        // a stack of N matrices [N, P, Q] @ a vector of N heads of Q: the block-diagonal product (SPEC.md §5.6)
+        if (ra === 3 && rb === 1) return ctx.emit('headmatvec', [fa, fb], {}, e.span, 'E202');
         if (ra < 1 || ra > 2 || rb < 1 || rb > 2) {
-          return ctx.error('E203', `@ multiplies vectors and matrices, got ${ctx.describe(fa)} @ ${ctx.describe(fb)}`, e.span);
+          return ctx.error('E203', `@ multiplies vectors and matrices, or a stack of matrices [N, P, Q] and a vector of N heads, got ${ctx.describe(fa)} @ ${ctx.describe(fb)}`, e.span);
         }
         return ctx.emit('matmul', [fa, fb], {}, e.span, 'E202');
       }
@@ -174,7 +176,7 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, StateDecl>): vo
   for (const st of cell.body) {
     if (st.kind === 'param') {
       const shape = shapeOf(ctx, st.shape);
-      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags, ctx.sizes.dims) : st.shape.length === 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
+      const init = st.init ? parseInitializer(st.init, st.shape.length, ctx.diags, ctx.sizes.dims) : st.shape.length >= 2 ? { kind: 'glorot' as const } : { kind: 'zeros' as const };
       const node = shape && init && !ctx.names.has(st.name.name) ? ctx.newParam(st.name.name, shape, init, st.span) : POISON;
       define(ctx, st.name, { kind: 'param', value: node, span: st.span });
     } else if (st.kind === 'state') {
@@ -309,8 +311,8 @@ function indexProblem(i: Dim, n: Dim): string {
   if (!dimNonNegative(i)) return head;
   const need = dimAdd(i, dimConst(1)).c;
   // a bare size H: show the declaration that makes element i exist for every value
-  if (i.terms.length === 0 && n.c === 0 && n.terms.length === 1 && n.terms[0][1] === 1) {
-    const h = n.terms[0][0];
+  const h = symbolOf(n);
+  if (i.terms.length === 0 && h !== undefined) {
     return `${head}: at ${h} = ${need - 1} the axis has no element ${dimKey(i)}; declare the size as larger than another, e.g. 'size K' and 'size ${h} = K + ${need - 1}'`;
   }
   return head;
@@ -325,7 +327,7 @@ function sliceRangeProblem(lo: Dim, hi: Dim, len: Dim, n: Dim): string {
   const range = `range ${dimKey(lo)}:${dimKey(hi)}`;
   if (!dimNonNegative(lo)) return `${range} can start below 0 for some sizes`;
   if (!dimPositive(len)) {
-    const syms = len.terms.map(([s]) => s);
+    const syms = [...new Set(len.terms.flatMap(([s]) => s.split('*')))];
     if (len.terms.every(([, k]) => k >= 0) && syms.length) {
       const at = syms.map((x) => `${x} = 1`).join(', ');
       return `${range} is empty when ${at} (its length ${dimKey(len)} must be at least 1 for every size ≥ 1); declare the size as one more than another, e.g. 'size K' and 'size ${syms[0]} = K + 1'`;

@@ -89,8 +89,8 @@ export function parseInitializer(e: A.Expr, rank: number, out: Diagnostic[], siz
   if (v !== undefined) return v === 0 ? { kind: 'zeros' } : { kind: 'const', value: v };
   const name = e.kind === 'name' && !e.primed ? e.name : e.kind === 'call' ? e.callee : undefined;
   const needMatrix = (what: string): boolean => {
-    if (rank === 2) return true;
-    out.push(diag('E306', `${what} needs a matrix parameter (rank 2), this one has rank ${rank}`, e.span));
+    if (rank === 2 || rank === 3) return true;
+    out.push(diag('E306', `${what} needs a matrix parameter (rank 2) or a stack of them (rank 3, one per head), this one has rank ${rank}`, e.span));
     return false;
   };
   if (e.kind === 'name' && !e.primed) {

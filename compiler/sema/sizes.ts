@@ -116,10 +116,7 @@ export function evalDimExpr(d: A.DimExpr, scope: SizeScope, out: Diagnostic[]): 
     case 'dmul': {
       const a = evalDimExpr(d.lhs, scope, out);
       const b = evalDimExpr(d.rhs, scope, out);
-      if (!a || !b) return undefined;
-      const m = dimMul(a, b);
-      if (!m) out.push(diag('E403', 'a product of two sizes is not a linear size expression', d.span));
-      return m;
+      return a && b ? dimMul(a, b) : undefined;
     }
   }
 }

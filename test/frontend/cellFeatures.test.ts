@@ -188,11 +188,11 @@ describe('indexing and dense(out = …) with a size expression', () => {
     expect(diags(cell('h[0]'))).toEqual([]);
   });
 
-  it('dense(…, out = 4*H) takes a linear size expression; one not positive for every size is E304 saying so', () => {
+  it('dense(…, out = 4*H) takes a size expression; one not positive for every size is E304 saying so', () => {
     const ok = graph(src('cell A(x[I]) {', '  size I = 3', '  size H = 2', '  state h[H] = 0', '  z = dense(x, h, out = 4*H)', "  h' = tanh(z[0:H] + z[H:2*H])", "  output h'", '}'));
     expect(printGraph(ok)).toMatch(/z\.W_x: f32\[4\*H,I\]/);
     const bad = src('cell A(x[I]) {', '  size I = 3', '  state h[I] = 0', "  h' = dense(x, out = I - 3)", "  output h'", '}');
-    expect(diags(bad)).toEqual([expect.stringMatching(/^E304@4:23 out must be a size: a size name, a positive integer or a linear expression of them \(out = H, out = 4\*H, out = H \+ 1\); I-3 is not positive/)]);
+    expect(diags(bad)).toEqual([expect.stringMatching(/^E304@4:23 out must be a size: a size name, a positive integer or an expression of them \(out = H, out = 4\*H, out = H \+ 1, out = NH \* DH\); I-3 is not positive/)]);
     expect(diags(bad.replace('I - 3', 'tanh(I)'))[0]).toMatch(/^E304@4:23 out must be a size/);
   });
 });

@@ -141,6 +141,8 @@ export class ArtifactBuilder {
         grads.push(this.add(renderColsumKernel({ name: `grad${i}_colsum`, source: refOf(bwd, term.a), target: { tensor: tensorNames.grad(term.param), shift: 0, col: 0 }, width: numel(shape), layout, workgroupSize: wg, param: term.param })));
       } else if (term.kind === 'outer') {
         small.push({ param: term.param, shape: [shape[0], shape.length === 2 ? shape[1] : 1], a: refOf(bwd, term.a), b: refOf(bwd, term.b) });
+      } else if (term.kind === 'headouter') {
+        small.push({ param: term.param, shape: [shape[0], shape[1], shape[2]], a: refOf(bwd, term.a), b: refOf(bwd, term.b) });
       } else {
         small.push({ param: term.param, shape: [numel(shape)], a: refOf(bwd, term.a) });
       }

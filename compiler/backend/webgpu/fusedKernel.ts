@@ -30,6 +30,7 @@ import { DIMS_DECL, DIMS_DECL_RANDOM, dimsPrologue } from './wgslDims.js';
 import { maskAt, PHILOX_WGSL } from './wgslPhilox.js';
 import { atOffset, broadcastIndex, f, operandIndex, sliceOffset, u } from './wgslIndex.js';
 import { reduction } from './reduction.js';
+import { headMatvecLoop, matmulLoop, sumtoLoop } from './productLoops.js';
 
 export interface KernelInput {
   readonly schedule: Schedule;
@@ -151,6 +152,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     const sh = k.shape(n.id);
     const spelling = WGSL_OPS[n.op];
     if (spelling.kind === 'expr') return spelling.spell((i) => arg(i));
+    const loopInput = { idx, fresh, load: (i: number, q: string, sc: Scope) => value(n.args[i], q, sc) };
     const op = n.op;
     if (op === 'mask') {
       // drawn at the row's example and step (per-step kernels: step t; over all T·B rows: row = t·B + b)
@@ -160,31 +162,27 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     }
     if (!isStructural(op)) throw new CompilerBug(`leaf ${op} computed in a kernel`);
     switch (op) {
-      case 'matmul': {
-        const [A, Bm] = n.args.map((a) => k.shape(a));
-        const K = A[A.length - 1];
-        const N = Bm.length === 2 ? Bm[1] : 1;
-        const m = N === 1 ? idx : `(${idx} / ${u(N)})`;
-        const col = N === 1 ? '0u' : `(${idx} % ${u(N)})`;
-        const acc = fresh('acc');
-        const kk = fresh('kk');
-        s.emit(`var ${acc} = 0.0;`);
-        s.emit(`for (var ${kk} = 0u; ${kk} < ${u(K)}; ${kk}++) {`);
-        const inner = new Scope(s, s.indent + '  ');
-        const a = value(n.args[0], A.length === 2 ? `${m} * ${u(K)} + ${kk}` : kk, inner);
-        const b = value(n.args[1], Bm.length === 2 ? `${kk} * ${u(N)} + ${col}` : kk, inner);
-        inner.emit(`${acc} += (${a}) * (${b});`);
-        s.lines.push(...inner.lines);
-        s.emit('}');
-        return acc;
+      case 'matmul':
+        return matmulLoop(loopInput, s, k.shape(n.args[0]), k.shape(n.args[1]));
+      case 'headmatvec': {
+        const [, P, Q] = k.shape(n.args[0]);
+        return headMatvecLoop(loopInput, s, P, Q);
+      }
+      case 'headouter': {
+        // out[n, p, q] = a[n·P + p] · b[n·Q + q], idx = (n·P + p)·Q + q
+        const [, P, Q] = sh;
+        return `(${arg(0, `(${idx} / ${u(Q)})`)}) * (${arg(1, `(${idx} / ${u(P * Q)}) * ${u(Q)} + (${idx} % ${u(Q)})`)})`;
       }
       case 'outer': {
         const N = sh[1];
         return `(${arg(0, `(${idx} / ${u(N)})`)}) * (${arg(1, `(${idx} % ${u(N)})`)})`;
       }
       case 'transpose': {
-        const [c, r] = sh; // out [C, R]: in [R, C]; out (i, k) = idx = i·R + k reads in (k, i) = k·C + i
-        return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
+        // out [C, R]: in [R, C]; out (i, k) = i·R + k reads in (k, i) = k·C + i (per block of a stack)
+        const [c, r] = sh.slice(-2);
+        if (sh.length === 2) return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
+        const m = `(${idx} % ${u(r * c)})`;
+        return arg(0, `(${idx} / ${u(r * c)}) * ${u(r * c)} + (${m} % ${u(r)}) * ${u(c)} + (${m} / ${u(r)})`);
       }
       case 'sum':
       case 'rmax':
@@ -195,23 +193,8 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
         const a = n.attrs as OpAttrs['broadcast'];
         return arg(0, broadcastIndex(idx, k.shape(n.args[0]), sh, a.axes));
       }
-      case 'sumto': {
-        const a = n.attrs as OpAttrs['sumto'];
-        const big = k.shape(n.args[0]);
-        const acc = fresh('st');
-        const q = fresh('q');
-        s.emit(`var ${acc} = 0.0;`);
-        s.emit(`for (var ${q} = 0u; ${q} < ${u(numel(big))}; ${q}++) {`);
-        const sc = new Scope(s, s.indent + '  ');
-        sc.emit(`if (${broadcastIndex(q, sh, big, a.axes)} == ${idx}) {`);
-        const sc2 = new Scope(sc, sc.indent + '  ');
-        sc2.emit(`${acc} += ${value(n.args[0], q, sc2)};`);
-        sc.lines.push(...sc2.lines);
-        sc.emit('}');
-        s.lines.push(...sc.lines);
-        s.emit('}');
-        return acc;
-      }
+      case 'sumto':
+        return sumtoLoop(loopInput, s, k.shape(n.args[0]), sh, (n.attrs as OpAttrs['sumto']).axes);
       case 'concat': {
         const axis = (n.attrs as OpAttrs['concat']).axis;
         const inner = numel(sh.slice(axis + 1));

@@ -1,6 +1,7 @@
 // WGSL of the parameter-gradient kernel for small parameters: one invocation
 // per gradient element, summing its terms over all T·B rows —
 //   outer term:  ∂P[m, n] += Σ_rows a[row, m] · b[row, n]
+//   head outer:  ∂P[n, p, q] += Σ_rows a[row, n·P + p] · b[row, n·Q + q]
 //   column sum:  ∂P[i]    += Σ_rows a[row, i]
 // — for every listed parameter in ONE dispatch. It is the GEMM Aᵀ·B with one
 // output per thread: for the small matrices of small cells (gates of 32 units,
@@ -19,8 +20,8 @@ import { assert } from '../../util/assert.js';
 
 export interface GradKernelTerm {
   readonly param: string;
-  /** Gradient elements: M·N for an outer term (shape [M, N]), or the column-sum width. */
-  readonly shape: readonly [number, number] | readonly [number];
+  /** Gradient elements: M·N for an outer term (shape [M, N]), N·P·Q for a head outer ([N, P, Q]), or the column-sum width. */
+  readonly shape: readonly [number, number] | readonly [number, number, number] | readonly [number];
   readonly a: TensorRef;
   readonly b?: TensorRef;
 }
@@ -52,7 +53,10 @@ export function renderGradKernel(name: string, terms: readonly GradKernelTerm[],
         const tl = sym(ref.tensor);
         return `${arenaVar(tl.arena)}[${wgslAddress(tl, ref, { idx })}]`;
       };
-      if (t.b) {
+      if (t.b && t.shape.length === 3) {
+        const [, p, q] = t.shape;
+        lines.push(`      s += ${at(t.a, `e / ${q}u`)} * ${at(t.b, `(e / ${p * q}u) * ${q}u + e % ${q}u`)};`);
+      } else if (t.b) {
         const n = t.shape[1]!;
         lines.push(`      s += ${at(t.a, `e / ${n}u`)} * ${at(t.b, `e % ${n}u`)};`);
       } else lines.push(`      s += ${at(t.a, 'e')};`);

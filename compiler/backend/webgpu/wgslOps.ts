@@ -100,6 +100,8 @@ export const WGSL_OPS = {
   select: expr((x) => `select(${x(2)}, ${x(1)}, ${x(0)})`),
 
   matmul: STRUCTURAL,
+  headmatvec: STRUCTURAL,
+  headouter: STRUCTURAL,
   outer: STRUCTURAL,
   transpose: STRUCTURAL,
   inv: STRUCTURAL,

@@ -236,11 +236,44 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
   },
   matmul: (args, c) => matmulRule(args, c, false),
   outer: (args, c) => matmulRule(args, c, true),
-  transpose: ([x], c) => {
-    const [R, C] = x.shape;
+  headmatvec: ([A, v], c) => {
+    const [N, P, Q] = A.shape;
     const nb = c.node.type.batched ? c.B : 1;
-    const out = new Float64Array(nb * R * C);
-    for (let b = 0; b < nb; b++) for (let r = 0; r < R; r++) for (let q = 0; q < C; q++) out[b * R * C + q * R + r] = x.data[(x.batched ? b * R * C : 0) + r * C + q];
+    const out = new Float64Array(nb * N * P);
+    for (let b = 0; b < nb; b++) {
+      const oa = A.batched ? b * N * P * Q : 0;
+      const ov = v.batched ? b * N * Q : 0;
+      for (let n = 0; n < N; n++) {
+        for (let p = 0; p < P; p++) {
+          let s = 0;
+          for (let q = 0; q < Q; q++) s += A.data[oa + (n * P + p) * Q + q] * v.data[ov + n * Q + q];
+          out[b * N * P + n * P + p] = s;
+        }
+      }
+    }
+    return out;
+  },
+  headouter: ([a, v], c) => {
+    const [N, P, Q] = c.shape;
+    const nb = c.node.type.batched ? c.B : 1;
+    const out = new Float64Array(nb * N * P * Q);
+    for (let b = 0; b < nb; b++) {
+      const oa = a.batched ? b * N * P : 0;
+      const ov = v.batched ? b * N * Q : 0;
+      for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) for (let q = 0; q < Q; q++) out[((b * N + n) * P + p) * Q + q] = a.data[oa + n * P + p] * v.data[ov + n * Q + q];
+    }
+    return out;
+  },
+  // a matrix [R, C] or a stack [N, R, C] of them: each [R, C] block is transposed
+  transpose: ([x], c) => {
+    const [R, C] = x.shape.slice(-2);
+    const N = x.shape.length === 3 ? x.shape[0] : 1;
+    const nb = c.node.type.batched ? c.B : 1;
+    const out = new Float64Array(nb * N * R * C);
+    for (let b = 0; b < nb * N; b++) {
+      const from = (x.batched ? b : b % N) * R * C;
+      for (let r = 0; r < R; r++) for (let q = 0; q < C; q++) out[b * R * C + q * R + r] = x.data[from + r * C + q];
+    }
     return out;
   },
   inv: matrixRule('inv'),
