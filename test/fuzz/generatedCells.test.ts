@@ -82,6 +82,29 @@ describe('generated cells with random masks (dropout, zoneout): float64 gradchec
   });
 });
 
+describe('generated cells with heads (NH·DH sizes, per-head products, outer products, stacked transposes): float64 gradcheck and GPU vs interpreter', () => {
+  const HEADS = { ...GEN, heads: true };
+  // the first four seeds whose cell has a per-head product (most do)
+  const seeds = Array.from({ length: 20 }, (_, i) => 1 + i).filter((s) => /heads = NH|\[NH, DH, DH\]/.test(renderCell(generateCell(s, HEADS)))).slice(0, 4);
+  it.for(seeds)('seed %i', async (seed, t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const source = renderCell(generateCell(seed, HEADS));
+    const r = await differential(ctx, source);
+    expect(r.ok, `seed ${seed}: ${r.kind}: ${r.detail}\n${source}`).toBe(true);
+    expect(r.compared).toBeGreaterThan(0);
+  });
+
+  it('float64 gradcheck of seeds 2001–2025', async () => {
+    const failures: string[] = [];
+    for (let seed = 2001; seed <= 2025; seed++) {
+      const source = renderCell(generateCell(seed, HEADS));
+      const r = await differential(null, source);
+      if (!r.ok) failures.push(`seed ${seed}: ${r.kind}: ${r.detail}\n${source}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
 describe('generated cells: float64 gradcheck (finite differences and the dot test), seeds 1001–1200', () => {
   it.for(CPU_CHUNKS)('seeds %i…+24', async (from) => {
     const failures: string[] = [];

@@ -26,9 +26,14 @@ export type BinOp = '+' | '-' | '*' | '/' | '@' | '<' | '<=' | '>' | '>=' | '=='
 
 export interface SizeDecl {
   readonly name: string;
-  /** A symbol's default value, or (with `derived`) undefined. */
+  /** A symbol's default value, or (with `derived` or `product`) undefined. */
   readonly value?: number;
   readonly derived?: Lin;
+  /**
+   * `size D = NH * DH`: a product of two sizes (heads). The generator treats D as a symbol of its
+   * own (it never equates D with the product), the checker as the product.
+   */
+  readonly product?: readonly [string, string];
 }
 
 export interface InputDecl {
@@ -130,7 +135,8 @@ export function renderCell(c: GenCell): string {
   const lines: string[] = [`cell ${c.name}(${inputs.join(', ')})${c.reverse ? ' reverse' : ''} {`];
   for (const s of c.sizes) {
     const derived = s.derived ? spellDim(s.derived, new Map([...names].filter(([n]) => n !== s.name))) : undefined;
-    lines.push(derived === undefined && s.value === undefined ? `  size ${s.name}` : `  size ${s.name} = ${derived ?? s.value}`); // a free size has no value
+    const value = derived ?? (s.product ? s.product.join(' * ') : s.value);
+    lines.push(value === undefined ? `  size ${s.name}` : `  size ${s.name} = ${value}`); // a free size has no value
   }
   const params = new Map<string, Expr & { k: 'param' }>();
   for (const st of c.stmts) if (st.e) paramsOf(st.e, params);

@@ -26,6 +26,8 @@ export interface GenScope {
   readonly indexInputs: readonly { readonly name: string; readonly range: string }[];
   /** Generate random masks too (dropout, zoneout; GenOptions.masks). */
   readonly masks?: boolean;
+  /** The head sizes (GenOptions.heads): NH heads of DH, D = NH·DH elements. */
+  readonly heads?: { readonly NH: Lin; readonly DH: Lin; readonly D: Lin };
 }
 
 type Shape = readonly Lin[];
@@ -76,7 +78,7 @@ export class ExprGen {
 
   param(shape: Shape): Expr {
     const r = shape.length;
-    const init = r === 2 ? this.rng.pick(['glorot', 'normal(0.4)', 'uniform(-0.5, 0.5)', 'orthogonal', 'identity(0.5)']) : this.rng.pick(['normal(0.4)', 'uniform(0.5)', '0.3', 'ones']);
+    const init = r >= 2 ? this.rng.pick(['glorot', 'normal(0.4)', 'uniform(-0.5, 0.5)', 'orthogonal', 'identity(0.5)']) : this.rng.pick(['normal(0.4)', 'uniform(0.5)', '0.3', 'ones']);
     return { k: 'param', name: `${this.prefix}${this.paramCount++}`, init, t: T(shape, false) };
   }
 
@@ -131,17 +133,33 @@ export class ExprGen {
     const canSplit = r > 0 && this.splits(shape[r - 1]).length > 0;
     const squareNamed = r === 2 && linEq(shape[0], shape[1]) && this.nameOf(shape[0]) !== undefined;
     const namedVec = r === 1 && this.nameOf(shape[0]) !== undefined;
+    const hs = this.scope.heads;
+    const headVec = !!hs && r === 1 && linEq(shape[0], hs.D);
+    const headStack = !!hs && r === 3 && linEq(shape[0], hs.NH) && linEq(shape[1], hs.DH) && linEq(shape[2], hs.DH);
     const kind = this.rng.weighted<string>([
       ['unary', 5], ['guarded', 3], ['arith', 6], ['div', 1.5], ['minmax', 1.5], ['select', 1.5], ['neg', 0.5],
       ['reduce', r <= 1 ? 3 : 0], ['slice', 2], ['matmul', r <= 2 ? 4 : 0], ['dense', namedVec ? 2.5 : 0],
-      ['gather', r === 1 && this.scope.indexInputs.length ? 1.5 : 0], ['onehot', r >= 1 && this.nameOf(last) !== undefined && !isOne(last) ? 0.8 : 0],
+      ['gather', r === 1 && this.scope.indexInputs.length ? 1.5 : 0], ['onehot', r >= 1 && r <= 2 && this.nameOf(last) !== undefined && !isOne(last) ? 0.8 : 0],
       ['softmax', r >= 1 ? 1.5 : 0], ['layernorm', r >= 1 && !isOne(last) ? 1 : 0], ['concat', canSplit ? 2 : 0],
       ['transpose', r === 2 ? 1.5 : 0], ['outer', r === 2 && !isOne(shape[0]) ? 1.5 : 0], ['eye', squareNamed ? 0.7 : 0],
       ['linalg', squareNamed || (r <= 1 && this.named().length > 0) ? 0.6 : 0], ['delay', r === 1 && !isOne(shape[0]) ? 1.5 : 0],
       ['ones', r >= 1 && shape.some(isOne) ? 1 : 0],
       ['dropout', this.scope.masks ? 2 : 0], ['zoneout', this.scope.masks ? 1 : 0],
+      ['headmatvec', headVec ? 4 : 0], ['headdense', headVec ? 2 : 0], ['headouter', headStack ? 6 : 0], ['headtranspose', headStack ? 1 : 0],
     ]);
     switch (kind) {
+      case 'headmatvec':
+        return this.bin('@', this.gen([hs!.NH, hs!.DH, hs!.DH], d), this.gen(shape, d), shape);
+      case 'headdense': {
+        const args = Array.from({ length: this.rng.int(1, 2) }, () => this.gen(shape, d));
+        const kw: [string, string][] = [['out', 'D'], ['heads', 'NH']];
+        if (this.rng.chance(0.3)) kw.push(['bias', 'false']);
+        return this.call('dense', args, shape, kw);
+      }
+      case 'headouter':
+        return this.call('outer', [this.gen([hs!.D], d), this.gen([hs!.D], d)], shape, [['heads', 'NH']]);
+      case 'headtranspose':
+        return this.call('transpose', [this.gen(shape, d)], shape);
       case 'dropout':
       case 'zoneout': {
         // a mask is drawn per row: the result is batched whatever its operands

@@ -36,6 +36,12 @@ export interface GenOptions {
   readonly scannable?: boolean;
   /** Random masks too: dropout (per step or per sequence) and zoneout of generated operands (default false). */
   readonly masks?: boolean;
+  /**
+   * Heads too (default false): sizes NH, DH and D = NH * DH, a first state h[D], and the
+   * per-head products: `A @ v` with A [NH, DH, DH], `dense(…, heads = NH)`, `outer(a, b, heads = NH)`,
+   * the transpose of a stack of matrices.
+   */
+  readonly heads?: boolean;
 }
 
 /** e + 0·mean(x): the same values, batched (x is always an input). */
@@ -49,7 +55,7 @@ function withBatched(e: Expr, vars: readonly EnvVar[]): Expr {
 const POOL = [3, 5, 6, 7, 9, 10, 11, 13];
 const SMALL = [3, 5, 6, 7];
 
-function chooseSizes(rng: GenRng, pool: readonly number[]): SizeDecl[] {
+function chooseSizes(rng: GenRng, pool: readonly number[], heads: boolean): SizeDecl[] {
   for (;;) {
     const K = rng.pick([3, 5, 6]);
     const c = rng.pick(pool === SMALL ? [2, 4] : [2, 4, 5]);
@@ -57,11 +63,15 @@ function chooseSizes(rng: GenRng, pool: readonly number[]): SizeDecl[] {
     const vals = [K, K + c, I];
     const extra = rng.chance(0.3) ? rng.pick(pool) : undefined;
     const V = rng.chance(0.35) ? rng.pick(pool) : undefined;
+    const [NH, DH] = heads ? [rng.pick([2, 3]), rng.pick([3, 5])] : [];
     const all = [...vals, ...(extra ? [extra] : []), ...(V ? [V] : [])];
     if (new Set(all).size !== all.length || all.some((v) => v % 4 === 0 || v > 13 || v === 1)) continue;
+    const withHeads = heads ? [...all, NH!, DH!, NH! * DH!] : all;
+    if (new Set(withHeads).size !== withHeads.length) continue;
     const s: SizeDecl[] = [{ name: 'I', value: I }, { name: 'K', value: K }, { name: 'H', derived: linAdd(sym('K'), lin(c)) }];
     if (extra) s.push({ name: 'N', value: extra });
     if (V) s.push({ name: 'V', value: V });
+    if (heads) s.push({ name: 'NH', value: NH }, { name: 'DH', value: DH }, { name: 'D', product: ['NH', 'DH'] });
     return s;
   }
 }
@@ -70,7 +80,7 @@ export function generateCell(seed: number, opts: GenOptions = {}): GenCell {
   const o = { batchedResults: false, ...opts };
   const rng = new GenRng(seed * 2654435761 + 12345);
   const depth = o.depth ?? 3;
-  const sizes = chooseSizes(rng, o.small ? SMALL : POOL);
+  const sizes = chooseSizes(rng, o.small ? SMALL : POOL, !!o.heads);
   const forms = sizeForms(sizes);
   const dim = (n: string) => forms.get(n)!;
   const names = sizes.map((s) => s.name).filter((n) => n !== 'V');
@@ -85,13 +95,13 @@ export function generateCell(seed: number, opts: GenOptions = {}): GenCell {
     const r = rng.weighted([[0, 1], [1, 5], [2, 2]]);
     return Array.from({ length: r }, () => dim(rng.pick(names)));
   };
-  const states: StateDecl[] = Array.from({ length: rng.int(1, 3) }, (_, i) => ({ name: ['h', 'c', 'S'][i], shape: shapeChoice(), init: rng.pick([0, 0, 0.1, -0.2, 0.5]) }));
+  const states: StateDecl[] = Array.from({ length: rng.int(1, 3) }, (_, i) => ({ name: ['h', 'c', 'S'][i], shape: o.heads && i === 0 ? [dim('D')] : shapeChoice(), init: rng.pick([0, 0, 0.1, -0.2, 0.5]) }));
 
   const vars: EnvVar[] = [];
   const t = (shape: readonly Lin[]): VType => ({ shape, batched: true });
   for (const x of inputs) if (x.shape) vars.push({ name: x.name, t: t(x.shape) });
   for (const s of states) vars.push({ name: s.name, t: t(s.shape) });
-  const scope: GenScope = { vars, dims: forms, indexInputs: inputs.filter((x) => x.index).map((x) => ({ name: x.name, range: x.index! })), ...(o.masks ? { masks: true } : {}) };
+  const scope: GenScope = { vars, dims: forms, indexInputs: inputs.filter((x) => x.index).map((x) => ({ name: x.name, range: x.index! })), ...(o.masks ? { masks: true } : {}), ...(o.heads ? { heads: { NH: dim('NH'), DH: dim('DH'), D: dim('D') } } : {}) };
   const g = new ExprGen(rng, scope);
 
   // the work list: locals and next states in a random order, outputs last but one of them may come early

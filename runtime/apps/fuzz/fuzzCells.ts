@@ -1,6 +1,6 @@
-// `npm run fuzz:cells -- --count N [--seed S] [--out DIR] [--depth D] [--large] [--masks] [--no-gpu] [--no-shrink] [--schedule S] [--gpu-only]`
+// `npm run fuzz:cells -- --count N [--seed S] [--out DIR] [--depth D] [--large] [--masks] [--heads] [--no-gpu] [--no-shrink] [--schedule S] [--gpu-only]`
 // (--depth: productions per expression, default 2; --large: sizes up to 13, default ≤ 10; --masks: cells
-// that draw random masks too (dropout, zoneout), compared under drawn masks; --schedule: the schedule the
+// that draw random masks too (dropout, zoneout), compared under drawn masks; --heads: cells with per-head products; --schedule: the schedule the
 // GPU half compiles for, e.g. step-fused or persistent, default the driver's choice)
 //
 // Generates N random cells (seeds S, S+1, …), runs each through the
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const seed0 = Number(arg('seed', '1'));
   const out = arg('out', 'fuzz-failures')!;
   const ctx: GpuContext | null = flag('no-gpu') ? null : await acquireDevice({ label: 'fuzz:cells' });
-  const gen = { depth: Number(arg('depth', '2')), small: !flag('large'), ...(flag('masks') ? { masks: true } : {}) };
+  const gen = { depth: Number(arg('depth', '2')), small: !flag('large'), ...(flag('masks') ? { masks: true } : {}), ...(flag('heads') ? { heads: true } : {}) };
   const schedule = arg('schedule') as DiffOptions['schedule'];
   const SCHEDULES = ['sequential', 'scan', 'step-fused', 'persistent', 'auto'];
   if (schedule !== undefined && !SCHEDULES.includes(schedule)) {
