@@ -64,6 +64,7 @@ const PINNED: Record<string, string> = {
   'mut1.cell MUT1': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut2.cell MUT2': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut3.cell MUT3': 'h nonlinear/dense | ∂h affine-dense → sequential',
+  'slstm_heads.cell sLSTMHeads': 'h nonlinear/dense, c affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal, ∂n affine-diagonal, ∂m affine-diagonal → sequential',
   'sru.cell SRU': 'c nonlinear/diagonal, h independent | ∂c affine-diagonal scan1, ∂h independent scan → sequential',
   'tdnn.cell TDNN': 'x.delay2 affine-dense | ∂x.delay2 affine-dense → sequential',
   'viterbi.cell Viterbi': 'delta nonlinear/dense, first independent scan | ∂delta affine-dense, ∂first independent → sequential',

@@ -21,7 +21,7 @@
 // and writes its sequences in time order like any other (its scan runs
 // t = T−1 … 0).
 
-import { evalShape, initialize, numel, Rng, type Artifact, type Graph } from '../../../../compiler/index.js';
+import { evalShape, initialize, numel, Rng, symbolOf, type Artifact, type Graph } from '../../../../compiler/index.js';
 import { CellInterpreter, indexRange } from '../../../../compiler/tools/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CellRuntime } from '../../../core/cellRuntime.js';
@@ -128,8 +128,8 @@ export function sizesFromTensors(g: Graph, tensors: ReadonlyMap<string, NamedTen
     const dims = g.nodes[p.node].type.shape;
     if (!t || t.shape.length !== dims.length) continue;
     dims.forEach((d, i) => {
-      if (d.c !== 0 || d.terms.length !== 1 || d.terms[0][1] !== 1) return;
-      const name = d.terms[0][0];
+      const name = symbolOf(d);
+      if (name === undefined) return;
       if (given.has(name)) return;
       if (name in found && found[name] !== t.shape[i]) {
         throw new UserError(`${path}: ${from[name]} gives ${name}=${found[name]}, but tensor ${p.name} has ${name}=${t.shape[i]} (axis ${i} of [${t.shape.join(', ')}])`);

@@ -1,4 +1,4 @@
-// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x] [--eval]`:
+// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x] [--states reachable|random] [--eval]`:
 // one forward + backward on the GPU with seeded weights (the cell's
 // initialisers) and random inputs; random masks (dropout, zoneout) drawn as a
 // training step draws them (from --seed), or with --eval at their expectation.
@@ -10,7 +10,11 @@
 //   --compare: runs the same problem through the float64 reference
 //     interpreter (runtime/apps/compare/gpuVsReference.ts) and prints one line per
 //     tensor with the largest absolute and relative error; exit 1 when a
-//     relative error exceeds --tol (default 1e-4, float32 accuracy).
+//     relative error exceeds --tol (default 1e-4, float32 accuracy). Initial
+//     states are ones the cell reaches from its declared ones (--states
+//     reachable, as gradcheck draws them: a normaliser n' = f·n + i is then
+//     positive, as in use) or N(0, 0.5²) per element (--states random, which
+//     can put a cell where float32 cannot follow float64 at all).
 
 import { numel, type RandomKey } from '../../../../compiler/index.js';
 import { compareWithReference } from '../../compare/gpuVsReference.js';
@@ -29,6 +33,7 @@ export interface RunCliOptions {
   window?: string;
   compare?: boolean;
   tol: string;
+  states: string;
   schedule?: string;
   eval?: boolean;
 }
@@ -42,6 +47,8 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const seed = wholeOption('--seed', opts.seed, 0);
   const window = opts.window === undefined ? T : wholeOption('--window', opts.window);
   const tol = positiveNumberOption('--tol', opts.tol);
+  if (opts.states !== 'reachable' && opts.states !== 'random') throw new UserError(`--states must be reachable or random, not '${opts.states}'`);
+  const states = opts.states;
   const bound = bindOneCell(file, opts.set, opts.cell);
   const requested = scheduleOption(opts.schedule);
   // the scan runs the whole adjoint recurrence at once: truncated BPTT needs the loop
@@ -51,7 +58,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const random = { seed, draw: 0, training: !opts.eval };
   return withGpu('run', (ctx) => {
     const cell = compileCell(bound, targetOf(ctx), schedule);
-    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol, random }) : run(ctx, cell, { B, T, seed, window, random });
+    return opts.compare ? compare(ctx, cell, { B, T, seed, window, tol, random, states }) : run(ctx, cell, { B, T, seed, window, random });
   });
 }
 
@@ -63,21 +70,21 @@ interface RunShape {
   readonly random: RandomKey;
 }
 
-function header(ctx: GpuContext, c: CompiledCell, o: RunShape, what: string): void {
+function header(ctx: GpuContext, c: CompiledCell, o: RunShape, what: string, extra = ''): void {
   const win = o.window < o.T ? `, truncated BPTT window ${o.window}` : '';
   const masks = c.artifact.randomMasks ? `; random masks ${o.random.training ? `drawn (training, seed ${o.random.seed})` : 'at their expectation (evaluation)'}` : '';
-  process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}${masks}\n`);
+  process.stdout.write(`${what} ${c.graph.name}: sizes ${sizeText(c.sizes)}; B=${o.B}, T=${o.T}${win}; seed ${o.seed}${extra}${masks}\n`);
   if (c.artifact.schedule) process.stdout.write(`  schedule: ${c.artifact.schedule.name} (${c.artifact.schedule.reason})\n`);
   const a = ctx.adapter;
   process.stdout.write(`  adapter: ${[a.vendor, a.architecture, a.description || a.device].filter(Boolean).join(' / ')}${a.software ? ' (software)' : ''}\n`);
 }
 
-async function compare(ctx: GpuContext, c: CompiledCell, o: RunShape & { tol: number }): Promise<number> {
+async function compare(ctx: GpuContext, c: CompiledCell, o: RunShape & { tol: number; states: 'reachable' | 'random' }): Promise<number> {
   const big = Object.entries(c.sizes).filter(([, v]) => v > REFERENCE_FRIENDLY_SIZE);
   if (big.length)
     process.stderr.write(`cellc: warning: ${big.map(([k, v]) => `${k}=${v}`).join(', ')} > ${REFERENCE_FRIENDLY_SIZE}: the float64 reference runs on the CPU and will be slow; pass smaller sizes with --set\n`);
-  header(ctx, c, o, 'run --compare');
-  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window, random: o.random });
+  header(ctx, c, o, 'run --compare', `; ${o.states} initial states`);
+  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window, random: o.random, states: o.states });
   const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
   const nameW = Math.max(6, ...rows.map((r) => r.name.length));
   const e = (x: number) => x.toExponential(2);
