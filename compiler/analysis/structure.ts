@@ -73,8 +73,10 @@ export function analyzeStep(fn: StepFunction): CarryStructure[] {
     if (!stack.length || p !== null) phase.set(n, p);
     return p;
   };
+  // every phase before any reason: a reason names the sequential values it reads
+  for (const { c } of local) phaseOf(c.name, []);
   return local.map(({ c, form, reads }) => {
-    const p = phaseOf(c.name, []);
+    const p = phase.get(c.name)!;
     const kind = kindOf(form);
     const s: CarryStructure = {
       name: c.name,

@@ -61,6 +61,7 @@ const PINNED: Record<string, string> = {
   'mingru.cell MinGRU': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
   'minlstm.cell MinLSTM': 'h affine-diagonal scan | ∂h affine-diagonal scan → scan',
   'mlstm.cell mLSTM': 'C affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂C affine-diagonal scan, ∂n affine-diagonal scan, ∂m affine-diagonal scan1 → sequential',
+  'mlstm_heads.cell mLSTMHeads': 'C affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂C affine-diagonal scan, ∂n affine-diagonal scan, ∂m affine-diagonal scan1 → sequential',
   'mut1.cell MUT1': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut2.cell MUT2': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut3.cell MUT3': 'h nonlinear/dense | ∂h affine-dense → sequential',
@@ -121,6 +122,10 @@ describe('rules', () => {
     const coupled = one(cell("  state h[H] = 0\n  state c[H] = 0\n  h' = 0.5 * h + 0.5 * c + dense(x, out = H)\n  c' = 0.5 * c + 0.5 * h\n  output c'"));
     expect(summary(coupled)).toBe('h affine-diagonal, c affine-diagonal | ∂h affine-diagonal, ∂c affine-diagonal → sequential');
     expect(coupled.schedule!.forward[0].reason).toContain('because c also reads h');
+    // the state it reads is declared after it and is not scannable itself (the mLSTM's C and stabiliser m)
+    const gated = one(cell("  state c[H] = 0\n  state m[H] = 0\n  m' = maximum(m, dense(x, out = H))\n  c' = exp(m - m') * c + dense(x, out = H)\n  output c'"));
+    expect(summary(gated)).toBe('c affine-diagonal, m nonlinear/diagonal | ∂c affine-diagonal scan, ∂m affine-diagonal scan1 → sequential');
+    expect(gated.schedule!.forward[0].reason).toMatch(/reads m: sequential, because m is sequential$/);
   });
 
   it('semirings: log-sum-exp (HMM forward) and max-plus (Viterbi) products of the previous vector', () => {
