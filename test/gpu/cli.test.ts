@@ -127,11 +127,20 @@ describe('cellc run', () => {
     expectNoCrash(r);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^run --compare LSTM: sizes I=5, H=17; B=3, T=15; seed 1$/m);
+    expect(r.stdout).toMatch(/^run --compare LSTM: sizes I=5, H=17; B=3, T=15; seed 1; reachable initial states$/m);
     expect(r.stdout).toMatch(/^ {2}adapter: /m);
     for (const line of ['output +h', 'final state +c', 'param grad +i\\.W_x', 'param grad +g\\.b', 'initial state grad +h', 'input grad +x'])
       expect(r.stdout).toMatch(new RegExp(`^  ${line} +\\d\\.\\d\\de[-+]\\d+ +\\d\\.\\d\\de[-+]\\d+  OK$`, 'm'));
     expect(r.stdout).toMatch(/^ {2}OK: 18 tensors against the float64 reference, worst rel err .* \(tolerance 1\.00e-4\)$/m);
+  });
+
+  it('--compare --states random draws N(0, 0.5²) initial states; another --states is a usage error', () => {
+    const r = cellc(['run', 'dsl-examples/lstm.cell', '--B', '2', '--T', '4', '--set', 'I=3', '--set', 'H=5', '--compare', '--states', 'random']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/; seed 1; random initial states$/m);
+    const bad = cellc(['run', 'dsl-examples/lstm.cell', '--compare', '--states', 'zero']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("cellc: --states expects reachable or random, got 'zero'\n");
   });
 
   it('--compare fails (exit 1, FAIL lines) when the tolerance cannot be met', () => {

@@ -47,7 +47,7 @@ export async function runCommand(file: string, opts: RunCliOptions): Promise<num
   const seed = wholeOption('--seed', opts.seed, 0);
   const window = opts.window === undefined ? T : wholeOption('--window', opts.window);
   const tol = positiveNumberOption('--tol', opts.tol);
-  if (opts.states !== 'reachable' && opts.states !== 'random') throw new UserError(`--states must be reachable or random, not '${opts.states}'`);
+  if (opts.states !== 'reachable' && opts.states !== 'random') throw new UserError(`--states expects reachable or random, got '${opts.states}'`);
   const states = opts.states;
   const bound = bindOneCell(file, opts.set, opts.cell);
   const requested = scheduleOption(opts.schedule);
