@@ -120,6 +120,7 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
     case 'sumto':
     case 'broadcast':
     case 'transpose':
+    case 'reshape':
     case 'concat':
     case 'slice':
       return { k: 'affine-dense', why: `${opWords(n.op)} ${name(n.id)}` };
@@ -129,7 +130,7 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
 }
 
 /** Ops that keep an affine-dense form affine (with the dependent operands where they may be). */
-const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'select', 'matmul', 'headmatvec', 'sum', 'sumto', 'broadcast', 'transpose', 'concat', 'slice']);
+const linearOps = new Set<Op>(['add', 'sub', 'neg', 'mul', 'div', 'select', 'matmul', 'headmatvec', 'sum', 'sumto', 'broadcast', 'transpose', 'reshape', 'concat', 'slice']);
 function linearIn(op: Op, dep: readonly boolean[]): boolean {
   if (op === 'mul' || op === 'matmul' || op === 'headmatvec') return !(dep[0] && dep[1]);
   if (op === 'div') return !dep[1];
@@ -162,7 +163,7 @@ function isSemiringProduct(nodes: readonly Node[], id: number, own: number): boo
 }
 
 const OP_WORDS: Partial<Record<Op, string>> = {
-  sum: 'the sum', sumto: 'the sum', broadcast: 'the broadcast', transpose: 'the transpose', concat: 'the concatenation', slice: 'the slice',
+  sum: 'the sum', sumto: 'the sum', broadcast: 'the broadcast', transpose: 'the transpose', reshape: 'the reshape', concat: 'the concatenation', slice: 'the slice',
   matmul: 'the matrix product', headmatvec: 'the per-head product', headouter: 'the per-head outer product', outer: 'the outer product', logsumexp: 'the log-sum-exp', rmax: 'the max', argmax: 'the argmax',
 };
 export const opWords = (op: Op): string => OP_WORDS[op] ?? op;

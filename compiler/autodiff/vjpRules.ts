@@ -106,6 +106,7 @@ export const VJP_RULES: Record<Op, VjpRule> = {
   // y[n, p, q] = a[n·P + p] · b[n·Q + q]: ∂a = g·b per head, ∂b = gᵀ·a per head
   headouter: ({ b, x, g }) => [e(b, 'headmatvec', g, x[1]), e(b, 'headmatvec', e(b, 'transpose', g), x[0])],
   transpose: ({ b, g }) => [e(b, 'transpose', g)],
+  reshape: ({ b, x, g }) => [b.emit('reshape', [g], { shape: shapeOf(b, x[0]) })],
   // d(A⁻¹) = −A⁻¹ dA A⁻¹, so ∂A = −(A⁻¹)ᵀ g (A⁻¹)ᵀ
   inv: ({ b, y, g }) => {
     const yt = e(b, 'transpose', y);

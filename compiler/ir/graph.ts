@@ -176,10 +176,18 @@ export class GraphBuilder {
 
   /**
    * Local rewrites applied at construction: a broadcast constant is a constant; identity broadcasts
-   * vanish; a transpose of a transpose is its operand (the backward pass of `transpose(R) @ h`).
+   * vanish; a transpose of a transpose is its operand (the backward pass of `transpose(R) @ h`);
+   * a reshape to the operand's own shape is the operand, and a reshape of a reshape one reshape.
    */
   private simplify<O extends Op>(op: O, args: readonly number[], attrs: OpAttrs[O]): number | undefined {
     if (op === 'transpose' && this.list[args[0]].op === 'transpose') return this.list[args[0]].args[0];
+    if (op === 'reshape') {
+      const x = this.list[args[0]];
+      const shape = (attrs as OpAttrs['reshape']).shape;
+      if (shapeEq(x.type.shape, shape)) return args[0];
+      if (x.op === 'reshape') return this.emit('reshape', [x.args[0]], { shape });
+      if (x.op === 'const') return this.constant((x.attrs as OpAttrs['const']).value, shape);
+    }
     if (op === 'broadcast' || op === 'sumto') {
       const a = attrs as OpAttrs['broadcast'];
       const x = this.list[args[0]];

@@ -82,6 +82,7 @@ export const OP_INFO = {
   broadcast: { kind: 'shape', expensive: false, saved: false, attrs: { shape: 'shape', axes: 'axes' } },
   sumto: { kind: 'shape', expensive: false, saved: true, attrs: { shape: 'shape', axes: 'axes' } },
   concat: { kind: 'shape', expensive: false, saved: true, attrs: { axis: 'axis' } },
+  reshape: { kind: 'shape', expensive: false, saved: true, attrs: { shape: 'shape' } },
   slice: { kind: 'shape', expensive: false, saved: true, attrs: { axis: 'axis', start: 'dim', end: 'dim' } },
 
   gather: { kind: 'discrete', expensive: false, saved: true, attrs: NONE },

@@ -79,6 +79,8 @@ export interface OpAttrs {
   /** The adjoint of broadcast: sums an input of `from` shape down to `shape`. */
   sumto: { readonly shape: Shape; readonly axes: readonly number[] };
   concat: { readonly axis: number };
+  /** The same elements, row-major, under another shape of the same element count ([NH·DH] ↔ [NH, DH]). */
+  reshape: { readonly shape: Shape };
   slice: { readonly axis: number; readonly start: Dim; readonly end: Dim };
   // discrete
   gather: NoAttrs;
@@ -249,6 +251,13 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
     if (e) return e;
     const err = checkBroadcastAxes(attrs.shape, args[0].shape, attrs.axes);
     return err ?? { ...args[0], shape: attrs.shape };
+  },
+  reshape: (args, attrs: OpAttrs['reshape']) => {
+    const e = arity(1, args);
+    if (e) return e;
+    const count = (s: Shape) => s.reduce(dimMul, { c: 1, terms: [] });
+    if (!dimEq(count(args[0].shape), count(attrs.shape))) return `cannot reshape ${showShape(args[0].shape)} (${dimKey(count(args[0].shape))} elements) to ${showShape(attrs.shape)} (${dimKey(count(attrs.shape))})`;
+    return { ...args[0], shape: attrs.shape };
   },
   concat: (args, attrs: OpAttrs['concat']) => {
     if (args.length < 2) return 'concat expects at least two operands';

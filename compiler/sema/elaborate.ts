@@ -185,7 +185,7 @@ function declare(ctx: Ctx, cell: A.CellDecl, states: Map<string, StateDecl>): vo
       const v = st.init ? constantValue(st.init) : 0;
       if (v !== undefined && !Number.isFinite(v)) ctx.error('E306', `the initial value of a state must be finite, got ${v}`, st.init!.span);
       else if (v !== undefined) init = v;
-      if (shape && shape.length > 2) ctx.error('E203', 'a state has at most two axes', st.span);
+      if (shape && shape.length > 3) ctx.error('E203', 'a state has at most three axes', st.span);
       const node = shape && !ctx.names.has(st.name.name) ? ctx.b.leaf('state', st.name.name, { dtype: 'f32', shape, batched: true }) : POISON;
       ctx.nameValue(node, st.name.name, st.span);
       define(ctx, st.name, { kind: 'state', value: node, span: st.span });

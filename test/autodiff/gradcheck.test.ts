@@ -146,7 +146,7 @@ describe('gradcheck of cells that exercise the rest of the op vocabulary', () =>
     for (const [, f, cell] of EXAMPLE_CELLS) for (const n of example(f, cell).nodes) used.add(n.op);
     // the ops only the autodiff emits (outer, sumto) are checked through the VJPs that use them; recip has no spelling yet
     const expected: Op[] = ['input', 'state', 'param', 'const', 'dim', 'neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'silu',
-      'add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'select', 'matmul', 'transpose', 'sum', 'rmax', 'logsumexp', 'argmax', 'broadcast', 'concat', 'slice', 'gather', 'onehot', 'inv', 'logdet', 'eye'];
+      'add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'select', 'matmul', 'headmatvec', 'headouter', 'transpose', 'reshape', 'sum', 'rmax', 'logsumexp', 'argmax', 'broadcast', 'concat', 'slice', 'gather', 'onehot', 'inv', 'logdet', 'eye'];
     expect([...expected].filter((op) => !used.has(op))).toEqual([]);
   });
 });

@@ -394,6 +394,24 @@ const cases: Case[] = [
     expect: ['E203@1:8'],
   },
   {
+    name: 'E203: a state of rank 4',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', '  state C[I, I, I, I] = 0', "  h' = h", "  C' = C", "  output h'", '}'),
+    expect: ['E203@3:3'],
+    message: [/a state has at most three axes/],
+  },
+  {
+    name: 'E201: reshape to another element count',
+    text: src('cell A(x[I]) {', '  size NH = 2', '  state h[I] = 0', "  h' = h + sum(reshape(x, NH, I), axis = 0)", "  output h'", '}'),
+    expect: ['E201@4:16'],
+    message: [/cannot reshape f32\[I\] \(I elements\) to \[NH, I\] \(I\*NH elements\)/],
+  },
+  {
+    name: 'E304: reshape to a size that is not a size',
+    text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + reshape(x, 0.5 * I)", "  output h'", '}'),
+    expect: ['E304@3:23'],
+    message: [/each size after x must be a size name, a positive integer or an expression of them/],
+  },
+  {
     name: 'E203: a reduction of a scalar',
     text: src('cell A(x[I]) {', '  state h[I] = 0', "  h' = h + sum(sum(h))", "  output h'", '}'),
     expect: ['E203@3:16'],

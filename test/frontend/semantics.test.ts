@@ -174,6 +174,9 @@ const ROWS: readonly Row[] = [
   { src: 'W[J:K, J + 1:N]', want: (e) => e.W.slice(1, 3).map((r) => r.slice(2, 5)) },
   { src: 'W[J + 1:K]', want: (e) => [[...e.W[2]]] },
   { src: 'x + W', want: (e) => e.W.map((r) => r.map((v, j) => v + e.x[j])) },
+  { src: 'reshape(W, N, K)', want: (e) => range(N).map((i) => e.W.flat().slice(i * K, i * K + K)) },
+  { src: 'reshape(W, K * N) * 2', want: (e) => e.W.flat().map((v) => v * 2) },
+  { src: 'sum(reshape(x, 1, N), axis = 1) + reshape(transpose(W), N, K)', want: (e) => { const s = e.x.reduce((p, q) => p + q, 0); return transposeM(e.W).map((r) => r.map((v) => v + s)); } },
   // index built-ins, eye, linear algebra
   { src: 'onehot(o)', want: (e) => range(K).map((k) => (k === e.o ? 1 : 0)) },
   { src: 'gather(W, o)', want: (e) => [...e.W[e.o]] },
@@ -258,7 +261,7 @@ describe('source expressions mean what the hand-written formula says (float64 in
 
   it('the table covers every operator and built-in of SPEC §5.5 and §6 that computes a value', () => {
     const text = ROWS.map((r) => r.src).join('\n');
-    const builtins = ['tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'silu', 'maximum', 'minimum', 'select', 'sum', 'max', 'logsumexp', 'argmax', 'mean', 'softmax', 'logsoftmax', 'layernorm', 'concat', 'transpose', 'onehot', 'gather', 'inv', 'logdet', 'solve', 'eye'];
+    const builtins = ['tanh', 'sigmoid', 'relu', 'exp', 'log', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'silu', 'maximum', 'minimum', 'select', 'sum', 'max', 'logsumexp', 'argmax', 'mean', 'softmax', 'logsoftmax', 'layernorm', 'concat', 'transpose', 'reshape', 'onehot', 'gather', 'inv', 'logdet', 'solve', 'eye'];
     for (const f of builtins) expect(text, f).toMatch(new RegExp(`\\b${f}\\(`));
     for (const op of [' + ', ' - ', ' * ', ' / ', ' @ ', ' < ', ' <= ', ' > ', ' >= ', ' == ', ' != ', '-x', '[']) expect(text, op).toContain(op);
   });

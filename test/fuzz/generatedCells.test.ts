@@ -82,7 +82,7 @@ describe('generated cells with random masks (dropout, zoneout): float64 gradchec
   });
 });
 
-describe('generated cells with heads (NH·DH sizes, per-head products, outer products, stacked transposes): float64 gradcheck and GPU vs interpreter', () => {
+describe('generated cells with heads (NH·DH sizes, per-head products, outer products, stacked transposes, reshapes, states that are stacks): float64 gradcheck and GPU vs interpreter', () => {
   const HEADS = { ...GEN, heads: true };
   // the first four seeds whose cell has a per-head product (most do)
   const seeds = Array.from({ length: 20 }, (_, i) => 1 + i).filter((s) => /heads = NH|\[NH, DH, DH\]/.test(renderCell(generateCell(s, HEADS)))).slice(0, 4);

@@ -1,16 +1,22 @@
 // Heads on the device (SPEC.md §5.6): the block-diagonal product of a stack
-// of matrices (`R @ h`, `dense(…, heads = NH)`), the per-head outer product
-// and the transpose of a stack, forward and backward, against the float64
-// interpreter in every schedule they can run under, at odd sizes (and a head
-// wider than a workgroup), with a trial axis too. The parameter gradient of a
+// of matrices (`R @ h`, `dense(…, heads = NH)`), the per-head outer product,
+// the transpose of a stack and a state that is a stack (the mLSTM example,
+// with reshape), forward and backward, against the float64 interpreter in
+// every schedule they can run under, at odd sizes (and a head wider than a
+// workgroup), with a trial axis too. The parameter gradient of a
 // stack is the per-head outer product summed over all T·B rows (the grads
 // kernel); the front end and the float64 gradients are test/frontend/heads.test.ts.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindSizes, check, compileBound, type BackendName, type Bound } from '../../compiler/index.js';
 import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { targetOf } from '../../runtime/core/device.js';
 import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // xLSTM's sLSTM with per-head recurrent matrices, plus a matrix memory read per head (a batched stack)
 const SLSTM_HEADS = (NH: number, DH: number) => `
@@ -49,10 +55,10 @@ cell HeadsMinGRU(x[I]) {
   output h'
 }`;
 
-function bound(source: string): Bound {
+function bound(source: string, sizes: Record<string, number> = {}): Bound {
   const r = check(source, 'heads.cell');
   expect(r.diagnostics).toEqual([]);
-  const b = bindSizes(r.graphs[0]);
+  const b = bindSizes(r.graphs[0], sizes);
   if ('diagnostics' in b) throw new Error(b.diagnostics.map((d) => d.message).join('\n'));
   return b;
 }
@@ -67,15 +73,19 @@ const bad = (rows: Awaited<ReturnType<typeof compareWithReference>>) => rows.fil
 
 describe('per-head products match the float64 interpreter, forward and backward', () => {
   // step-fused shares the persistent kernel's row-owning code (it only adds the loop over time)
-  const cases: [string, BackendName, string][] = [
+  const MLSTM = readFileSync(join(ROOT, 'dsl-examples', 'mlstm_heads.cell'), 'utf8');
+  const cases: [string, BackendName, string, Record<string, number>?][] = [
     ['sLSTM, 3 heads of 7', 'per-step', SLSTM_HEADS(3, 7)],
     ['sLSTM, 3 heads of 7', 'persistent', SLSTM_HEADS(3, 7)],
     ['sLSTM, 2 heads of 67 (a head wider than a workgroup)', 'per-step', SLSTM_HEADS(2, 67)],
     ['minGRU with per-head input products', 'scan', SCANNABLE],
+    // a state that is a stack of per-head memories, per-head gates and sums through reshape
+    ['mlstm_heads.cell, 3 heads of 5', 'per-step', MLSTM, { I: 5, NH: 3, DH: 5 }],
+    ['mlstm_heads.cell, 3 heads of 5', 'step-fused', MLSTM, { I: 5, NH: 3, DH: 5 }],
   ];
-  it.for(cases)('%s, %s backend', async ([, backend, source], t) => {
+  it.for(cases)('%s, %s backend', async ([, backend, source, sizes], t) => {
     const ctx = deviceOrSkip(t, dev);
-    const b = bound(source);
+    const b = bound(source, sizes);
     const artifact = compileBound(b, { target: targetOf(ctx), backend });
     const rows = await compareWithReference(ctx, { ...b, artifact }, { B: 5, T: 7, seed: 3, states: 'reachable' });
     expect(rows.some((r) => r.kind === 'param grad' && r.name === 'R') || !source.includes('param R')).toBe(true);

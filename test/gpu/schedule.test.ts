@@ -161,6 +161,9 @@ describe('the recurrent-network examples', () => {
     // a matrix memory updated elementwise (C' = f·C + i·outer(v, k)): the readout C'·q leaves the loop;
     // forward 2 (the stabiliser m', then C' and n'), backward 1
     'mlstm.cell': [2, 1],
+    // per head: the stabiliser m' (NH), the gates broadcast to a head's block, then C', n' and h (forward 3;
+    // the step-fused schedule runs them in one kernel a step); backward 2
+    'mlstm_heads.cell': [3, 2],
     'mut1.cell': [2, 3],
     'mut2.cell': [2, 3],
     'mut3.cell': [2, 3],

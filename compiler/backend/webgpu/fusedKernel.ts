@@ -177,6 +177,8 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
         const N = sh[1];
         return `(${arg(0, `(${idx} / ${u(N)})`)}) * (${arg(1, `(${idx} % ${u(N)})`)})`;
       }
+      case 'reshape':
+        return arg(0); // the same row-major element
       case 'transpose': {
         // out [C, R]: in [R, C]; out (i, k) = i·R + k reads in (k, i) = k·C + i (per block of a stack)
         const [c, r] = sh.slice(-2);

@@ -104,6 +104,7 @@ export const WGSL_OPS = {
   headouter: STRUCTURAL,
   outer: STRUCTURAL,
   transpose: STRUCTURAL,
+  reshape: STRUCTURAL,
   inv: STRUCTURAL,
   logdet: STRUCTURAL,
   eye: STRUCTURAL,

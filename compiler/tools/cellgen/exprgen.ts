@@ -136,6 +136,8 @@ export class ExprGen {
     const hs = this.scope.heads;
     const headVec = !!hs && r === 1 && linEq(shape[0], hs.D);
     const headStack = !!hs && r === 3 && linEq(shape[0], hs.NH) && linEq(shape[1], hs.DH) && linEq(shape[2], hs.DH);
+    // [NH, DH] (a head a row) and [NH, 1] (a per-head scalar to broadcast over its head)
+    const headRows = !!hs && r === 2 && linEq(shape[0], hs.NH) && (linEq(shape[1], hs.DH) || isOne(shape[1]));
     const kind = this.rng.weighted<string>([
       ['unary', 5], ['guarded', 3], ['arith', 6], ['div', 1.5], ['minmax', 1.5], ['select', 1.5], ['neg', 0.5],
       ['reduce', r <= 1 ? 3 : 0], ['slice', 2], ['matmul', r <= 2 ? 4 : 0], ['dense', namedVec ? 2.5 : 0],
@@ -146,6 +148,7 @@ export class ExprGen {
       ['ones', r >= 1 && shape.some(isOne) ? 1 : 0],
       ['dropout', this.scope.masks ? 2 : 0], ['zoneout', this.scope.masks ? 1 : 0],
       ['headmatvec', headVec ? 4 : 0], ['headdense', headVec ? 2 : 0], ['headouter', headStack ? 6 : 0], ['headtranspose', headStack ? 1 : 0],
+      ['reshape', headVec || headRows ? 3 : 0],
     ]);
     switch (kind) {
       case 'headmatvec':
@@ -160,6 +163,13 @@ export class ExprGen {
         return this.call('outer', [this.gen([hs!.D], d), this.gen([hs!.D], d)], shape, [['heads', 'NH']]);
       case 'headtranspose':
         return this.call('transpose', [this.gen(shape, d)], shape);
+      case 'reshape': {
+        // [D] from [NH, DH]; [NH, DH] from [D]; [NH, 1] from [NH]
+        const size = (name: string): Expr => ({ k: 'name', name, t: T([], false) });
+        if (headVec) return this.call('reshape', [this.gen([hs!.NH, hs!.DH], d), size('D')], shape);
+        const perHead = isOne(shape[1]);
+        return this.call('reshape', [this.gen(perHead ? [hs!.NH] : [hs!.D], d), size('NH'), perHead ? this.num(1) : size('DH')], shape);
+      }
       case 'dropout':
       case 'zoneout': {
         // a mask is drawn per row: the result is batched whatever its operands

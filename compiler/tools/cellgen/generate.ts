@@ -37,9 +37,10 @@ export interface GenOptions {
   /** Random masks too: dropout (per step or per sequence) and zoneout of generated operands (default false). */
   readonly masks?: boolean;
   /**
-   * Heads too (default false): sizes NH, DH and D = NH * DH, a first state h[D], and the
-   * per-head products: `A @ v` with A [NH, DH, DH], `dense(…, heads = NH)`, `outer(a, b, heads = NH)`,
-   * the transpose of a stack of matrices.
+   * Heads too (default false): sizes NH, DH and D = NH * DH, a first state h[D] (others may be
+   * [NH, DH] or a stack [NH, DH, DH]), and the per-head products: `A @ v` with A [NH, DH, DH],
+   * `dense(…, heads = NH)`, `outer(a, b, heads = NH)`, the transpose of a stack of matrices, and
+   * `reshape` between [D], [NH, DH] and (per-head scalars) [NH] → [NH, 1].
    */
   readonly heads?: boolean;
 }
@@ -95,7 +96,10 @@ export function generateCell(seed: number, opts: GenOptions = {}): GenCell {
     const r = rng.weighted([[0, 1], [1, 5], [2, 2]]);
     return Array.from({ length: r }, () => dim(rng.pick(names)));
   };
-  const states: StateDecl[] = Array.from({ length: rng.int(1, 3) }, (_, i) => ({ name: ['h', 'c', 'S'][i], shape: o.heads && i === 0 ? [dim('D')] : shapeChoice(), init: rng.pick([0, 0, 0.1, -0.2, 0.5]) }));
+  // with heads, the first state is a vector of heads, and others may be a head a row or a stack of per-head matrices
+  const headShapes = o.heads ? [[dim('NH'), dim('DH')], [dim('NH'), dim('DH'), dim('DH')]] : [];
+  const stateShape = (i: number): Lin[] => (!o.heads ? shapeChoice() : i === 0 ? [dim('D')] : rng.chance(0.4) ? rng.pick(headShapes) : shapeChoice());
+  const states: StateDecl[] = Array.from({ length: rng.int(1, 3) }, (_, i) => ({ name: ['h', 'c', 'S'][i], shape: stateShape(i), init: rng.pick([0, 0, 0.1, -0.2, 0.5]) }));
 
   const vars: EnvVar[] = [];
   const t = (shape: readonly Lin[]): VType => ({ shape, batched: true });

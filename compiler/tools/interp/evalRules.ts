@@ -276,6 +276,8 @@ export const EVAL_RULES: Record<Op, EvalRule> = {
     }
     return out;
   },
+  // row-major elements under another shape: the same data
+  reshape: ([x]) => Float64Array.from(x.data),
   inv: matrixRule('inv'),
   logdet: matrixRule('logdet'),
   eye: (_a, c) => {
