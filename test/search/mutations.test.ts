@@ -54,6 +54,7 @@ describe('lifting a seed', () => {
     expect(() => lift('ar.cell')).toThrow(/^ar\.cell:\d+:\d+: 'delay' is beyond what cellc search mutates/);
     expect(() => lift('hmm_forward.cell')).toThrow(/the index input 'o'/);
     expect(() => lift('lstm_h0.cell')).toThrow(/the learned initial state 'h0'/);
+    expect(() => lift('slstm_heads.cell')).toThrow(/^slstm_heads\.cell:\d+:\d+: the product of sizes 'NH \* DH' is beyond what cellc search mutates/);
   });
 });
 

@@ -44,6 +44,8 @@ export function liftCell(text: string, path: string): GenCell {
       case 'dmul': {
         const a = dimOf(d.lhs);
         const b = dimOf(d.rhs);
+        // the search's sizes are linear forms: a product of two sizes (heads, NH * DH) is refused
+        if (Object.keys(a.k).length && Object.keys(b.k).length) return refuse(d.span, `the product of sizes '${text.slice(d.span.start, d.span.end)}'`);
         return Object.keys(a.k).length ? linScale(a, b.c) : linScale(b, a.c);
       }
     }
