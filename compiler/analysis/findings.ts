@@ -4,12 +4,14 @@
 // parallel scan (structure.ts decides).
 
 import type { StepFunction } from '../schedule/stepFunction.js';
-import { analyzeStep, type CarryStructure, type StructureKind } from './structure.js';
+import { analyzeStep, type CarryStructure, type Jacobian, type StructureKind } from './structure.js';
 
 export interface StateFinding {
   readonly name: string;
   readonly kind: StructureKind;
-  readonly jacobian: 'zero' | 'diagonal' | 'dense';
+  readonly jacobian: Jacobian;
+  /** With a block-diagonal Jacobian: the blocks' size (`DH`). */
+  readonly block?: string;
   readonly scan: boolean;
   readonly phase?: number;
   readonly reason: string;
@@ -32,7 +34,7 @@ export interface ScheduleRecord extends CellFindings {
   readonly reason: string;
 }
 
-const finding = (s: CarryStructure): StateFinding => ({ name: s.name, kind: s.kind, jacobian: s.jacobian, scan: s.scan, ...(s.phase !== undefined ? { phase: s.phase } : {}), reason: s.reason });
+const finding = (s: CarryStructure): StateFinding => ({ name: s.name, kind: s.kind, jacobian: s.jacobian, ...(s.block ? { block: s.block } : {}), scan: s.scan, ...(s.phase !== undefined ? { phase: s.phase } : {}), reason: s.reason });
 
 export function cellFindings(forwardFn: StepFunction, backwardFn: StepFunction): CellFindings {
   return { forward: analyzeStep(forwardFn).map(finding), backward: analyzeStep(backwardFn).map(finding) };

@@ -12,12 +12,18 @@
 //   nonlinear       anything else; its Jacobian ∂s_t/∂s_{t-1} is diagonal when every
 //                   path from s_{t-1} to s_t is elementwise, dense otherwise
 //
+// An affine-dense or nonlinear form whose every path is elementwise or a
+// per-head product with square blocks (headmatvec of a free stack [N, P, P])
+// has a block-diagonal Jacobian: blocks of P consecutive elements, the heads
+// never mixing (xLSTM's sLSTM; the structure ParaRNN's Newton steps exploit).
+//
 // The other carried values count as known (free) here: a state whose update
 // reads another state is scannable once that one is (see structure.ts, which
 // combines the per-state forms through the dependency graph). The affine forms
 // keep their coefficient and offset as expressions over existing nodes, so a
 // schedule can materialise a_t and b_t (coefficients.ts).
 
+import { dimEq, isConstDim, type Dim } from '../ir/dims.js';
 import type { Node } from '../ir/graph.js';
 import type { Op } from '../ir/ops.js';
 import { isElementwise } from '../ir/opInfo.js';
@@ -40,9 +46,37 @@ const select = (c: Expr, a: Expr, b: Expr): Expr => (isZero(a) && isZero(b) ? ZE
 export type Form =
   | { readonly k: 'free' }
   | { readonly k: 'affine'; readonly coef: Expr; readonly off: Expr }
-  | { readonly k: 'affine-dense'; readonly why: string }
+  | { readonly k: 'affine-dense'; readonly why: string; readonly block?: Dim }
   | { readonly k: 'semiring'; readonly ring: 'log' | 'max'; readonly why: string }
-  | { readonly k: 'nonlinear'; readonly diagonal: boolean; readonly why: string };
+  | { readonly k: 'nonlinear'; readonly diagonal: boolean; readonly why: string; readonly block?: Dim };
+
+/**
+ * The structure of a form's Jacobian in s_{t-1}: none (free), diagonal, block-diagonal with square
+ * blocks of `Dim` consecutive elements, or dense.
+ */
+type Blocks = 'none' | 'diagonal' | Dim | 'dense';
+function blocksOf(f: Form): Blocks {
+  if (f.k === 'free') return 'none';
+  if (f.k === 'affine' || (f.k === 'nonlinear' && f.diagonal)) return 'diagonal';
+  return (f.k === 'affine-dense' || f.k === 'nonlinear') && f.block ? f.block : 'dense';
+}
+/** The structure of an elementwise op's Jacobian from its operands': blocks only where all agree. */
+function joinBlocks(bs: readonly Blocks[]): Blocks {
+  let out: Blocks = 'none';
+  for (const b of bs) {
+    if (b === 'none') continue;
+    if (out === 'none' || out === 'diagonal') out = b;
+    else if (b === 'dense' || out === 'dense') out = 'dense';
+    else if (b !== 'diagonal' && !dimEq(out, b)) out = 'dense';
+  }
+  return out;
+}
+/** A per-head product of a free stack A[N, P, Q] with a vector of structure `v`: blocks of P when P = Q (and N > 1). */
+function headBlocks(n: Node, nodes: readonly Node[], v: Blocks): Blocks {
+  const [N, P, Q] = nodes[n.args[0]].type.shape;
+  return !isConstDim(N, 1) && dimEq(P, Q) && (v === 'diagonal' || (typeof v === 'object' && dimEq(v, Q))) ? P : 'dense';
+}
+const withBlock = <F extends Form>(f: F, b: Blocks): F => (typeof b === 'object' ? { ...f, block: b } : f);
 
 /** How a node is spelled in a reason: its source name, or its op. */
 export type Namer = (id: number) => string;
@@ -71,18 +105,23 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
   const args = n.args.map((a) => forms[a]);
   if (args.every((f) => f.k === 'free')) return FREE;
   const dep = args.map((f) => f.k !== 'free');
-  const nonlinear = (why: string, diagonal = isElementwise(n.op) && args.every((f) => f.k === 'free' || f.k === 'affine' || (f.k === 'nonlinear' && f.diagonal))): Form => ({ k: 'nonlinear', diagonal, why });
+  // an elementwise op keeps its operands' structure; anything else (a product, a reduction, a re-indexing) mixes elements
+  const nonlinear = (why: string, blocks: Blocks = isElementwise(n.op) ? joinBlocks(args.map(blocksOf)) : 'dense'): Form =>
+    withBlock({ k: 'nonlinear', diagonal: blocks === 'diagonal' || blocks === 'none', why }, blocks);
   // something already outside the affine family stays there, whichever operand it is (semirings handled below)
   const bad = args.find((f) => f.k === 'nonlinear');
   if (bad && bad.k === 'nonlinear') return nonlinear(bad.why);
   const first = args.find((f) => f.k !== 'free' && f.k !== 'affine');
-  if (first && first.k === 'semiring') return semiringStep(n, args, first) ?? nonlinear(`${first.why}, then ${opWords(n.op)} ${name(n.id)}`, false);
+  if (first && first.k === 'semiring') return semiringStep(n, args, first) ?? nonlinear(`${first.why}, then ${opWords(n.op)} ${name(n.id)}`, 'dense');
   if (first && first.k === 'affine-dense') {
     if ((n.op === 'logsumexp' || n.op === 'rmax') && isSemiringProduct(ctx.nodes, n.id, ctx.own)) {
       return { k: 'semiring', ring: n.op === 'logsumexp' ? 'log' : 'max', why: `${n.op === 'logsumexp' ? 'log-sum-exp' : 'max'} ${name(n.id)} over it plus a matrix` };
     }
-    if (linearOps.has(n.op) && linearIn(n.op, dep)) return first;
-    return nonlinear(`${first.why}, then ${opWords(n.op)} ${name(n.id)}`, false);
+    if (linearOps.has(n.op) && linearIn(n.op, dep)) {
+      const blocks = isElementwise(n.op) ? joinBlocks(args.map(blocksOf)) : n.op === 'headmatvec' && !dep[0] ? headBlocks(n, ctx.nodes, blocksOf(args[1])) : 'dense';
+      return withBlock({ k: 'affine-dense', why: first.why }, blocks);
+    }
+    return nonlinear(`${first.why}, then ${opWords(n.op)} ${name(n.id)}`);
   }
   // every dependent operand is diagonal-affine
   const aff = (i: number) => args[i] as Extract<Form, { k: 'affine' }>;
@@ -114,8 +153,11 @@ function formOf(n: Node, forms: readonly Form[], ctx: Ctx): Form {
     }
     case 'matmul':
     case 'headmatvec':
-      if (dep[0] && dep[1]) return nonlinear(`${name(n.id)} multiplies two matrices that depend on it`, false);
-      return { k: 'affine-dense', why: `${n.op === 'matmul' ? 'matrix product' : 'per-head (block-diagonal) product'} ${name(n.id)}` };
+      if (dep[0] && dep[1]) return nonlinear(`${name(n.id)} multiplies two matrices that depend on it`, 'dense');
+      return withBlock(
+        { k: 'affine-dense', why: `${n.op === 'matmul' ? 'matrix product' : 'per-head (block-diagonal) product'} ${name(n.id)}` },
+        n.op === 'headmatvec' && !dep[0] ? headBlocks(n, ctx.nodes, 'diagonal') : 'dense',
+      );
     case 'sum':
     case 'sumto':
     case 'broadcast':

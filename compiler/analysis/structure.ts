@@ -7,6 +7,7 @@
 // Scannable values fall into phases: phase 0 reads no other carried value,
 // phase k reads values of phases < k, whose whole trajectories are then known.
 
+import { dimKey } from '../ir/dims.js';
 import type { Node, Origins } from '../ir/graph.js';
 import type { StepFunction } from '../schedule/stepFunction.js';
 import { formsRelativeTo, type Expr, type Form } from './recurrence.js';
@@ -17,8 +18,9 @@ export interface CarryStructure {
   /** The state's name (also for its cotangent in the backward pass). */
   readonly name: string;
   readonly kind: StructureKind;
-  /** The structure of ∂s_t/∂s_{t−1}. */
-  readonly jacobian: 'zero' | 'diagonal' | 'dense';
+  /** The structure of ∂s_t/∂s_{t−1}: block-diagonal with square blocks of `block` consecutive elements (heads). */
+  readonly jacobian: Jacobian;
+  readonly block?: string;
   /** Other carried values the update reads. */
   readonly reads: readonly string[];
   readonly scan: boolean;
@@ -81,7 +83,8 @@ export function analyzeStep(fn: StepFunction): CarryStructure[] {
     const s: CarryStructure = {
       name: c.name,
       kind,
-      jacobian: form.k === 'free' ? 'zero' : form.k === 'affine' || (form.k === 'nonlinear' && form.diagonal) ? 'diagonal' : 'dense',
+      jacobian: jacobianOf(form),
+      ...(blockOf(form) ? { block: dimKey(blockOf(form)!) } : {}),
       reads,
       scan: p !== null,
       ...(p !== null ? { phase: p } : {}),
@@ -107,6 +110,15 @@ function kindOf(f: Form): StructureKind {
   }
 }
 
+export type Jacobian = 'zero' | 'diagonal' | 'block-diagonal' | 'dense';
+const blockOf = (f: Form) => ((f.k === 'affine-dense' || (f.k === 'nonlinear' && !f.diagonal)) && f.block) || undefined;
+function jacobianOf(f: Form): Jacobian {
+  if (f.k === 'free') return 'zero';
+  if (f.k === 'affine' || (f.k === 'nonlinear' && f.diagonal)) return 'diagonal';
+  return blockOf(f) ? 'block-diagonal' : 'dense';
+}
+const blockWords = (f: Form) => (blockOf(f) ? ` (blocks of ${dimKey(blockOf(f)!)})` : '');
+
 function reasonOf(s: CarryStructure, form: Form, byName: ReadonlyMap<string, { form: Form; reads: readonly string[] }>, phase: ReadonlyMap<string, number | null>, fn: StepFunction, leafName: ReadonlyMap<number, string>): string {
   const n = s.name;
   const finding = (() => {
@@ -118,11 +130,11 @@ function reasonOf(s: CarryStructure, form: Form, byName: ReadonlyMap<string, { f
         return `affine in ${n}, coefficient ${coef} ${dependsWords(exprLeaves(form.coef, fn.nodes), leafName)}`;
       }
       case 'affine-dense':
-        return `affine in ${n} but not elementwise (${form.why}): the coefficient is a matrix`;
+        return `affine in ${n} but not elementwise (${form.why}): the coefficient is a ${blockOf(form) ? 'block-diagonal ' : ''}matrix${blockWords(form)}`;
       case 'semiring':
         return `linear over the ${form.ring === 'log' ? 'log-sum-exp' : 'max-plus'} semiring (${form.why})`;
       case 'nonlinear':
-        return `not affine in ${n} (${form.why}); Jacobian ∂${n}_t/∂${n}_t−1 ${form.diagonal ? 'diagonal' : 'dense'}`;
+        return `not affine in ${n} (${form.why}); Jacobian ∂${n}_t/∂${n}_t−1 ${jacobianOf(form)}${blockWords(form)}`;
     }
   })();
   const reads = s.reads.length ? `; reads ${s.reads.join(', ')}` : '';

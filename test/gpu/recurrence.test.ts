@@ -65,7 +65,7 @@ const PINNED: Record<string, string> = {
   'mut1.cell MUT1': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut2.cell MUT2': 'h nonlinear/dense | ∂h affine-dense → sequential',
   'mut3.cell MUT3': 'h nonlinear/dense | ∂h affine-dense → sequential',
-  'slstm_heads.cell sLSTMHeads': 'h nonlinear/dense, c affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal, ∂n affine-diagonal, ∂m affine-diagonal → sequential',
+  'slstm_heads.cell sLSTMHeads': 'h nonlinear/block-diagonal, c affine-diagonal, n affine-diagonal, m nonlinear/diagonal | ∂h affine-dense, ∂c affine-diagonal, ∂n affine-diagonal, ∂m affine-diagonal → sequential',
   'sru.cell SRU': 'c nonlinear/diagonal, h independent | ∂c affine-diagonal scan1, ∂h independent scan → sequential',
   'tdnn.cell TDNN': 'x.delay2 affine-dense | ∂x.delay2 affine-dense → sequential',
   'viterbi.cell Viterbi': 'delta nonlinear/dense, first independent scan | ∂delta affine-dense, ∂first independent → sequential',
@@ -126,6 +126,21 @@ describe('rules', () => {
     const gated = one(cell("  state c[H] = 0\n  state m[H] = 0\n  m' = maximum(m, dense(x, out = H))\n  c' = exp(m - m') * c + dense(x, out = H)\n  output c'"));
     expect(summary(gated)).toBe('c affine-diagonal, m nonlinear/diagonal | ∂c affine-diagonal scan, ∂m affine-diagonal scan1 → sequential');
     expect(gated.schedule!.forward[0].reason).toMatch(/reads m: sequential, because m is sequential$/);
+  });
+
+  it('heads: a per-head product with square blocks keeps the Jacobian block-diagonal; anything that mixes heads makes it dense', () => {
+    const heads = (body: string) => one(`cell C(x[I]) {\n  size I = 5\n  size NH = 3\n  size DH = 4\n  size H = NH * DH\n  state h[H] = 0\n${body}\n}\n`).schedule!;
+    const s = heads("  param R[NH, DH, DH] init orthogonal\n  h' = tanh(R @ h + dense(x, out = H)) * sigmoid(dense(h, out = H, heads = NH))\n  output h'");
+    expect([s.forward[0].jacobian, s.forward[0].block, s.backward[0].jacobian, s.backward[0].block]).toEqual(['block-diagonal', 'DH', 'block-diagonal', 'DH']);
+    expect(s.forward[0].reason).toContain('Jacobian ∂h_t/∂h_t−1 block-diagonal (blocks of DH)');
+    expect(s.backward[0].reason).toContain('the coefficient is a block-diagonal matrix (blocks of DH)');
+    // a dense product, a reduction, one head (heads = 1): dense (a transpose of the stack is as block-diagonal as the stack)
+    for (const mix of ['dense(h, out = H, bias = false)', 'sum(h) + h', 'dense(h, out = H, heads = 1, bias = false)'])
+      expect(heads(`  param R[NH, DH, DH] init orthogonal\n  h' = tanh(R @ h + ${mix})\n  output h'`).forward[0].jacobian, mix).toBe('dense');
+    expect(heads("  param R[NH, DH, DH] init orthogonal\n  h' = tanh(transpose(R) @ h)\n  output h'").forward[0].jacobian).toBe('block-diagonal');
+    // rectangular blocks ([NH, P, DH] then [NH, DH, P]) are not followed: dense, conservatively
+    const rect = heads("  size P = 2\n  param A[NH, P, DH] init glorot\n  param Bk[NH, DH, P] init glorot\n  h' = tanh(Bk @ (A @ h))\n  output h'");
+    expect(rect.forward[0].jacobian).toBe('dense');
   });
 
   it('semirings: log-sum-exp (HMM forward) and max-plus (Viterbi) products of the previous vector', () => {
