@@ -41,7 +41,7 @@ async function needGpu(t: { skip: (note: string) => never }): Promise<void> {
 describe('cellc train: bad flags', () => {
   const base = ['train', 'dsl-examples/lstm.cell', '--task', 'adding'];
   for (const [args, message] of [
-    [['--task', 'nope'], /^cellc: unknown task 'nope'; the tasks are: adding, copy, reber, sine, ar, text, hmm, ar-mle, lds$/],
+    [['--task', 'nope'], /^cellc: unknown task 'nope'; the tasks are: adding, copy, reber, sine, episodes, ar, text, hmm, ar-mle, lds$/],
     [['--steps', '0'], /--steps must be an integer ≥ 1, got '0'/],
     [['--B', '2.5'], /--B must be an integer ≥ 1, got '2.5'/],
     [['--lr', 'fast'], /--lr must be a number ≥ 0, got 'fast'/],

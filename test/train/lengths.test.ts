@@ -4,7 +4,8 @@
 // GPU, the loss and the gradients of each sequence trained alone — for an
 // LSTM (a matrix recurrence) and a cell with a delay register (a hidden
 // state), under full and truncated BPTT windows. And a data file of sequences
-// shorter than --T trains as a classification task that uses it.
+// shorter than --T trains as a classification task that uses it; the built-in
+// `episodes` task (streams of episodes, `done`) trains only with its resets.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, compileBound, Rng, type Model } from '../../compiler/index.js';
@@ -13,6 +14,7 @@ import { targetOf, type GpuContext } from '../../runtime/core/device.js';
 import { dataTask } from '../../runtime/apps/train/data/dataTask.js';
 import { parseJsonl } from '../../runtime/apps/train/data/jsonl.js';
 import { trainRun } from '../../runtime/apps/train/run.js';
+import { episodes } from '../../runtime/apps/train/tasks.js';
 import { DEFAULT_OPTIMIZER } from '../../runtime/apps/train/trainer.js';
 import { acquireTestDevice, deviceOrSkip, exampleCell, silentProgress, type TestDevice } from './helpers.js';
 
@@ -158,6 +160,40 @@ describe('streams of episodes: done ends an episode, the next step starts from t
       for (const [k, v] of last!.finals) expect(relErr(batch.finals.get(k)!.subarray(b * v.length, (b + 1) * v.length), v), `final state ${k} of row ${row}`).toBeLessThan(1e-6);
     }
     for (const [k, v] of batch.grads) expect(relErr(v, summed.get(k)!), `gradient of ${k}`).toBeLessThan(1e-5);
+  });
+});
+
+describe('the episodes task: a stream of episodes per row, done at each end', () => {
+  it('an LSTM learns the per-episode running sum with the resets, and cannot without them', async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const steps = 150;
+    const config = (task: typeof episodes) => ({
+      layers: [{ graph: exampleCell('lstm.cell', ['H=16']) }],
+      task,
+      B: 16,
+      T: 40,
+      steps,
+      seed: 3,
+      embed: 8,
+      optimizer: { ...DEFAULT_OPTIMIZER, lr: 0.01, steps },
+      checkpointEvery: 1000,
+      logEvery: 1000,
+    });
+    const b = episodes.batch(new Rng(2), 4, 40);
+    const done = b.inputs.get('done')!;
+    // every row starts a new episode within 8 steps of the last one
+    for (let row = 0; row < 4; row++) {
+      const ends = [-1, ...Array.from({ length: 40 }, (_, k) => k).filter((k) => done[k * 4 + row] === 1)];
+      for (let i = 1; i < ends.length; i++) expect(ends[i] - ends[i - 1]).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < ends.length; i++) expect(ends[i] - ends[i - 1]).toBeLessThanOrEqual(8);
+    }
+    const withResets = await trainRun(ctx, config(episodes), silentProgress);
+    // the same batches, the state carried across the ends: the sum restarts where the cell cannot see it
+    const withoutResets = await trainRun(ctx, config({ ...episodes, episodes: false }), silentProgress);
+    const base = episodes.baseline!.loss;
+    console.log(`episodes task, LSTM H=16, ${steps} steps: final loss ${withResets.finalLoss.toPrecision(3)} with resets, ${withoutResets.finalLoss.toPrecision(3)} without (predicting 0: ${base.toPrecision(3)})`);
+    expect(withResets.finalLoss).toBeLessThan(0.05 * base);
+    expect(withoutResets.finalLoss).toBeGreaterThan(0.2 * base);
   });
 });
 

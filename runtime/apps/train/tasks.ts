@@ -142,6 +142,40 @@ export const sine: Task = {
   },
 };
 
+/**
+ * A stream of episodes per row (ModelSpec.episodes): episodes of 2 … 8 steps back to back (the last
+ * one cut at T); x_t ~ U(−1, 1); the target is the running sum of x over the episode so far, at every
+ * step; `done` is 1 at each episode's last step, so the state the next step reads is the initial
+ * state again. A cell that adds its input to its state solves it — only with the resets.
+ */
+export const episodes: Task = {
+  name: 'episodes',
+  input: { kind: 'float', size: 1 },
+  output: { kind: 'mse', size: 1 },
+  // E[k]/3 over the steps k = 1 … L of an episode, L uniform on 2 … 8: E[L(L+1)/2] / E[L] / 3 = 17/15
+  baseline: { loss: 17 / 15, what: 'predicting 0 (the variance of a running sum of U(−1, 1) over an episode, ≈ 1.13 for long rows)' },
+  describe: 'streams of episodes of 2 … 8 steps (done = 1 at the last step of each); x_t ~ U(−1, 1); target: the sum of x over the episode so far; MSE at every step',
+  episodes: true,
+  batch(rng, B, T) {
+    const x = new Float32Array(T * B);
+    const target = new Float32Array(T * B);
+    const done = new Float32Array(T * B);
+    for (let b = 0; b < B; b++) {
+      let left = 0;
+      let sum = 0;
+      for (let t = 0; t < T; t++) {
+        if (left === 0) [left, sum] = [2 + rng.int(7), 0];
+        const v = rng.range(-1, 1);
+        sum += v;
+        x[t * B + b] = v;
+        target[t * B + b] = sum;
+        if (--left === 0) done[t * B + b] = 1;
+      }
+    }
+    return { inputs: new Map([['x', x], ['target', target], ['done', done], ['mask', uniformMask(T, B, [...Array(T).keys()])]]), lossSteps: T };
+  },
+};
+
 /** Next-value prediction on an AR(2) process x_t = a1 x_{t−1} + a2 x_{t−2} + ε, ε ~ N(0, σ²). */
 export function arTask(a1 = 0.6, a2 = -0.3, sigma = 0.5): Task {
   return {
@@ -209,7 +243,7 @@ import { arMleTask, hmmTask, ldsTask } from './likelihoodTasks.js';
 
 export { arMleTask, hmmLogLikelihood, hmmTask, ldsLogLikelihood, ldsTask, sampleHmm, sampleLds, TRUE_HMM, TRUE_LDS, type HmmParams, type LdsParams } from './likelihoodTasks.js';
 
-export const TASK_NAMES = ['adding', 'copy', 'reber', 'sine', 'ar', 'text', 'hmm', 'ar-mle', 'lds'] as const;
+export const TASK_NAMES = ['adding', 'copy', 'reber', 'sine', 'episodes', 'ar', 'text', 'hmm', 'ar-mle', 'lds'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** A built-in task by name; `text` needs the text (see taskFiles.ts for reading it from a file in Node). */
@@ -223,6 +257,8 @@ export function getTask(name: string, opts: { text?: string } = {}): Task {
       return reber;
     case 'sine':
       return sine;
+    case 'episodes':
+      return episodes;
     case 'ar':
       return arTask();
     case 'text':
