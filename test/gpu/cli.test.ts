@@ -140,7 +140,7 @@ describe('cellc run', () => {
     expect(r.stdout).toMatch(/; seed 1; random initial states$/m);
     const bad = cellc(['run', 'dsl-examples/lstm.cell', '--compare', '--states', 'zero']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe("cellc: --states expects reachable or random, got 'zero'\n");
+    expect(bad.stderr.trim()).toBe("cellc: --states expects reachable or random, got 'zero'");
   });
 
   it('--compare fails (exit 1, FAIL lines) when the tolerance cannot be met', () => {
