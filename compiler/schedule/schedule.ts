@@ -110,6 +110,17 @@ export function matvecWeight(n: Node, nodes: readonly Node[]): number | undefine
   return undefined;
 }
 
+/**
+ * The weight operand of a product a fused kernel evaluates in a k-loop shared by its rows (each weight
+ * element loaded once for R rows): a batched matrix-vector product (matvecWeight), or a per-head
+ * product A·v of an unbatched stack A [N, P, Q] and a batched vector v.
+ */
+export function rowSharedWeight(n: Node, nodes: readonly Node[]): number | undefined {
+  if (n.op !== 'headmatvec') return matvecWeight(n, nodes);
+  const [a, v] = n.args.map((x) => nodes[x]);
+  return !a.type.batched && v.type.batched ? a.id : undefined;
+}
+
 /** Does `consumer` read operand k at its own element index (same shape, elementwise)? */
 export function readsLocally(consumer: Node, operand: Node): boolean {
   return isElementwise(consumer.op) && operand.type.shape.length === consumer.type.shape.length;
@@ -181,7 +192,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
       const n = nodes[c];
       if (region.get(c) === undefined || must.has(c)) continue;
       if (region.get(c) !== reader) markNonLocal(c);
-      else if (isMatvec(n)) continue; // its operands are handled as any product's
+      else if (rowSharedWeight(n, nodes) !== undefined) continue; // its operands are handled as any product's
       else if (vectorSlice(n)) todo.push(n.args[0]);
       else if (isElementwise(n.op) && !expensive(n)) todo.push(...n.args.filter((a) => readsLocally(n, nodes[a])));
       else markNonLocal(c);

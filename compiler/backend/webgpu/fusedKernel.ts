@@ -15,7 +15,7 @@ import type { Node } from '../../ir/graph.js';
 import { isCompare, sizeAttrs } from '../../ir/opInfo.js';
 import type { OpAttrs } from '../../ir/ops.js';
 import type { FusedKernel, Schedule, Store } from '../../schedule/schedule.js';
-import { matvecWeight, readsLocally } from '../../schedule/schedule.js';
+import { readsLocally, rowSharedWeight } from '../../schedule/schedule.js';
 import { assert, assertNever, CompilerBug } from '../../util/assert.js';
 import type { KernelRecord } from '../../artifact/kernel.js';
 import { arenaBindings, dimsBinding } from './kernelBindings.js';
@@ -298,16 +298,16 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
       const args = n.args.filter((a) => readsLocally(n, nodes[a]));
       for (let i = args.length - 1; i >= 0; i--) todo.push([args[i], off]);
     }
-    // matrix-vector products whose weight is in memory
+    // matrix-vector and per-head products whose weight is in memory
     const matvecs = [...local.values()].filter(([id]) => {
-      const w = matvecWeight(nodes[id], nodes);
+      const w = rowSharedWeight(nodes[id], nodes);
       return w !== undefined && schedule.stores.has(w);
     });
     const byDepth = new Map<number, [number, number][]>();
     for (const [id, off] of matvecs) {
       const n = nodes[id];
-      const K = k.shape(nodes[n.args[0]].type.batched ? n.args[0] : n.args[1])[0];
-      const depth = nodes[n.args[0]].type.batched ? K : k.shape(n.args[1])[0];
+      // the summed length: a stack's block width Q, else the vector's length
+      const depth = n.op === 'headmatvec' ? k.shape(n.args[0])[2] : k.shape(n.args[nodes[n.args[0]].type.batched ? 0 : 1])[0];
       byDepth.set(depth, [...(byDepth.get(depth) ?? []), [id, off]]);
     }
     for (const [K, ids] of byDepth) {
@@ -327,13 +327,15 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
         const w = fresh('w');
         const el = atOffset(off);
         kl.emit(`let ${w} = ${load(W, weightLeft ? `${el} * ${u(K)} + ${kk}` : `${kk} * ${u(N)} + ${el}`)};`);
-        return { key: `${id}@${el}`, w, vector: weightLeft ? n.args[1] : n.args[0] };
+        // a per-head product reads its head's piece of the vector: element (el / P)·Q + kk
+        const at = n.op === 'headmatvec' ? `(${el} / ${u(k.shape(W)[1])}) * ${u(K)} + ${kk}` : kk;
+        return { key: `${id}@${el}`, w, vector: weightLeft ? n.args[1] : n.args[0], at };
       });
       kl.emit(`for (var r = 0u; r < ${u(R)}; r++) {`);
       kl.emit(`  let row = row0 + r;`);
       kl.emit(`  if (row >= ${rowsExpr}) { break; }`);
       const rl = new Scope(kl, kl.indent + '  ');
-      for (const { key, w, vector } of weights) rl.emit(`${fastMatvec.get(key)}[r] += ${w} * ${value(vector, kk, rl)};`);
+      for (const { key, w, vector, at } of weights) rl.emit(`${fastMatvec.get(key)}[r] += ${w} * ${value(vector, at, rl)};`);
       kl.lines.push(...rl.lines);
       kl.emit('}');
       blk.lines.push(...kl.lines);
