@@ -132,7 +132,7 @@ describe('cellc train --data: bad input exits 1 with one sentence', () => {
     [['--data', AIRLINE, '--horizon', '0'], "cellc: --horizon must be an integer ≥ 1, got '0'"],
     [['--data', AIRLINE, '--tbptt', '4', '--T', '12'], 'cellc: --tbptt is not supported with --data (the windows of T steps are the truncation)'],
     [['--data', join(tmp, 'none.npy')], `cellc: cannot read the data file ${join(tmp, 'none.npy')}: ENOENT`],
-    [[], 'cellc: give --task NAME (a built-in task: adding, copy, reber, sine, ar, text, hmm, ar-mle, lds) or --data FILE'],
+    [[], 'cellc: give --task NAME (a built-in task: adding, copy, reber, sine, episodes, ar, text, hmm, ar-mle, lds) or --data FILE'],
   ] as const) {
     it(`${args.join(' ') || '(no --task, no --data)'}`, async () => {
       const r = await inProcess(['train', 'dsl-examples/lstm.cell', ...args]);
