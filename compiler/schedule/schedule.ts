@@ -26,6 +26,7 @@
 //    Parameter gradients are GEMMs (Σ_rows a ⊗ b) or column sums after the loop.
 
 import type { Node } from '../ir/graph.js';
+import type { Op } from '../ir/ops.js';
 import { isElementwise, isExpensiveOp, isLeaf } from '../ir/opInfo.js';
 import { assert } from '../util/assert.js';
 import { termOperands, type GradTerm, type Role, type StepFunction, type TensorUse } from './stepFunction.js';
@@ -120,6 +121,9 @@ export function rowSharedWeight(n: Node, nodes: readonly Node[]): number | undef
   const [a, v] = n.args.map((x) => nodes[x]);
   return !a.type.batched && v.type.batched ? a.id : undefined;
 }
+
+/** Ops whose every output element reads one element of each operand (at another index). */
+const INDEX_REMAPS = new Set<Op>(['broadcast', 'reshape', 'slice', 'transpose', 'concat']);
 
 /** Does `consumer` read operand k at its own element index (same shape, elementwise)? */
 export function readsLocally(consumer: Node, operand: Node): boolean {
@@ -222,13 +226,24 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
   }
 
   // 3. Levels (per region). nonLocalLevel(a): the level at which a value is readable at any index.
+  // A reader that fetches one element of its operand per element of its own (a broadcast, reshape,
+  // slice, transpose or concat) recomputes a stored value there when the value is cheap — no product,
+  // reduction or mask on the way — instead of reading it after a level boundary (one more dispatch
+  // a step): an mLSTM's per-head gates, broadcast over each head's block, stay in the step's kernel.
+  // Readers that loop over their operand (products, reductions) read it from memory, complete.
   const level = new Map<number, number>();
-  const nonLocalLevel = (id: number, reader: Region): number => {
+  const recomputable = (n: Node) => !expensive(n) && !drawsMask(n) && !isLeaf(n.op) && (isElementwise(n.op) || INDEX_REMAPS.has(n.op));
+  const nonLocalLevel = (id: number, reader: Region, remap: boolean): number => {
     if (!region.has(id)) return 0;
     if (region.get(id) !== reader) return 0; // earlier regions are complete
-    if (must.has(id)) return level.get(id)! + 1;
-    let l = 0;
-    for (const a of nodes[id].args) l = Math.max(l, nonLocalLevel(a, reader));
+    const n = nodes[id];
+    if (must.has(id) && !(remap && recomputable(n))) return level.get(id)! + 1;
+    // recomputed at another index, n reads its operands there too — one element each, unless n loops
+    // over them (a product computed in place): those must be complete. A stored value is recomputed
+    // only by a reader of its own level (the same kernel); one of a later level loads it, complete.
+    const one = remap && (isElementwise(n.op) || INDEX_REMAPS.has(n.op));
+    let l = must.has(id) ? level.get(id)! : 0;
+    for (const a of n.args) l = Math.max(l, nonLocalLevel(a, reader, one));
     return l;
   };
   for (const n of nodes) {
@@ -238,7 +253,7 @@ export function scheduleStep(fn: StepFunction, opts: ScheduleOptions): Schedule 
     for (const a of n.args) {
       const sameRegion = region.get(a) === r;
       if (readsLocally(n, nodes[a])) l = Math.max(l, sameRegion ? level.get(a)! : 0);
-      else l = Math.max(l, nonLocalLevel(a, r));
+      else l = Math.max(l, nonLocalLevel(a, r, INDEX_REMAPS.has(n.op)));
     }
     // a GEMM's operand is read by other workgroups: it must be complete
     if (isGemm(n)) for (const a of n.args) if (region.get(a) === r) l = Math.max(l, level.get(a)! + 1);

@@ -159,11 +159,12 @@ describe('the recurrent-network examples', () => {
     'lstm_v.cell': [1, 2],
     'mgu.cell': [2, 3],
     // a matrix memory updated elementwise (C' = f·C + i·outer(v, k)): the readout C'·q leaves the loop;
-    // forward 2 (the stabiliser m', then C' and n'), backward 1
-    'mlstm.cell': [2, 1],
-    // per head: the stabiliser m' (NH), the gates broadcast to a head's block, then C', n' and h (forward 3;
-    // the step-fused schedule runs them in one kernel a step); backward 2
-    'mlstm_heads.cell': [3, 2],
+    // forward 1 (the gates f, i, broadcast over C, recomputed from the stabiliser m' where C' reads
+    // them, not read back after a level boundary), backward 1
+    'mlstm.cell': [1, 1],
+    // per head: the gates, broadcast over a head's block (reshape(f, NH, 1, 1)), recomputed where C' and
+    // n' read them: forward 1; backward 2
+    'mlstm_heads.cell': [1, 2],
     'mut1.cell': [2, 3],
     'mut2.cell': [2, 3],
     'mut3.cell': [2, 3],
