@@ -127,17 +127,17 @@ describe('cellc run', () => {
     expectNoCrash(r);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^run --compare LSTM: sizes I=5, H=17; B=3, T=15; seed 1; reachable initial states$/m);
+    expect(r.stdout).toMatch(/^run --compare LSTM: sizes I=5, H=17; B=3, T=15; seed 1; random initial states$/m);
     expect(r.stdout).toMatch(/^ {2}adapter: /m);
     for (const line of ['output +h', 'final state +c', 'param grad +i\\.W_x', 'param grad +g\\.b', 'initial state grad +h', 'input grad +x'])
       expect(r.stdout).toMatch(new RegExp(`^  ${line} +\\d\\.\\d\\de[-+]\\d+ +\\d\\.\\d\\de[-+]\\d+  OK$`, 'm'));
     expect(r.stdout).toMatch(/^ {2}OK: 18 tensors against the float64 reference, worst rel err .* \(tolerance 1\.00e-4\)$/m);
   });
 
-  it('--compare --states random draws N(0, 0.5²) initial states; another --states is a usage error', () => {
-    const r = cellc(['run', 'dsl-examples/lstm.cell', '--B', '2', '--T', '4', '--set', 'I=3', '--set', 'H=5', '--compare', '--states', 'random']);
+  it('--compare --states reachable draws the states the cell reaches; another --states is a usage error', () => {
+    const r = cellc(['run', 'dsl-examples/lstm.cell', '--B', '2', '--T', '4', '--set', 'I=3', '--set', 'H=5', '--compare', '--states', 'reachable']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/; seed 1; random initial states$/m);
+    expect(r.stdout).toMatch(/; seed 1; reachable initial states$/m);
     const bad = cellc(['run', 'dsl-examples/lstm.cell', '--compare', '--states', 'zero']);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe("cellc: --states expects reachable or random, got 'zero'");

@@ -112,7 +112,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--window <n>', 'truncated BPTT: backpropagate through windows of n steps')
     .option('--compare', 'compare every output and gradient with the float64 reference interpreter')
     .option('--tol <x>', 'largest accepted relative error with --compare', '1e-4')
-    .option('--states <kind>', 'initial states with --compare: reachable (the states the cell reaches from its declared ones, as gradcheck draws them) or random (N(0, 0.5²) per element)', 'reachable')
+    .option('--states <kind>', 'initial states with --compare: random (N(0, 0.5²) per element) or reachable (the states the cell reaches from its declared ones, as gradcheck draws them)', 'random')
     .option('--schedule <name>', 'sequential, scan, step-fused, persistent or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
     .option('--eval', 'random masks (dropout, zoneout) at their expectation, as in evaluation (default: drawn from --seed, as in training)')
     .action((file: string, opts) => setExit(runCommand(file, opts)));

@@ -1,4 +1,4 @@
-// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x] [--states reachable|random] [--eval]`:
+// `cellc run FILE --B n --T n [--set NAME=VALUE…] [--cell NAME] [--seed s] [--window n] [--compare] [--tol x] [--states random|reachable] [--eval]`:
 // one forward + backward on the GPU with seeded weights (the cell's
 // initialisers) and random inputs; random masks (dropout, zoneout) drawn as a
 // training step draws them (from --seed), or with --eval at their expectation.
@@ -11,10 +11,12 @@
 //     interpreter (runtime/apps/compare/gpuVsReference.ts) and prints one line per
 //     tensor with the largest absolute and relative error; exit 1 when a
 //     relative error exceeds --tol (default 1e-4, float32 accuracy). Initial
-//     states are ones the cell reaches from its declared ones (--states
-//     reachable, as gradcheck draws them: a normaliser n' = f·n + i is then
-//     positive, as in use) or N(0, 0.5²) per element (--states random, which
-//     can put a cell where float32 cannot follow float64 at all).
+//     states are N(0, 0.5²) per element (--states random, the default), or
+//     ones the cell reaches from its declared ones (--states reachable, as
+//     gradcheck draws them: an sLSTM's normaliser n' = f·n + i is then
+//     positive, as in use, where a random one can be near 0 and put the cell
+//     where float32 cannot follow float64; but a max-plus recursion such as
+//     Viterbi reaches near-ties that float32 and float64 break apart).
 
 import { numel, type RandomKey } from '../../../../compiler/index.js';
 import { compareWithReference } from '../../compare/gpuVsReference.js';
