@@ -9,7 +9,10 @@
 // local read: an elementwise op reading an operand of exactly its own shape.
 // A value that is not materialised is recomputed in the reader's registers,
 // so the reads it makes count as the reader's, and at another index when the
-// reader reads it at another index. Lavapipe runs workgroups in an order that
+// reader reads it at another index; so does a cheap value (elementwise or an
+// index remap) that the kernel both writes and reads at another index through
+// index remaps only (a broadcast, reshape, slice, transpose, concat), since the
+// kernel recomputes its own outputs where they are read. Lavapipe runs workgroups in an order that
 // often hides a missing barrier (LSTM's numbers stayed right without one), so
 // only a check like this one catches it for sure.
 
@@ -24,6 +27,9 @@ import { EXAMPLE_CELLS, EXAMPLES_DIR } from '../autodiff/util.js';
 /** The ops that compute element i from element i of each operand (SPEC §7.1), broadcasting aside. */
 const ELEMENTWISE = new Set(['neg', 'exp', 'log', 'tanh', 'sigmoid', 'relu', 'sqrt', 'rsqrt', 'abs', 'softplus', 'square', 'recip', 'silu', 'add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'select']);
 
+/** The ops that read one element of each operand per element, at another index. */
+const INDEX_REMAPS = new Set(['broadcast', 'reshape', 'slice', 'transpose', 'concat']);
+
 const sameShape = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((d, i) => JSON.stringify(d) === JSON.stringify(b[i]));
 
 /** Every hazard of one schedule, as readable lines. */
@@ -36,28 +42,35 @@ export function hazards(s: Schedule, label: string): string[] {
       for (const id of st.kind === 'fused' ? st.outputs : st.matmuls) writer.set(id, { region, index, name: st.name });
     });
   }
+  const recomputable = (id: number) => (ELEMENTWISE.has(nodes[id].op) || INDEX_REMAPS.has(nodes[id].op)) && !nodes[id].args.some((x) => nodes[x].op === 'mask');
   const local = (consumer: number, operand: number) => ELEMENTWISE.has(nodes[consumer].op) && sameShape(nodes[consumer].type.shape, nodes[operand].type.shape);
   for (const [region, stages] of Object.entries(s.stages)) {
     stages.forEach((st, index) => {
-      // values the kernel computes (its outputs, and what it recomputes), each with "read at another index"
-      const seen = new Map<number, boolean>();
-      const visit = (id: number, far: boolean) => {
-        if (seen.get(id) === true || (seen.has(id) && !far)) return;
+      // values the kernel computes (its outputs, and what it recomputes), each with how it is read: at its
+      // own index (0), at another through index remaps only (1: one element each), or in a loop (2)
+      const seen = new Map<number, number>();
+      const visit = (id: number, far: number) => {
+        if ((seen.get(id) ?? -1) >= far) return;
         seen.set(id, far);
         for (const a of nodes[id].args) {
-          const farA = far || !local(id, a);
+          const farA = local(id, a) ? far : INDEX_REMAPS.has(nodes[id].op) && far < 2 ? 1 : 2;
           const w = writer.get(a);
           if (w && w.region === region) {
             if (w.index > index) out.push(`${label}: ${st.name} reads %${a} (${nodes[a].op}), written later by ${w.name}`);
-            else if (w.index === index && farA) out.push(`${label}: ${st.name} reads %${a} (${nodes[a].op}) at another element's index, and writes it itself`);
+            else if (w.index === index && farA > 0) {
+              // a cheap value the kernel writes, read through index remaps, is recomputed there (schedule.ts
+              // allows it; fusedKernel.ts computes its own outputs at any index): its operands are read there
+              if (farA === 1 && recomputable(a)) visit(a, 1);
+              else out.push(`${label}: ${st.name} reads %${a} (${nodes[a].op}) at another element's index, and writes it itself`);
+            }
             continue;
           }
           if (s.region.get(a) === region && !s.stores.has(a)) visit(a, farA);
         }
       };
-      if (st.kind === 'fused') for (const id of st.outputs) visit(id, false);
+      if (st.kind === 'fused') for (const id of st.outputs) visit(id, 0);
       else {
-        for (const id of st.matmuls) visit(id, true); // a GEMM's operands are read by every workgroup
+        for (const id of st.matmuls) visit(id, 2); // a GEMM's operands are read by every workgroup
       }
     });
   }
