@@ -135,3 +135,6 @@ export function evalShape(s: Shape, sizes: Readonly<Record<string, number>>): nu
 
 /** Elements of a concrete shape (1 for a scalar). */
 export const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** The element count of a symbolic shape, multiplied out (`[NH, DH]` → `DH*NH`). */
+export const shapeNumel = (s: Shape): Dim => s.reduce(dimMul, dimConst(1));

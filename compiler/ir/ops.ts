@@ -11,7 +11,7 @@
 // parameters and constants do not. Elementwise ops require equal shapes
 // (broadcasting is explicit in the IR) but mix batched and unbatched freely.
 
-import { dimAdd, dimEq, dimKey, dimMul, isConstDim, shapeEq, type Dim, type Shape } from './dims.js';
+import { dimAdd, dimEq, dimKey, dimMul, isConstDim, shapeEq, shapeNumel, type Dim, type Shape } from './dims.js';
 
 export type DType = 'f32' | 'i32' | 'bool';
 
@@ -255,8 +255,8 @@ export const TYPE_RULES: Record<Op, TypeRule> = {
   reshape: (args, attrs: OpAttrs['reshape']) => {
     const e = arity(1, args);
     if (e) return e;
-    const count = (s: Shape) => s.reduce(dimMul, { c: 1, terms: [] });
-    if (!dimEq(count(args[0].shape), count(attrs.shape))) return `cannot reshape ${showShape(args[0].shape)} (${dimKey(count(args[0].shape))} elements) to ${showShape(attrs.shape)} (${dimKey(count(attrs.shape))})`;
+    const [have, want] = [shapeNumel(args[0].shape), shapeNumel(attrs.shape)];
+    if (!dimEq(have, want)) return `cannot reshape ${showShape(args[0].shape)} (${dimKey(have)} elements) to ${showShape(attrs.shape)} (${dimKey(want)})`;
     return { ...args[0], shape: attrs.shape };
   },
   concat: (args, attrs: OpAttrs['concat']) => {

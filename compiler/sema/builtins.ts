@@ -8,7 +8,7 @@ import { UNARY_BUILTINS } from '../ir/opInfo.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { constantValue } from './initSyntax.js';
 import { dropout, zoneout } from './maskBuiltins.js';
-import { dense, outer, reshape } from './headBuiltins.js';
+import { dense, kw, outer, reshape } from './headBuiltins.js';
 
 type Call = Extract<A.Expr, { kind: 'call' }>;
 export type Lower = (e: A.Expr) => Value;
@@ -18,10 +18,6 @@ interface Builtin {
   readonly arity: readonly [number, number];
   readonly keywords: readonly string[];
   readonly lower: (ctx: Ctx, call: Call, lower: Lower) => Value;
-}
-
-function kw(call: Call, key: string): A.KeywordArg | undefined {
-  return call.kwargs.find((k) => k.key === key);
 }
 
 /** An integer keyword argument (e.g. axis), normalised against `rank`. */

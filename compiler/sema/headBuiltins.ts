@@ -4,7 +4,7 @@
 // Size arguments are size expressions (`NH * DH`), checked symbolically.
 
 import type * as A from '../syntax/ast.js';
-import { dimAdd, dimConst, dimDivExact, dimEq, dimKey, dimMul, symbolOf, type Dim, type Shape } from '../ir/dims.js';
+import { dimAdd, dimConst, dimDivExact, dimEq, dimKey, dimMul, shapeNumel, symbolOf, type Dim, type Shape } from '../ir/dims.js';
 import { dimPositive } from './sizes.js';
 import { Ctx, POISON, type Value } from './context.js';
 import { parseInitializer } from './initSyntax.js';
@@ -12,7 +12,8 @@ import { parseInitializer } from './initSyntax.js';
 type Call = Extract<A.Expr, { kind: 'call' }>;
 type Lower = (e: A.Expr) => Value;
 
-const kw = (call: Call, key: string): A.KeywordArg | undefined => call.kwargs.find((k) => k.key === key);
+/** A call's keyword argument `key`, if given. */
+export const kw = (call: Call, key: string): A.KeywordArg | undefined => call.kwargs.find((k) => k.key === key);
 
 export function dense(ctx: Ctx, call: Call, lower: Lower): Value {
   const args = call.args.map((a) => ctx.requireFloat(lower(a), a.span, 'dense'));
@@ -137,8 +138,7 @@ export function reshape(ctx: Ctx, call: Call, lower: Lower): Value {
   });
   if (x === POISON || dims.some((d) => !d)) return POISON;
   const shape = dims as Shape;
-  const count = (s: Shape) => s.reduce(dimMul, dimConst(1));
-  const [have, want] = [count(ctx.shape(x)), count(shape)];
+  const [have, want] = [shapeNumel(ctx.shape(x)), shapeNumel(shape)];
   if (!dimEq(have, want)) {
     return ctx.error('E201', `cannot reshape ${ctx.describe(x)} (${dimKey(have)} elements) to [${shape.map(dimKey).join(', ')}] (${dimKey(want)} elements): the element counts must be equal for every choice of sizes`, call.span);
   }
