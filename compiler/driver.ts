@@ -26,8 +26,9 @@ import { printSchedule } from './schedule/printSchedule.js';
 import { BACKENDS, type BackendName, type GenerateOptions } from './backend/backend.js';
 import { generatePerStep } from './backend/webgpu/perStep.js';
 import { tryGenerateScan } from './backend/webgpu/scan.js';
+import { tryGenerateLanes } from './backend/webgpu/rowOwned.js';
 import { cellFindings } from './analysis/findings.js';
-import { chooseSchedule, type ScheduleOption } from './analysis/choice.js';
+import { chooseSchedule, type Choice, type ScheduleOption } from './analysis/choice.js';
 import { initialize } from './numeric/initializers.js';
 import { Rng } from './numeric/random.js';
 
@@ -137,7 +138,12 @@ export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artif
   if (options.trialAxis && drawsMasks(s.forwardFn.nodes)) throw new RangeError('a trial axis cannot run a cell with random masks (dropout, zoneout): train its trials one by one');
   if (options.trialAxis && rowOwned(options.backend ?? options.schedule ?? '')) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${options.backend ?? options.schedule}`);
   if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
-  const perStep = () => generatePerStep(s, options);
+  // where `auto` would run the sequential loop: an elementwise recurrence loops inside one kernel instead
+  const sequential = (choice: Choice, seq?: Artifact): Artifact => {
+    const lanes = (options.schedule ?? 'auto') === 'auto' && !options.trialAxis ? tryGenerateLanes(s, options) : undefined;
+    if (lanes) return { ...lanes, schedule: { name: 'persistent', reason: `${choice.reason}; but every step reads its carried values only at its own elements (elementwise recurrences), so one thread per element loops over all T steps, one dispatch per pass`, ...findings } };
+    return { ...(seq ?? generatePerStep(s, options)), schedule: { ...choice, ...findings } };
+  };
   let choice = chooseSchedule(findings, options.schedule ?? 'auto', undefined, undefined);
   if (rowOwned(choice.name) && options.trialAxis) throw new RangeError(`a trial axis needs the sequential or scan schedule, not ${choice.name}`);
   if (rowOwned(choice.name)) return { ...BACKENDS[choice.name].generate(s, options), schedule: { ...choice, ...findings } };
@@ -147,14 +153,14 @@ export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artif
     scan = undefined;
   }
   if (scan && options.shape && options.schedule !== 'scan') {
-    const seq = perStep();
+    const seq = generatePerStep(s, options);
     const loopKernels = seq.forward.step.length + seq.backward.step.length;
     const scanDispatches = [scan.forward, scan.backward].reduce((n, p) => n + p.prelude.length + p.before.length + p.after.length, scan.backward.grads.length);
     const scanWidth = scan.states.reduce((n, st) => n + st.shape.reduce((a, b) => a * b, 1), 0);
     choice = chooseSchedule(findings, 'auto', { loopKernels, scanDispatches, scanWidth }, options.shape);
-    if (choice.name === 'sequential') return { ...seq, schedule: { ...choice, ...findings } };
+    if (choice.name === 'sequential') return sequential(choice, seq);
   }
-  return { ...(scan ?? perStep()), schedule: { ...choice, ...findings } };
+  return scan ? { ...scan, schedule: { ...choice, ...findings } } : sequential(choice);
 }
 
 /** Stages 3–5 for a graph already bound to sizes (models, tests). */

@@ -151,9 +151,9 @@ describe('pipelines', () => {
         const a = compileBound({ graph: g, sizes });
         const rt = await CellRuntime.create(ctx, a, { B: 2, T: 2 }); // throws GpuValidationError / WgslCompileError naming the kernel
         expect(() => ctx.throwUncaptured(), `${file} ${g.name}`).not.toThrow();
-        // a scan artifact has no per-step kernels: its work is once per call
+        // a scan or persistent artifact has no per-step kernels: its work is once per call
         const counts = rt.dispatchCounts();
-        expect(a.schedule?.name === 'scan' ? counts.forwardOnce : counts.forwardPerStep, `${file} ${g.name}`).toBeGreaterThan(0);
+        expect(a.schedule?.name === 'scan' || a.schedule?.name === 'persistent' ? counts.forwardOnce : counts.forwardPerStep, `${file} ${g.name}`).toBeGreaterThan(0);
         rt.destroy();
         cells++;
       }

@@ -19,8 +19,9 @@ const EXAMPLES = readdirSync(join(ROOT, 'dsl-examples')).filter((f) => f.endsWit
 
 const source = (file: string) => readFileSync(join(ROOT, 'dsl-examples', file), 'utf8');
 
+// the per-step schedule's kernels (what `auto` picks instead — scans, lane kernels — is pinned in recurrence.test.ts)
 function artifactOf(file: string, sizes: Record<string, number> = {}, cell?: string): Artifact {
-  const r = compile(source(file), { path: file, sizes, ...(cell ? { cell } : {}) });
+  const r = compile(source(file), { path: file, sizes, schedule: 'sequential', ...(cell ? { cell } : {}) });
   if ('diagnostics' in r) throw new Error(r.formatted);
   return r.artifact;
 }

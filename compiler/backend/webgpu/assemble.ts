@@ -13,7 +13,7 @@ import { tensorNames, type StepFunction } from '../../schedule/stepFunction.js';
 import { numel, shapeIn, type Lowered } from '../../schedule/cellSchedule.js';
 import { assert } from '../../util/assert.js';
 import { ARTIFACT_FORMAT, type Artifact, type ArtifactOutput, type PassPlan, type TrainingPlan } from '../../artifact/artifact.js';
-import { renderFusedKernel, renderRowKernel } from './fusedKernel.js';
+import { renderFusedKernel, renderLaneKernel, renderRowKernel } from './fusedKernel.js';
 import { evalLin, type Layout, type TensorId, type TensorRef } from '../../artifact/layout.js';
 import { renderColsumKernel } from './colsumKernel.js';
 import { renderGradKernel, type GradKernelTerm } from './gradKernel.js';
@@ -97,16 +97,21 @@ export class ArtifactBuilder {
    * A pass plan whose loop stages are one row-owning kernel (fusedKernel.ts renderRowKernel): one
    * dispatch per step, or with `persistent` one dispatch for all T steps, after the hoisted stages.
    */
-  rowPlan(s: Schedule, fn: StepFunction, persistent?: { readonly reverse: boolean }): PassPlan {
+  rowPlan(s: Schedule, fn: StepFunction, persistent?: { readonly reverse: boolean }): PassPlan;
+  /** `lanesOnly`: the persistent plan only where its loop is a lane kernel (or there is no loop), else undefined. */
+  rowPlan(s: Schedule, fn: StepFunction, persistent: { readonly reverse: boolean }, lanesOnly: true): PassPlan | undefined;
+  rowPlan(s: Schedule, fn: StepFunction, persistent?: { readonly reverse: boolean }, lanesOnly = false): PassPlan | undefined {
     const { layout, cell } = this;
     const loop = s.stages.loop.map((st) => {
       assert(st.kind === 'fused', 'loop stages are fused kernels');
       return st;
     });
     const before = this.stages(s, fn, s.stages.pre);
-    const kernel = loop.length
-      ? [this.add(renderRowKernel({ schedule: s, layout, stages: loop, name: `${loop[0].name.split('_')[0]}_${persistent ? 'persistent' : 'step'}`, persistent, shape: shapeIn(fn, cell.sizes), describe: (id) => describeNode(fn.nodes, id, fn.origins), workgroupSize: this.wg, sizes: cell.sizes }))]
-      : [];
+    const input = { schedule: s, layout, stages: loop, name: `${loop[0]?.name.split('_')[0]}_${persistent ? 'persistent' : 'step'}`, persistent, shape: shapeIn(fn, cell.sizes), describe: (id: number) => describeNode(fn.nodes, id, fn.origins), workgroupSize: this.wg, sizes: cell.sizes };
+    // an elementwise recurrence loops in one thread per element (no barriers), anything else in workgroups owning rows
+    const lanes = persistent && loop.length === 1 ? renderLaneKernel({ ...input, persistent }) : undefined;
+    if (lanesOnly && loop.length && !lanes) return undefined;
+    const kernel = loop.length ? [this.add(lanes ?? renderRowKernel(input))] : [];
     return { prelude: this.stages(s, fn, s.stages.const), before: persistent ? [...before, ...kernel] : before, step: persistent ? [] : kernel, after: this.stages(s, fn, s.stages.post) };
   }
 

@@ -28,7 +28,8 @@ import { postOrder } from '../../util/postOrder.js';
 import { isStructural, WGSL_OPS } from './wgslOps.js';
 import { DIMS_DECL, DIMS_DECL_RANDOM, dimsPrologue } from './wgslDims.js';
 import { maskAt, PHILOX_WGSL } from './wgslPhilox.js';
-import { atOffset, broadcastIndex, f, operandIndex, sliceOffset, u } from './wgslIndex.js';
+import { atOffset, broadcastIndex, f, operandIndex, sliceOffset, transposeIndex, u } from './wgslIndex.js';
+import { concatValue } from './concat.js';
 import { reduction } from './reduction.js';
 import { headMatvecLoop, matmulLoop, sumtoLoop } from './productLoops.js';
 
@@ -43,7 +44,7 @@ export interface KernelInput {
 }
 
 export function renderFusedKernel(k: KernelInput): KernelRecord {
-  return renderKernel(k, k.stage.name, [k.stage], undefined);
+  return renderKernel(k, k.stage.name, [k.stage], undefined)!;
 }
 
 /**
@@ -61,10 +62,23 @@ export interface RowKernelInput extends Omit<KernelInput, 'stage'> {
 
 export function renderRowKernel(k: RowKernelInput): KernelRecord {
   assert(k.stages.length > 0 && k.stages.every((s) => s.region === 'loop'), 'a row-owning kernel runs loop stages');
-  return renderKernel({ ...k, stage: k.stages[0] }, k.name, k.stages, { persistent: k.persistent });
+  return renderKernel({ ...k, stage: k.stages[0] }, k.name, k.stages, { persistent: k.persistent })!;
 }
 
-function renderKernel(k: KernelInput, kernelName: string, stages: readonly FusedKernel[], rowOwned: { persistent?: { readonly reverse: boolean } } | undefined): KernelRecord {
+/**
+ * The persistent kernel of a pass whose step is one level that reads every
+ * value it carries at its own element (an elementwise recurrence: IndRNN, a
+ * diagonal-Jacobian cell): each thread loops over all T steps for its element
+ * of R rows, as the per-step kernel's grid lays them out, with no barrier —
+ * no thread reads what another writes. Undefined when the step reads a
+ * carried value at another element (a product with h, a broadcast of it).
+ */
+export function renderLaneKernel(k: RowKernelInput & { readonly persistent: { readonly reverse: boolean } }): KernelRecord | undefined {
+  assert(k.stages.length === 1 && k.stages[0].region === 'loop', 'a lane kernel runs one loop stage');
+  return renderKernel({ ...k, stage: k.stages[0] }, k.name, k.stages, { persistent: k.persistent, lanes: true });
+}
+
+function renderKernel(k: KernelInput, kernelName: string, stages: readonly FusedKernel[], rowOwned: { persistent?: { readonly reverse: boolean }; lanes?: true } | undefined): KernelRecord | undefined {
   const { schedule, layout } = k;
   const stage = stages[0];
   const nodes = schedule.fn.nodes;
@@ -79,6 +93,10 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
   const R = stage.region === 'const' ? 1 : 4;
   const persistent = rowOwned?.persistent;
+  const lanes = rowOwned?.lanes === true;
+  // lanes: the tensors the kernel writes, and whether it reads one at an element other than its own
+  const carried = new Set(stages.flatMap((st) => st.outputs.flatMap((id) => schedule.stores.get(id)!.map((x) => x.tensor))));
+  let readsAcross = false;
   const rowsExpr = rows === 'B' ? 'B' : rows === 'TB' ? '(T * B)' : '1u';
 
   const computedHere = (id: number) => outputs.has(id) || (!schedule.stores.has(id) && nodes[id].op !== 'input' && nodes[id].op !== 'state' && nodes[id].op !== 'param');
@@ -96,6 +114,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
 
   const load = (id: number, idx: string) => {
     const st = schedule.stores.get(id)!;
+    if (lanes && idx !== 'j' && carried.has(st[0].tensor)) readsAcross = true;
     const v = storeAddr(st[0], id, idx);
     return nodes[id].type.dtype === 'bool' ? `(${v} != 0.0)` : v;
   };
@@ -179,13 +198,8 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
       }
       case 'reshape':
         return arg(0); // the same row-major element
-      case 'transpose': {
-        // out [C, R]: in [R, C]; out (i, k) = i·R + k reads in (k, i) = k·C + i (per block of a stack)
-        const [c, r] = sh.slice(-2);
-        if (sh.length === 2) return arg(0, `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`);
-        const m = `(${idx} % ${u(r * c)})`;
-        return arg(0, `(${idx} / ${u(r * c)}) * ${u(r * c)} + (${m} % ${u(r)}) * ${u(c)} + (${m} / ${u(r)})`);
-      }
+      case 'transpose':
+        return arg(0, transposeIndex(idx, sh));
       case 'sum':
       case 'rmax':
       case 'logsumexp':
@@ -197,28 +211,8 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
       }
       case 'sumto':
         return sumtoLoop(loopInput, s, k.shape(n.args[0]), sh, (n.attrs as OpAttrs['sumto']).axes);
-      case 'concat': {
-        const axis = (n.attrs as OpAttrs['concat']).axis;
-        const inner = numel(sh.slice(axis + 1));
-        const dim = sh[axis];
-        const c = `((${idx} / ${u(inner)}) % ${u(dim)})`;
-        const o = `(${idx} / ${u(dim * inner)})`;
-        const i = `(${idx} % ${u(inner)})`;
-        const out = fresh('cat');
-        s.emit(`var ${out} = 0.0;`);
-        let start = 0;
-        n.args.forEach((a, p) => {
-          const len = k.shape(a)[axis];
-          s.emit(`${p === 0 ? '' : 'else '}if (${c} < ${u(start + len)}) {`);
-          const sc = new Scope(s, s.indent + '  ');
-          const v = value(a, `${o} * ${u(len * inner)} + (${c} - ${u(start)}) * ${u(inner)} + ${i}`, sc);
-          sc.emit(`${out} = ${v};`);
-          s.lines.push(...sc.lines);
-          s.emit('}');
-          start += len;
-        });
-        return out;
-      }
+      case 'concat':
+        return concatValue({ idx, shape: sh, axis: (n.attrs as OpAttrs['concat']).axis, lengths: n.args.map((a) => k.shape(a)[(n.attrs as OpAttrs['concat']).axis]), fresh, load: (p, q, sc) => value(n.args[p], q, sc) }, s);
       case 'slice': {
         const a = n.attrs as OpAttrs['slice'];
         const xs = k.shape(n.args[0]);
@@ -372,7 +366,15 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const W = k.workgroupSize;
   const body = new Scope(undefined, '  ');
   if (!rowOwned) emitStage(stage, body);
-  else {
+  else if (lanes) {
+    body.emit(`for (var tt = 0u; tt < T; tt++) {`);
+    const steps = new Scope(body, '    ');
+    steps.emit(persistent!.reverse ? 'let t = T - 1u - tt;' : 'let t = tt;');
+    emitStage(stage, steps);
+    body.lines.push(...steps.lines);
+    body.emit('}');
+    if (readsAcross) return undefined;
+  } else {
     // every thread of the workgroup reaches each barrier: the element loops end before it
     let steps = body;
     if (persistent) {
@@ -400,7 +402,10 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const readOnly = new Set(arenaList.filter((a) => a === 'params' || (a.startsWith('gemm:') && !written.has(a))));
   const summary = stages.flatMap((st) => st.outputs.map((id) => k.describe(id))).join('; ');
   const used = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol));
-  const what = rowOwned
+  const rowWide = rowOwned && !lanes;
+  const what = lanes
+    ? `all T steps${persistent!.reverse ? ' in reverse' : ''} of ${schedule.fn.name}, level ${stage.level}, one thread per element of ${R} rows (each step reads only its own elements)`
+    : rowOwned
     ? `${persistent ? `all T steps${persistent.reverse ? ' in reverse' : ''}` : 'one time step'} of ${schedule.fn.name}, levels ${stages.map((st) => st.level).join(', ')} in one workgroup per ${R} rows`
     : `${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}`;
   const wgsl = [
@@ -412,13 +417,13 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
     `@compute @workgroup_size(${W})`,
     'fn main(@builtin(global_invocation_id) gid: vec3<u32>) {',
     ...dimsPrologue(used, layout),
-    ...(rowOwned ? [] : ['  let j = gid.x;']),
+    ...(rowWide ? [] : ['  let j = gid.x;']),
     `  let row0 = gid.y * ${u(R)};`,
     ...body.lines,
     '}',
     '',
   ].join('\n');
-  const { elements, text } = rowOwned ? { elements: W, text: String(W) } : widestOf(stage);
+  const { elements, text } = rowWide ? { elements: W, text: String(W) } : widestOf(stage);
   return {
     name: kernelName,
     role: 'fused',

@@ -37,3 +37,12 @@ export const broadcastIndex = (idx: string, inShape: readonly number[], outShape
   });
   return terms.length ? terms.join(' + ') : '0u';
 };
+
+/** Index into the operand [… R, C] of a transpose to `outShape` [… C, R] for element `idx` (per block of a stack). */
+export const transposeIndex = (idx: string, outShape: readonly number[]) => {
+  // out (i, k) = i·R + k reads in (k, i) = k·C + i
+  const [c, r] = outShape.slice(-2);
+  if (outShape.length === 2) return `(${idx} % ${u(r)}) * ${u(c)} + (${idx} / ${u(r)})`;
+  const m = `(${idx} % ${u(r * c)})`;
+  return `(${idx} / ${u(r * c)}) * ${u(r * c)} + (${m} % ${u(r)}) * ${u(c)} + (${m} / ${u(r)})`;
+};
