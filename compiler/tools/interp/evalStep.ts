@@ -1,6 +1,9 @@
 // Evaluates a node list (a forward or backward step graph) on float64
 // tensors for concrete sizes and batch size B. Leaves get their values from
-// the caller; every other node from EVAL_RULES.
+// the caller; every other node from EVAL_RULES. With `float32`, every node's
+// result is rounded to float32 as it is computed: the same arithmetic at the
+// precision of the GPU, whose distance from float64 measures the roundoff a
+// cell's computation amplifies (runtime/apps/compare/gpuVsReference.ts).
 
 import { evalDim, evalShape, type Dim, type Shape } from '../../ir/dims.js';
 import type { Node } from '../../ir/graph.js';
@@ -36,6 +39,7 @@ export class Evaluator {
     readonly nodes: readonly Node[],
     readonly sizes: Readonly<Record<string, number>>,
     readonly B: number,
+    readonly float32 = false,
   ) {
     const dimValue = (d: Dim) => {
       const v = evalDim(d, sizes);
@@ -74,7 +78,11 @@ export class Evaluator {
         continue;
       }
       const c = this.ctxs[n.id];
-      const data = EVAL_RULES[n.op](n.args.map((a) => values[a]), c);
+      let data = EVAL_RULES[n.op](n.args.map((a) => values[a]), c);
+      if (this.float32) {
+        if (n.args.some((a) => values[a].data === data)) data = data.slice(); // a rule may pass an operand through
+        for (let i = 0; i < data.length; i++) data[i] = Math.fround(data[i]);
+      }
       values[n.id] = { shape: c.shape, batched: n.type.batched, data };
     }
     return values;

@@ -52,10 +52,12 @@ export class CellInterpreter {
     readonly graph: Graph,
     readonly sizes: Readonly<Record<string, number>>,
     readonly B: number,
+    /** Round every value to float32 as it is computed (evalStep.ts); default float64. */
+    readonly float32 = false,
   ) {
     this.backwardStep = buildBackward(graph);
-    this.fwd = new Evaluator(graph.nodes, sizes, B);
-    this.bwd = new Evaluator(this.backwardStep.nodes, sizes, B);
+    this.fwd = new Evaluator(graph.nodes, sizes, B, float32);
+    this.bwd = new Evaluator(this.backwardStep.nodes, sizes, B, float32);
   }
 
   /** Concrete shape of a forward node. */

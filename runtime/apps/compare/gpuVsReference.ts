@@ -18,6 +18,25 @@ export interface Comparison {
   readonly maxAbs: number;
   readonly maxRel: number;
   readonly count: number;
+  /**
+   * With `roundoff`: the largest distance between the float64 reference and the same
+   * computation rounded to float32 at every value — the roundoff the cell amplifies;
+   * Infinity where the float32 computation overflows or is not a number.
+   */
+  readonly roundoff?: number;
+}
+
+/** The GPU may differ from float64 by this many times the float32 reference's own distance from it. */
+export const ROUNDOFF_FACTOR = 10;
+
+/**
+ * A tensor agrees: within `tol` of its scale, or below 1e-6 absolute (≈ 0 in float64), or —
+ * measured with `roundoff` — within ROUNDOFF_FACTOR times the float32 reference's distance
+ * from float64 (cancellation that float32 arithmetic of the same cell cannot avoid).
+ */
+export function agrees(r: Comparison, tol: number): boolean {
+  if (r.maxRel < tol || r.maxAbs < 1e-6) return true;
+  return r.roundoff !== undefined && Number.isFinite(r.roundoff) && r.maxAbs <= ROUNDOFF_FACTOR * r.roundoff + 1e-6;
 }
 
 export interface CompareOptions {
@@ -33,11 +52,17 @@ export interface CompareOptions {
   readonly trials?: number;
   /** The key of the random masks (dropout, zoneout) on both sides; default: none (evaluation, masks at their expectation). */
   readonly random?: RandomKey;
+  /** Also run the reference at float32 and report each tensor's `roundoff` (for `agrees`). */
+  readonly roundoff?: boolean;
 }
 
-function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Float64Array | Float64Array[]): Comparison {
-  const r = Array.isArray(ref) ? concatArrays(ref) : ref;
+type Ref = Float64Array | Float64Array[];
+const flat = (x: Ref) => (Array.isArray(x) ? concatArrays(x) : x);
+
+function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Ref, ref32?: Ref): Comparison {
+  const r = flat(ref);
   if (gpu.length !== r.length) throw new Error(`${name}: GPU gave ${gpu.length} values, reference ${r.length}`);
+  const roundoff = ref32 && flat(ref32).reduce((m, v, i) => (Number.isFinite(v) ? Math.max(m, Math.abs(v - r[i])) : Infinity), 0);
   let maxAbs = 0;
   let scale = 0;
   for (let i = 0; i < r.length; i++) {
@@ -45,7 +70,7 @@ function diff(name: string, kind: Comparison['kind'], gpu: Float32Array, ref: Fl
     scale = Math.max(scale, Math.abs(r[i]));
   }
   if (gpu.some((v) => !Number.isFinite(v))) maxAbs = Infinity;
-  return { name, kind, maxAbs, maxRel: scale > 0 ? maxAbs / scale : maxAbs, count: r.length };
+  return { name, kind, maxAbs, maxRel: scale > 0 ? maxAbs / scale : maxAbs, count: r.length, ...(roundoff !== undefined ? { roundoff } : {}) };
 }
 
 
@@ -62,6 +87,7 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
   const rt = await CellRuntime.create(ctx, artifact, { B, T, trials: K });
   try {
     const interp = new CellInterpreter(g, sizes, B);
+    const interp32 = o.roundoff ? new CellInterpreter(g, sizes, B, true) : undefined;
     // each trial its own draw (trial 0 the draw of a run alone), all run by one forward + backward
     const draws = Array.from({ length: K }, (_, k) => {
       rt.selectTrial(k);
@@ -74,14 +100,16 @@ export async function compareWithReference(ctx: GpuContext, cell: Bound & { read
       rt.selectTrial(k);
       const tape = interp.forward(d.params, d.inputs, d.init, T, o.random);
       const grads = interp.backward(d.params, d.inputs, tape, d.dOut, d.dFinal, o.window ?? T);
+      const tape32 = interp32?.forward(d.params, d.inputs, d.init, T, o.random);
+      const grads32 = tape32 && interp32!.backward(d.params, d.inputs, tape32, d.dOut, d.dFinal, o.window ?? T);
       const name = (n: string) => (K > 1 ? `trial ${k}: ${n}` : n);
-      for (const y of artifact.outputs) out.push(diff(name(y.name), 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!));
-      for (const s of artifact.states) out.push(diff(name(s.name), 'final state', await rt.readState(s.name), tape.states.get(s.name)![T]));
+      for (const y of artifact.outputs) out.push(diff(name(y.name), 'output', await rt.readOutput(y.name), tape.outputs.get(y.name)!, tape32?.outputs.get(y.name)));
+      for (const s of artifact.states) out.push(diff(name(s.name), 'final state', await rt.readState(s.name), tape.states.get(s.name)![T], tape32?.states.get(s.name)![T]));
       const pg = await rt.readGrads();
-      for (const p of artifact.params) out.push(diff(name(p.name), 'param grad', pg.get(p.name)!, grads.params.get(p.name)!));
+      for (const p of artifact.params) out.push(diff(name(p.name), 'param grad', pg.get(p.name)!, grads.params.get(p.name)!, grads32?.params.get(p.name)));
       const sg = await rt.readInitialStateGrads();
-      for (const s of artifact.states) out.push(diff(name(s.name), 'initial state grad', sg.get(s.name)!, grads.initialStates.get(s.name)!));
-      for (const x of artifact.inputs) if (x.dtensor) out.push(diff(name(x.name), 'input grad', await rt.readInputGrad(x.name), grads.inputs.get(x.name)!));
+      for (const s of artifact.states) out.push(diff(name(s.name), 'initial state grad', sg.get(s.name)!, grads.initialStates.get(s.name)!, grads32?.initialStates.get(s.name)));
+      for (const x of artifact.inputs) if (x.dtensor) out.push(diff(name(x.name), 'input grad', await rt.readInputGrad(x.name), grads.inputs.get(x.name)!, grads32?.inputs.get(x.name)));
     }
     return out;
   } finally {

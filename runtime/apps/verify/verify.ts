@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { compileBound, type Artifact, type Bound } from '../../../compiler/index.js';
 import { targetOf, type GpuContext } from '../../core/device.js';
-import { compareWithReference, type Comparison } from '../compare/gpuVsReference.js';
+import { agrees as agreesWithin, compareWithReference, type Comparison } from '../compare/gpuVsReference.js';
 
 /** Worst relative error (max abs / max |reference|) still taken as float32 rounding; a wrong gradient is far above it. */
 export const VERIFY_TOLERANCE = 1e-3;
@@ -45,7 +45,7 @@ export class VerificationError extends Error {
   }
 }
 
-const agrees = (r: Comparison) => r.maxRel < VERIFY_TOLERANCE || r.maxAbs < ABS_FLOOR;
+const agrees = (r: Comparison) => r.maxRel < VERIFY_TOLERANCE || r.maxAbs < ABS_FLOOR || agreesWithin(r, VERIFY_TOLERANCE);
 
 function cacheFile(): string {
   const dir = process.env.CELLC_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cellc');
@@ -93,7 +93,10 @@ export async function verifyOnDevice(ctx: GpuContext, cell: Bound & { readonly a
   const hit = useCache ? readCache(file)[key] : undefined;
   if (hit) return { ok: true, worst: hit.worst, compared: hit.compared, cached: true, B: SLICE.B, T: SLICE.T };
   // masks drawn as in training (what a trained cell runs), with a fixed key
-  const rows = await compareWithReference(ctx, { ...cell, artifact }, artifact.randomMasks ? { ...SLICE, random: { seed: SLICE.seed, draw: 0, training: true } } : SLICE);
+  const slice = artifact.randomMasks ? { ...SLICE, random: { seed: SLICE.seed, draw: 0, training: true } } : SLICE;
+  let rows = await compareWithReference(ctx, { ...cell, artifact }, slice);
+  // a disagreement is measured again against the float32 roundoff the cell itself amplifies (cancellation)
+  if (rows.some((r) => !agrees(r))) rows = await compareWithReference(ctx, { ...cell, artifact }, { ...slice, roundoff: true });
   const bad = rows.filter((r) => !agrees(r));
   const worst = (bad.length ? bad : rows).reduce((w, r) => (r.maxRel > w.maxRel ? r : w), rows[0]);
   const result: Verification = { ok: bad.length === 0, worst, compared: rows.length, cached: false, B: SLICE.B, T: SLICE.T };
