@@ -140,7 +140,7 @@ export function generate(s: Scheduled, options: CompileBoundOptions = {}): Artif
   if (options.backend) return { ...BACKENDS[options.backend].generate(s, options), schedule: { name: options.backend === 'per-step' ? 'sequential' : options.backend, reason: `backend ${options.backend}`, ...findings } };
   // where `auto` would run the sequential loop: an elementwise recurrence loops inside one kernel instead
   const sequential = (choice: Choice, seq?: Artifact): Artifact => {
-    const lanes = (options.schedule ?? 'auto') === 'auto' && !options.trialAxis ? tryGenerateLanes(s, options) : undefined;
+    const lanes = (options.schedule ?? 'auto') === 'auto' ? tryGenerateLanes(s, options) : undefined;
     if (lanes) return { ...lanes, schedule: { name: 'persistent', reason: `${choice.reason}; but every step reads its carried values only at its own elements (elementwise recurrences), so one thread per element loops over all T steps, one dispatch per pass`, ...findings } };
     return { ...(seq ?? generatePerStep(s, options)), schedule: { ...choice, ...findings } };
   };

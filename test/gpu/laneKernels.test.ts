@@ -3,7 +3,7 @@
 // element — an elementwise recurrence (IndRNN, SRU, minGRU, a coupled pair of
 // diagonal states). One thread per element of 4 rows loops over all T steps
 // with no barrier, on the per-step kernel's grid; `auto` takes it wherever the
-// sequential loop would run otherwise.
+// sequential loop would run otherwise, also with a trial axis.
 //
 // Pinned here: which cells get lane kernels and which keep the row-owning
 // kernel (a product with h reads other elements); what `auto` picks; and
@@ -71,11 +71,12 @@ describe('which cells loop in lanes', () => {
     expect(a.schedule!.reason).toMatch(/h is nonlinear; but every step reads its carried values only at its own elements/);
     expect([a.forward.step, a.backward.step]).toEqual([[], []]);
     expect(compileBound(bound('<coupled>', {}, COUPLED)).schedule!.name).toBe('persistent');
-    // not where the scan is taken, not for a dense recurrence, not when asked for the loop, not with a trial axis
+    // with a trial axis too (workgroup z is the trial, as in every kernel)
+    expect(compileBound(bound('dsl-examples/indrnn.cell'), { trialAxis: true }).schedule!.name).toBe('persistent');
+    // not where the scan is taken, not for a dense recurrence, not when asked for the loop
     expect(compileBound(bound('dsl-examples/mingru.cell')).schedule!.name).toBe('scan');
     expect(compileBound(bound('dsl-examples/lstm.cell')).schedule!.name).toBe('sequential');
     expect(compileBound(bound('dsl-examples/indrnn.cell'), { schedule: 'sequential' }).schedule!.name).toBe('sequential');
-    expect(compileBound(bound('dsl-examples/indrnn.cell'), { trialAxis: true }).schedule!.name).toBe('sequential');
   });
 });
 
@@ -96,6 +97,14 @@ describe('lane kernels match the float64 reference', () => {
     const artifact = compileBound(b, { target: targetOf(ctx), schedule: 'persistent' });
     expect(loopKernels(artifact)).toEqual(['lanes', 'lanes']);
     for (const [B, T] of [[5, 7], [1, 3], [6, 70]]) expectClose(await compareWithReference(ctx, { ...b, artifact }, { B, T, seed: 3 }), `${path} B=${B} T=${T}`);
+  });
+
+  it('with a trial axis: 3 trials, each its own draw, in one set of dispatches', { timeout: 300_000 }, async (t) => {
+    const ctx = deviceOrSkip(t, dev);
+    const b = bound('dsl-examples/sru.cell', { I: 5, H: 67 });
+    const artifact = compileBound(b, { target: targetOf(ctx), trialAxis: true });
+    expect(loopKernels(artifact)).toEqual(['lanes', 'lanes']);
+    for (const [B, T] of [[3, 5], [5, 70]]) expectClose(await compareWithReference(ctx, { ...b, artifact }, { B, T, seed: 3, trials: 3 }), `trials B=${B} T=${T}`);
   });
 
   // generated cells whose persistent plan has a lane kernel in at least one pass (found by compiling

@@ -134,6 +134,8 @@ describe(`K trials together = each trial alone, bit for bit (B=${B}, T=${T}, ${S
     ['gru.cell', ['H=7'], reber],
     ['mingru.cell', ['H=7'], adding],
     ['lstm_layernorm.cell', ['H=7'], adding],
+    // auto: lane kernels (persistent), for the trials together as for each alone
+    ['indrnn.cell', ['H=7'], adding],
   ];
   it.for(CELLS)('%s %s', async ([cell, sizes, task], t) => {
     const ctx = deviceOrSkip(t, dev);
