@@ -1,8 +1,8 @@
 // Lane kernels (fusedKernel.ts renderLaneKernel): the persistent schedule of a
 // pass whose step is one level that reads every carried value only at its own
 // element — an elementwise recurrence (IndRNN, SRU, minGRU, a coupled pair of
-// diagonal states). One thread per element of 4 rows loops over all T steps
-// with no barrier, on the per-step kernel's grid; `auto` takes it wherever the
+// diagonal states). One thread per element and row loops over all T steps
+// with no barrier; `auto` takes it wherever the
 // sequential loop would run otherwise, also with a trial axis.
 //
 // Pinned here: which cells get lane kernels and which keep the row-owning
@@ -10,7 +10,7 @@
 // against the float64 interpreter, every output, final state and gradient
 // within 1e-4 relative (≈ 0 in float64: below 1e-6 absolute), for examples,
 // fixtures and generated cells, at odd sizes: H = 67 (more elements than a
-// workgroup's 64 threads), B = 5 and 1 (not a multiple of 4 rows), T = 70
+// workgroup's 64 threads), B = 5 and 1, T = 70
 // (longer than a scan chunk, not a multiple of anything).
 
 import { readFileSync } from 'node:fs';
@@ -60,9 +60,9 @@ describe('which cells loop in lanes', () => {
     }
     expect(loopKernels(compileBound(bound('dsl-examples/lstm.cell'), { schedule: 'persistent' }))).toEqual(['rows', 'rows']);
     const lane = compileBound(bound('dsl-examples/indrnn.cell', { I: 5, H: 67 }), { schedule: 'persistent' }).kernels.find((k) => k.name === 'f_persistent')!;
-    // the per-step kernel's grid: H threads along x, 4 rows per thread along y
+    // a thread per (element, row): H threads along x, B along y
     expect(lane.dispatch.text).toEqual(['H', 'B', '1']);
-    expect(lane.dispatch.per).toEqual([64, 4, 1]);
+    expect(lane.dispatch.per).toEqual([64, 1, 1]);
   });
 
   it('auto takes them where the loop would run (no scan): one dispatch per pass for the recurrence', () => {

@@ -68,8 +68,8 @@ export function renderRowKernel(k: RowKernelInput): KernelRecord {
 /**
  * The persistent kernel of a pass whose step is one level that reads every
  * value it carries at its own element (an elementwise recurrence: IndRNN, a
- * diagonal-Jacobian cell): each thread loops over all T steps for its element
- * of R rows, as the per-step kernel's grid lays them out, with no barrier —
+ * diagonal-Jacobian cell): each thread loops over all T steps for one element
+ * of one row (no k-loop shares a weight between rows), with no barrier —
  * no thread reads what another writes. Undefined when the step reads a
  * carried value at another element (a product with h, a broadcast of it).
  */
@@ -91,9 +91,10 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const names = new NameAllocator(['main', 'gid', 'dims', 'Dims', 'B', 'T', 'j', 'row0', 'row', 'r', 't', 'tt', ...[...layout.tensors.values()].map((t) => t.symbol), ...[...new Set([...layout.tensors.values()].map((t) => arenaVar(t.arena)))]]);
   const fresh = (p: string) => names.fresh(p);
   const rows = stage.region === 'loop' ? 'B' : stage.region === 'const' ? '1' : 'TB';
-  const R = stage.region === 'const' ? 1 : 4;
   const persistent = rowOwned?.persistent;
   const lanes = rowOwned?.lanes === true;
+  // rows per thread: 4 share each weight a k-loop loads; a lane kernel has no k-loop over a carried value, and one row a thread runs more threads
+  const R = stage.region === 'const' || lanes ? 1 : 4;
   // lanes: the tensors the kernel writes, and whether it reads one at an element other than its own
   const carried = new Set(stages.flatMap((st) => st.outputs.flatMap((id) => schedule.stores.get(id)!.map((x) => x.tensor))));
   let readsAcross = false;
@@ -404,7 +405,7 @@ function renderKernel(k: KernelInput, kernelName: string, stages: readonly Fused
   const used = [...layout.tensors.values()].filter((t) => offsets.has(t.symbol));
   const rowWide = rowOwned && !lanes;
   const what = lanes
-    ? `all T steps${persistent!.reverse ? ' in reverse' : ''} of ${schedule.fn.name}, level ${stage.level}, one thread per element of ${R} rows (each step reads only its own elements)`
+    ? `all T steps${persistent!.reverse ? ' in reverse' : ''} of ${schedule.fn.name}, level ${stage.level}, one thread per element and row (each step reads only its own elements)`
     : rowOwned
     ? `${persistent ? `all T steps${persistent.reverse ? ' in reverse' : ''}` : 'one time step'} of ${schedule.fn.name}, levels ${stages.map((st) => st.level).join(', ')} in one workgroup per ${R} rows`
     : `${stage.region === 'loop' ? 'one time step' : stage.region === 'const' ? 'parameter-only values, once per call' : `all T·B rows, ${stage.region === 'pre' ? 'before' : 'after'} the time loop`} of ${schedule.fn.name}, level ${stage.level}`;
