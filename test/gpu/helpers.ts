@@ -1,10 +1,13 @@
-// Shared by the GPU test files: one device per file on the real adapter, and a
-// scope-aware scan of generated WGSL for shadowed declarations.
+// Shared by the GPU test files: one device per file on the real adapter, a
+// cell bound to sizes, the comparison verdict, and a scope-aware scan of
+// generated WGSL for shadowed declarations.
 //
 // Without an adapter, a test fails in CI (CI=true) and skips elsewhere with the
 // reason, so a developer without a Vulkan driver can still run the suite.
 
-import type { TestContext } from 'vitest';
+import { expect, type TestContext } from 'vitest';
+import { bindSizes, check, type Bound } from '../../compiler/index.js';
+import type { Comparison } from '../../runtime/apps/compare/gpuVsReference.js';
 import { acquireDevice, type GpuContext } from '../../runtime/core/device.js';
 import { GpuUnavailableError } from '../../runtime/core/errors.js';
 
@@ -30,6 +33,22 @@ export function deviceOrSkip(t: TestContext, d: TestDevice): GpuContext {
   if (d.ctx) return d.ctx;
   if (inCI) throw new Error(`no WebGPU device in CI: ${d.reason}`);
   return t.skip(`no WebGPU adapter: ${d.reason}`);
+}
+
+/** The first cell of `source`, checked and bound to `sizes` (failing the test on a diagnostic). */
+export function boundCell(source: string, path: string, sizes: Record<string, number> = {}): Bound {
+  const r = check(source, path);
+  expect(r.diagnostics).toEqual([]);
+  const b = bindSizes(r.graphs[0], sizes);
+  if ('diagnostics' in b) throw new Error(b.diagnostics.map((d) => d.message).join('\n'));
+  return b;
+}
+
+/** Every tensor within 1e-4 of its scale, or below 1e-6 absolute (≈ 0 in float64: float32 roundoff). */
+export function expectCloseRows(rows: readonly Comparison[], what: string): void {
+  expect(rows.length, what).toBeGreaterThan(0);
+  const bad = rows.filter((r) => !(r.maxRel < 1e-4 || r.maxAbs < 1e-6));
+  expect(bad.map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)} abs ${r.maxAbs.toExponential(2)}`), what).toEqual([]);
 }
 
 /** Deterministic uniform values in [-1, 1) (mulberry32). */

@@ -17,11 +17,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindSizes, check, compileBound, type Artifact, type Bound, type KernelRecord } from '../../compiler/index.js';
+import { compileBound, type Artifact, type Bound, type KernelRecord } from '../../compiler/index.js';
 import { generateCell, renderCell } from '../../compiler/tools/index.js';
-import { compareWithReference, type Comparison } from '../../runtime/apps/compare/gpuVsReference.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { targetOf } from '../../runtime/core/device.js';
-import { acquireTestDevice, deviceOrSkip, type TestDevice } from './helpers.js';
+import { acquireTestDevice, boundCell, deviceOrSkip, expectCloseRows, type TestDevice } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,13 +31,7 @@ beforeAll(async () => {
 });
 afterAll(() => dev.ctx?.destroy());
 
-function bound(path: string, sizes: Record<string, number> = {}, source = readFileSync(join(ROOT, path), 'utf8')): Bound {
-  const r = check(source, path);
-  expect(r.diagnostics).toEqual([]);
-  const b = bindSizes(r.graphs[0], sizes);
-  if ('diagnostics' in b) throw new Error(b.diagnostics.map((d) => d.message).join('\n'));
-  return b;
-}
+const bound = (path: string, sizes: Record<string, number> = {}, source = readFileSync(join(ROOT, path), 'utf8')): Bound => boundCell(source, path, sizes);
 
 /** The persistent loop kernel of each pass, as 'lanes' (no barrier, a thread per element) or 'rows' (workgroups owning rows). */
 function loopKernels(a: Artifact): string[] {
@@ -45,11 +39,7 @@ function loopKernels(a: Artifact): string[] {
   return [a.forward, a.backward].flatMap((p) => p.before.map((n) => a.kernels.find((k) => k.name === n)!).filter((k) => k.name.endsWith('_persistent')).map(kind));
 }
 
-function expectClose(rows: readonly Comparison[], what: string): void {
-  expect(rows.length, what).toBeGreaterThan(0);
-  const bad = rows.filter((r) => !(r.maxRel < 1e-4 || r.maxAbs < 1e-6));
-  expect(bad.map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)} abs ${r.maxAbs.toExponential(2)}`), what).toEqual([]);
-}
+const expectClose = expectCloseRows;
 
 const COUPLED = "cell Coupled(x[I]) {\n  size I = 5\n  size H = 67\n  state h[H] = 0\n  state c[H] = 0.5\n  h' = 0.5 * h + 0.5 * tanh(c) + dense(x, out = H)\n  c' = 0.5 * c + 0.5 * h\n  output c'\n}\n";
 

@@ -15,12 +15,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindSizes, check, compileBound, dispatchCounts, type Bound } from '../../compiler/index.js';
+import { compileBound, dispatchCounts, type Bound } from '../../compiler/index.js';
 import { generateCell, renderCell } from '../../compiler/tools/index.js';
-import { compareWithReference, type Comparison } from '../../runtime/apps/compare/gpuVsReference.js';
+import { compareWithReference } from '../../runtime/apps/compare/gpuVsReference.js';
 import { CellRuntime } from '../../runtime/core/cellRuntime.js';
 import { targetOf } from '../../runtime/core/device.js';
-import { acquireTestDevice, deviceOrSkip, shadowedDeclarations, type TestDevice } from './helpers.js';
+import { acquireTestDevice, boundCell, deviceOrSkip, expectCloseRows, shadowedDeclarations, type TestDevice } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCHEDULES = ['step-fused', 'persistent'] as const;
@@ -31,19 +31,9 @@ beforeAll(async () => {
 });
 afterAll(() => dev.ctx?.destroy());
 
-function bound(path: string, sizes: Record<string, number> = {}, source = readFileSync(join(ROOT, path), 'utf8')): Bound {
-  const r = check(source, path);
-  expect(r.diagnostics).toEqual([]);
-  const b = bindSizes(r.graphs[0], sizes);
-  if ('diagnostics' in b) throw new Error(b.diagnostics.map((d) => d.message).join('\n'));
-  return b;
-}
+const bound = (path: string, sizes: Record<string, number> = {}, source = readFileSync(join(ROOT, path), 'utf8')): Bound => boundCell(source, path, sizes);
 
-function expectClose(rows: readonly Comparison[], what: string): void {
-  expect(rows.length, what).toBeGreaterThan(0);
-  const bad = rows.filter((r) => !(r.maxRel < 1e-4 || r.maxAbs < 1e-6));
-  expect(bad.map((r) => `${r.kind} ${r.name}: rel ${r.maxRel.toExponential(2)} abs ${r.maxAbs.toExponential(2)}`), what).toEqual([]);
-}
+const expectClose = expectCloseRows;
 
 describe('the plans', () => {
   const lnlstm = bound('test/fixtures/schedules/layernorm_lstm.cell', { I: 5, H: 67 });
