@@ -1,7 +1,7 @@
 // Every built-in on the GPU with pre-activations of 5–20 (inputs of standard
 // deviation 8), against the float64 interpreter element by element. At these
 // values the WGSL spellings' clamps and thresholds matter (tanh's ±15,
-// softplus's 20, silu's ±80) and saturated elements are compared on their
+// softplus's max(x, 0), silu's ±80) and saturated elements are compared on their
 // own, not drowned in a max-relative error: tanh clamped at ±5 is off by 9e-5
 // in the forward value, well inside 1e-4 of the largest element but 5× this
 // file's per-element tolerance. B and T odd, sizes not multiples of 4.

@@ -95,8 +95,10 @@ export const MUTANTS = [
   // ---- code generation (WGSL) ------------------------------------------------------------------
   { id: 'cg-tanh-clamp', area: 'codegen', what: 'tanh clamps its argument at ±5 instead of ±15',
     edits: [{ file: OPS, find: 'tanh(clamp(${v}, -15.0, 15.0))', replace: 'tanh(clamp(${v}, -5.0, 5.0))' }], tests: [LARGE] },
-  { id: 'cg-softplus-cut', area: 'codegen', what: 'softplus switches to x above 5 instead of 20',
-    edits: [{ file: OPS, find: '${v} > 20.0)', replace: '${v} > 5.0)' }], tests: [LARGE] },
+  { id: 'cg-softplus-max', area: 'codegen', what: 'softplus loses its max(x, 0) term (log(1 + e^−|x|) alone)',
+    edits: [{ file: OPS, find: 'select(max(${v}, 0.0) + select(log(1.0 + ${e})', replace: 'select(select(log(1.0 + ${e})' }], tests: [LARGE] },
+  { id: 'cg-tanh-series', area: 'codegen', what: "tanh's series near 0 loses its x³ term",
+    edits: [{ file: OPS, find: '(1.0 + ${s} * (-0.33333334 + ', replace: '(1.0 + ${s} * (0.0 * -0.33333334 + ' }], tests: ['test/gpu/nearZero.test.ts'] },
   { id: 'cg-silu-clamp', area: 'codegen', what: "silu's exponent loses its minus sign",
     edits: [{ file: OPS, find: '(1.0 + exp(-clamp(${v}, -80.0, 80.0)))', replace: '(1.0 + exp(clamp(${v}, -80.0, 80.0)))' }], tests: [LARGE] },
   { id: 'cg-select-order', area: 'codegen', what: "WGSL select gets the true and false values swapped",

@@ -18,8 +18,9 @@
 // Large operands: WGSL lets an implementation assume that no overflow or
 // infinity occurs at run time (the result is then an indeterminate value), so
 // a spelling whose value is finite should keep its intermediates finite too.
-// tanh clamps its argument where tanh is ±1 in f32 anyway; softplus selects x
-// where log(1 + eˣ) = x in f32; silu clamps the exponent's argument. sigmoid
+// tanh clamps its argument where tanh is ±1 in f32 anyway (and near 0 takes
+// its series: the builtin's error is absolute there); softplus is
+// max(x, 0) + log(1 + e^−|x|); silu clamps the exponent's argument. sigmoid
 // does not: for x < −88, exp(−x) overflows and it relies on 1/∞ = 0, as IEEE
 // arithmetic (and lavapipe) gives.
 //
@@ -59,7 +60,11 @@ export const WGSL_OPS = {
   log: expr((x) => `log(${x(0)})`),
   tanh: expr((x) => {
     const v = x(0);
-    return `select(tanh(clamp(${v}, -15.0, 15.0)), ${v}, ${isNan(v)})`;
+    // near 0 the builtin's error is absolute (about 1e-7 on lavapipe: tanh(1e-6) 3 % off), so there
+    // the odd series to x⁹, whose first dropped term is below 1e-11 of the value for |x| < 0.125
+    const s = `${v} * ${v}`;
+    const series = `${v} * (1.0 + ${s} * (-0.33333334 + ${s} * (0.13333334 + ${s} * (-0.053968254 + ${s} * 0.021869488))))`;
+    return `select(select(tanh(clamp(${v}, -15.0, 15.0)), ${series}, abs(${v}) < 0.125), ${v}, ${isNan(v)})`;
   }),
   sigmoid: expr((x) => `1.0 / (1.0 + exp(-(${x(0)})))`),
   relu: expr((x) => {
@@ -70,8 +75,12 @@ export const WGSL_OPS = {
   rsqrt: expr((x) => `inverseSqrt(${x(0)})`),
   abs: expr((x) => `abs(${x(0)})`),
   softplus: expr((x) => {
+    // max(x, 0) + log(1 + e), e = exp(−|x|) ≤ 1: never overflows, and for e < 0.05 (x < −3) the series of
+    // log(1 + e) to e⁶, as 1 + e loses e's digits in f32 (softplus(−30) would be 0 instead of 9.4e-14)
     const v = x(0);
-    return `select(log(1.0 + exp(${v})), ${v}, ${v} > 20.0)`;
+    const e = `exp(-abs(${v}))`;
+    const series = `${e} * (1.0 + ${e} * (-0.5 + ${e} * (0.33333334 + ${e} * (-0.25 + ${e} * (0.2 - ${e} * 0.16666667)))))`;
+    return `select(max(${v}, 0.0) + select(log(1.0 + ${e}), ${series}, ${e} < 0.05), ${v}, ${isNan(v)})`;
   }),
   square: expr((x) => {
     const v = x(0);

@@ -223,7 +223,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v_6 = 1.0 - (z);
       let v_7 = gemm_0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + mv[r];
       let v_8 = v_7 + params[o8 + j];
-      let n = select(tanh(clamp(v_8, -15.0, 15.0)), v_8, (bitcast<u32>(v_8) & 0x7fffffffu) > 0x7f800000u);
+      let n = select(select(tanh(clamp(v_8, -15.0, 15.0)), v_8 * (1.0 + v_8 * v_8 * (-0.33333334 + v_8 * v_8 * (0.13333334 + v_8 * v_8 * (-0.053968254 + v_8 * v_8 * 0.021869488)))), abs(v_8) < 0.125), v_8, (bitcast<u32>(v_8) & 0x7fffffffu) > 0x7f800000u);
       let v_9 = (v_6) * (n);
       let h_p = v_5 + v_9;
       // %31 h': f32[B,H] = add %27, %30  (line 22)
@@ -318,7 +318,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let d_n = (d_h_p) * (v_2);
       let v_3 = gemm_0[o24 + dims.t * B * 12u + row * 12u + 8u + j] + tape[o23 + dims.t * B * 4u + row * 4u + j];
       let v_4 = v_3 + params[o8 + j];
-      let n = select(tanh(clamp(v_4, -15.0, 15.0)), v_4, (bitcast<u32>(v_4) & 0x7fffffffu) > 0x7f800000u);
+      let n = select(select(tanh(clamp(v_4, -15.0, 15.0)), v_4 * (1.0 + v_4 * v_4 * (-0.33333334 + v_4 * v_4 * (0.13333334 + v_4 * v_4 * (-0.053968254 + v_4 * v_4 * 0.021869488)))), abs(v_4) < 0.125), v_4, (bitcast<u32>(v_4) & 0x7fffffffu) > 0x7f800000u);
       let v_5 = n * n;
       let v_6 = 1.0 - (v_5);
       let d_n_b = (d_n) * (v_6);

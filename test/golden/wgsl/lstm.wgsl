@@ -195,7 +195,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let i = 1.0 / (1.0 + exp(-(v_4)));
       let v_5 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + mv_3[r];
       let v_6 = v_5 + params[o11 + j];
-      let g = select(tanh(clamp(v_6, -15.0, 15.0)), v_6, (bitcast<u32>(v_6) & 0x7fffffffu) > 0x7f800000u);
+      let g = select(select(tanh(clamp(v_6, -15.0, 15.0)), v_6 * (1.0 + v_6 * v_6 * (-0.33333334 + v_6 * v_6 * (0.13333334 + v_6 * v_6 * (-0.053968254 + v_6 * v_6 * 0.021869488)))), abs(v_6) < 0.125), v_6, (bitcast<u32>(v_6) & 0x7fffffffu) > 0x7f800000u);
       let v_7 = (i) * (g);
       let c_p = v_2 + v_7;
       // %37 c': f32[B,H] = add %35, %36  (line 24)
@@ -203,7 +203,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let v_8 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 8u + j] + mv_2[r];
       let v_9 = v_8 + params[o9 + j];
       let o = 1.0 / (1.0 + exp(-(v_9)));
-      let v_10 = select(tanh(clamp(c_p, -15.0, 15.0)), c_p, (bitcast<u32>(c_p) & 0x7fffffffu) > 0x7f800000u);
+      let v_10 = select(select(tanh(clamp(c_p, -15.0, 15.0)), c_p * (1.0 + c_p * c_p * (-0.33333334 + c_p * c_p * (0.13333334 + c_p * c_p * (-0.053968254 + c_p * c_p * 0.021869488)))), abs(c_p) < 0.125), c_p, (bitcast<u32>(c_p) & 0x7fffffffu) > 0x7f800000u);
       let h_p = (o) * (v_10);
       // %39 h': f32[B,H] = mul o, %38  (line 25)
       tape[o25 + (dims.t + 1u) * B * 4u + row * 4u + j] = h_p;
@@ -269,10 +269,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       let i = 1.0 / (1.0 + exp(-(v_7)));
       let v_8 = gemm_0[o32 + dims.t * B * 16u + row * 16u + 12u + j] + tape[o31 + dims.t * B * 4u + row * 4u + j];
       let v_9 = v_8 + params[o11 + j];
-      let g = select(tanh(clamp(v_9, -15.0, 15.0)), v_9, (bitcast<u32>(v_9) & 0x7fffffffu) > 0x7f800000u);
+      let g = select(select(tanh(clamp(v_9, -15.0, 15.0)), v_9 * (1.0 + v_9 * v_9 * (-0.33333334 + v_9 * v_9 * (0.13333334 + v_9 * v_9 * (-0.053968254 + v_9 * v_9 * 0.021869488)))), abs(v_9) < 0.125), v_9, (bitcast<u32>(v_9) & 0x7fffffffu) > 0x7f800000u);
       let v_10 = (i) * (g);
       let c_p = v_5 + v_10;
-      let v_11 = select(tanh(clamp(c_p, -15.0, 15.0)), c_p, (bitcast<u32>(c_p) & 0x7fffffffu) > 0x7f800000u);
+      let v_11 = select(select(tanh(clamp(c_p, -15.0, 15.0)), c_p * (1.0 + c_p * c_p * (-0.33333334 + c_p * c_p * (0.13333334 + c_p * c_p * (-0.053968254 + c_p * c_p * 0.021869488)))), abs(c_p) < 0.125), c_p, (bitcast<u32>(c_p) & 0x7fffffffu) > 0x7f800000u);
       let v_12 = v_11 * v_11;
       let v_13 = 1.0 - (v_12);
       let v_14 = (v_2) * (v_13);
