@@ -11,8 +11,8 @@
 //               kernel between steps except through memory it owns; where a
 //               step is one level that reads its carried values only at its
 //               own elements (an elementwise recurrence), one thread per
-//               element loops instead, with no barrier (fusedKernel.ts
-//               renderLaneKernel), on the per-step kernel's grid
+//               element and row loops instead, with no barrier
+//               (fusedKernel.ts renderLaneKernel)
 //
 // Hoisted GEMMs before and after the loop, parameter gradients and the
 // optimizer are those of the per-step schedule (assemble.ts).
