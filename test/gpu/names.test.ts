@@ -40,7 +40,7 @@ describe('WGSL names from the source', () => {
     expect(fwd).toMatch(/^ *let f = 1\.0 \/ \(1\.0 \+ exp\(-\(v_\d+\)\)\);$/m);
     expect(fwd).toMatch(/^ *let i = 1\.0 \/ \(1\.0 \+ exp\(/m);
     expect(fwd).toMatch(/^ *let o = 1\.0 \/ \(1\.0 \+ exp\(/m);
-    expect(fwd).toMatch(/^ *let g = select\(tanh\(/m);
+    expect(fwd).toMatch(/^ *let g = select\(select\(tanh\(/m);
     expect(fwd).toMatch(/^ *let c_p = v_\d+ \+ v_\d+;$/m);
     expect(fwd).toMatch(/^ *let h_p = \(o\) \* \(v_\d+\);$/m);
     // values the source does not name keep the generic hint
