@@ -143,6 +143,18 @@ describe('cellc run', () => {
     expect(bad.stderr.trim()).toBe("cellc: --states expects reachable or random, got 'zero'");
   });
 
+  it('--compare: a tensor left at float32 roundoff by cancellation in the cell passes, and says so; a tighter --tol takes it literally', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cellc-cancel-')), 'cancel.cell');
+    writeFileSync(file, 'cell C(x[I]) {\n  size I = 8\n  output y = log(abs(x) * 0.000001 + 1)\n}\n');
+    const r = cellc(['run', file, '--B', '3', '--T', '5', '--compare']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^  output +y .* OK \(float32 roundoff \d\.\d\de-\d+\)$/m);
+    expect(r.stdout).toMatch(/1 within 10x the float32 roundoff of the same cell \(cancellation\), not counted$/m);
+    const strict = cellc(['run', file, '--B', '3', '--T', '5', '--compare', '--tol', '1e-5']);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/^  output +y .* FAIL$/m);
+  });
+
   it('--compare fails (exit 1, FAIL lines) when the tolerance cannot be met', () => {
     const r = cellc(['run', 'dsl-examples/lstm.cell', '--B', '3', '--T', '15', '--set', 'I=5', '--set', 'H=17', '--compare', '--tol', '1e-12']);
     expect(r.code).toBe(1);

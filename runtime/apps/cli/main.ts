@@ -12,7 +12,7 @@ import { gradcheckCommand } from './commands/gradcheck.js';
 import { gradflowCommand } from './commands/gradflow.js';
 import { graphCommand } from './commands/graph.js';
 import { planCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
+import { DEFAULT_TOL, runCommand } from './commands/run.js';
 import { applyCommand } from './commands/apply.js';
 import { demoCommand } from './commands/demo.js';
 import { addTrainOptions, trainCommand } from './commands/train.js';
@@ -111,7 +111,7 @@ export function buildProgram(setExit: (code: number | Promise<number>) => void):
     .option('--seed <s>', 'random seed (initialisers, inputs)', '1')
     .option('--window <n>', 'truncated BPTT: backpropagate through windows of n steps')
     .option('--compare', 'compare every output and gradient with the float64 reference interpreter')
-    .option('--tol <x>', 'largest accepted relative error with --compare', '1e-4')
+    .option('--tol <x>', 'largest accepted relative error with --compare', DEFAULT_TOL.toExponential(0))
     .option('--states <kind>', 'initial states with --compare: random (N(0, 0.5²) per element) or reachable (the states the cell reaches from its declared ones, as gradcheck draws them)', 'random')
     .option('--schedule <name>', 'sequential, scan, step-fused, persistent or auto (the scan where exact and estimated faster at --B, --T)', 'auto')
     .option('--eval', 'random masks (dropout, zoneout) at their expectation, as in evaluation (default: drawn from --seed, as in training)')

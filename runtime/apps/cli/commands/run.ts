@@ -10,7 +10,10 @@
 //   --compare: runs the same problem through the float64 reference
 //     interpreter (runtime/apps/compare/gpuVsReference.ts) and prints one line per
 //     tensor with the largest absolute and relative error; exit 1 when a
-//     relative error exceeds --tol (default 1e-4, float32 accuracy). Initial
+//     relative error exceeds --tol (default 1e-4, float32 accuracy), unless
+//     (at the default tolerance or a looser one) the tensor is within 10x
+//     the distance between float64 and the same cell in float32 — a value
+//     that cancellation in the cell leaves at float32 roundoff. Initial
 //     states are N(0, 0.5²) per element (--states random, the default), or
 //     ones the cell reaches from its declared ones (--states reachable, as
 //     gradcheck draws them: an sLSTM's normaliser n' = f·n + i is then
@@ -19,12 +22,15 @@
 //     Viterbi reaches near-ties that float32 and float64 break apart).
 
 import { numel, type RandomKey } from '../../../../compiler/index.js';
-import { compareWithReference } from '../../compare/gpuVsReference.js';
+import { agrees, compareWithReference, ROUNDOFF_FACTOR } from '../../compare/gpuVsReference.js';
 import { CellRuntime } from '../../../core/cellRuntime.js';
 import { describeNonFinite, firstNonFinite } from '../nonFinite.js';
 import { targetOf, type GpuContext } from '../../../core/device.js';
 import { bindOneCell, compileCell, fmtMs, norm2, positiveNumberOption, randomInputs, scheduleOption, sizeText, wholeOption, withGpu, type CompiledCell } from './gpuCommon.js';
 import { UserError } from '../io.js';
+
+/** The default of `--tol` (main.ts): float32 accuracy. */
+export const DEFAULT_TOL = 1e-4;
 
 export interface RunCliOptions {
   B: string;
@@ -86,20 +92,30 @@ async function compare(ctx: GpuContext, c: CompiledCell, o: RunShape & { tol: nu
   if (big.length)
     process.stderr.write(`cellc: warning: ${big.map(([k, v]) => `${k}=${v}`).join(', ')} > ${REFERENCE_FRIENDLY_SIZE}: the float64 reference runs on the CPU and will be slow; pass smaller sizes with --set\n`);
   header(ctx, c, o, 'run --compare', `; ${o.states} initial states`);
-  const rows = await compareWithReference(ctx, c, { B: o.B, T: o.T, seed: o.seed, window: o.window, random: o.random, states: o.states });
+  const options = { B: o.B, T: o.T, seed: o.seed, window: o.window, random: o.random, states: o.states };
+  let rows = await compareWithReference(ctx, c, options);
+  // at the default tolerance or a looser one, a disagreement is measured again against the roundoff
+  // float32 arithmetic of the same cell shows (cancellation); a tighter --tol is taken literally
+  const excusable = o.tol >= DEFAULT_TOL;
+  if (excusable && rows.some((r) => !(r.maxRel <= o.tol))) rows = await compareWithReference(ctx, c, { ...options, roundoff: true });
   const kindW = Math.max(4, ...rows.map((r) => r.kind.length));
   const nameW = Math.max(6, ...rows.map((r) => r.name.length));
   const e = (x: number) => x.toExponential(2);
   process.stdout.write(`  ${'kind'.padEnd(kindW)}  ${'tensor'.padEnd(nameW)}  ${'max abs err'.padStart(11)}  ${'max rel err'.padStart(11)}  result\n`);
   let ok = true;
   let worst = 0;
+  let roundoff = 0;
   for (const r of rows) {
     const good = r.maxRel <= o.tol; // NaN and Infinity fail
-    ok &&= good;
-    worst = Math.max(worst, Number.isNaN(r.maxRel) ? Infinity : r.maxRel);
-    process.stdout.write(`  ${r.kind.padEnd(kindW)}  ${r.name.padEnd(nameW)}  ${e(r.maxAbs).padStart(11)}  ${e(r.maxRel).padStart(11)}  ${good ? 'OK' : 'FAIL'}\n`);
+    const excused = !good && excusable && agrees(r, o.tol);
+    ok &&= good || excused;
+    if (excused) roundoff++;
+    else worst = Math.max(worst, Number.isNaN(r.maxRel) ? Infinity : r.maxRel);
+    const verdict = good ? 'OK' : excused ? `OK (float32 roundoff ${e(r.roundoff!)})` : 'FAIL';
+    process.stdout.write(`  ${r.kind.padEnd(kindW)}  ${r.name.padEnd(nameW)}  ${e(r.maxAbs).padStart(11)}  ${e(r.maxRel).padStart(11)}  ${verdict}\n`);
   }
-  process.stdout.write(`  ${ok ? 'OK' : 'FAIL'}: ${rows.length} tensors against the float64 reference, worst rel err ${e(worst)} (tolerance ${e(o.tol)})\n`);
+  const within = roundoff ? `; ${roundoff} within ${ROUNDOFF_FACTOR}x the float32 roundoff of the same cell (cancellation), not counted` : '';
+  process.stdout.write(`  ${ok ? 'OK' : 'FAIL'}: ${rows.length} tensors against the float64 reference, worst rel err ${e(worst)} (tolerance ${e(o.tol)})${within}\n`);
   return ok ? 0 : 1;
 }
 
