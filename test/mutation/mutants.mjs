@@ -101,6 +101,8 @@ export const MUTANTS = [
     edits: [{ file: OPS, find: '(1.0 + ${s} * (-0.33333334 + ', replace: '(1.0 + ${s} * (0.0 * -0.33333334 + ' }], tests: ['test/gpu/nearZero.test.ts'] },
   { id: 'cg-silu-clamp', area: 'codegen', what: "silu's exponent loses its minus sign",
     edits: [{ file: OPS, find: '(1.0 + exp(-clamp(${v}, -80.0, 80.0)))', replace: '(1.0 + exp(clamp(${v}, -80.0, 80.0)))' }], tests: [LARGE] },
+  { id: 'cg-lanes-across', area: 'codegen', what: 'a lane kernel is taken although its step reads a carried value at another element (U·h)',
+    edits: [{ file: FUSED, find: "if (lanes && idx !== 'j' && carried.has(st[0].tensor)) readsAcross = true;", replace: "if (lanes && idx === 'never' && carried.has(st[0].tensor)) readsAcross = true;" }], tests: ['test/gpu/laneKernels.test.ts'] },
   { id: 'cg-select-order', area: 'codegen', what: "WGSL select gets the true and false values swapped",
     edits: [{ file: OPS, find: 'select(${x(2)}, ${x(1)}, ${x(0)})', replace: 'select(${x(1)}, ${x(2)}, ${x(0)})' }], tests: [LARGE] },
   { id: 'cg-lse-max', area: 'codegen', what: 'logsumexp forgets to add back the maximum it subtracted',
